@@ -1,0 +1,46 @@
+package dev.mycel.tensor;
+
+/**
+ * Parallel matrix products: activations are prepared once per weight format, then the output
+ * rows are split among the pool's threads. Several matrices that read the same input (the
+ * query, key and value projections, say) go in one dispatch, so that a token costs fewer
+ * synchronisations.
+ */
+public final class MatMul {
+    /** Output rows handed out together; a multiple of the kernels' row block. */
+    private static final int GRAIN = 16;
+
+    private MatMul() {
+    }
+
+    /** {@code out[t * w.rows() + r] = dot(w[r], x[t])} for every token t of the batch. */
+    public static void multiply(ThreadPool pool, WeightMatrix w, PreparedActivations x, float[] out) {
+        pool.parallelFor(w.rows(), GRAIN, (from, to) -> w.multiply(x, out, w.rows(), from, to));
+    }
+
+    /**
+     * Runs several matrices over the same prepared input in one dispatch: matrix i writes
+     * {@code outs[i][t * ws[i].rows() + r]}. All matrices must take {@code x}'s format.
+     */
+    public static void multiply(ThreadPool pool, PreparedActivations x, WeightMatrix[] ws, float[][] outs) {
+        int[] starts = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            // Each matrix starts on a grain boundary so that no range straddles two unevenly.
+            starts[i + 1] = starts[i] + roundUp(ws[i].rows(), GRAIN);
+        }
+        int total = starts[ws.length];
+        pool.parallelFor(total, GRAIN, (from, to) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int lo = Math.max(from, starts[i]) - starts[i];
+                int hi = Math.min(to, starts[i] + ws[i].rows()) - starts[i];
+                if (lo < hi) {
+                    ws[i].multiply(x, outs[i], ws[i].rows(), lo, hi);
+                }
+            }
+        });
+    }
+
+    private static int roundUp(int n, int m) {
+        return (n + m - 1) / m * m;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.mycel.tensor;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of worker threads that run one data-parallel task at a time, with the calling
+ * thread as worker 0.
+ *
+ * <p>A transformer step dispatches hundreds of short matrix products per token, so workers spin
+ * briefly before parking: a dispatch then costs a few microseconds instead of a context switch.
+ * Results never depend on the number of threads, because every task splits its work by output
+ * element and each element is computed by one thread with the same operations.
+ */
+public final class ThreadPool implements AutoCloseable {
+    /** A task over a contiguous range of items. */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int from, int to);
+    }
+
+    /** A task given the index of the worker running it. */
+    @FunctionalInterface
+    public interface WorkerTask {
+        void run(int worker);
+    }
+
+    private static final int SPIN_ITERATIONS = 200_000;
+
+    private final Thread[] workers;
+    private final int threads;
+    private volatile WorkerTask task;
+    private volatile long generation;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean closed;
+
+    public ThreadPool(int threads) {
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("thread count must be between 1 and 1024, not " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int i = 1; i < threads; i++) {
+            int index = i;
+            Thread t = Thread.ofPlatform().daemon().name("mycel-worker-" + i).unstarted(() -> loop(index));
+            workers[i - 1] = t;
+            t.start();
+        }
+    }
+
+    /** A pool sized to the machine's cores. */
+    public static ThreadPool forAvailableCores() {
+        return new ThreadPool(Runtime.getRuntime().availableProcessors());
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Runs {@code task} once on every worker and returns when all have finished. */
+    public synchronized void runOnAll(WorkerTask task) {
+        if (closed) {
+            throw new IllegalStateException("thread pool is closed");
+        }
+        if (threads == 1) {
+            task.run(0);
+            return;
+        }
+        failure.set(null);
+        this.task = task;
+        pending.set(threads - 1);
+        generation++;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+        Throwable own = null;
+        try {
+            task.run(0);
+        } catch (Throwable t) {
+            own = t;
+        }
+        int spins = 0;
+        while (pending.get() != 0) {
+            if (++spins < SPIN_ITERATIONS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        this.task = null;
+        Throwable other = failure.get();
+        Throwable first = own != null ? own : other;
+        if (first instanceof RuntimeException re) {
+            throw re;
+        }
+        if (first instanceof Error e) {
+            throw e;
+        }
+        if (first != null) {
+            throw new IllegalStateException(first);
+        }
+    }
+
+    /**
+     * Splits {@code [0, n)} into one contiguous range per worker, each a multiple of
+     * {@code grain} items long (except the last), and runs {@code task} on them in parallel.
+     */
+    public void parallelFor(int n, int grain, RangeTask task) {
+        if (n <= 0) {
+            return;
+        }
+        int units = (n + grain - 1) / grain;
+        int active = Math.min(threads, units);
+        if (active == 1) {
+            task.run(0, n);
+            return;
+        }
+        runOnAll(worker -> {
+            if (worker >= active) {
+                return;
+            }
+            int from = (int) ((long) units * worker / active) * grain;
+            int to = Math.min(n, (int) ((long) units * (worker + 1) / active) * grain);
+            if (from < to) {
+                task.run(from, to);
+            }
+        });
+    }
+
+    private void loop(int index) {
+        long seen = 0;
+        while (true) {
+            int spins = 0;
+            while (generation == seen && !closed) {
+                if (++spins < SPIN_ITERATIONS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                task.run(index);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            } finally {
+                pending.decrementAndGet();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+}
