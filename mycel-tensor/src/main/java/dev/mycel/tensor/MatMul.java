@@ -9,12 +9,18 @@ package dev.mycel.tensor;
 public final class MatMul {
     /** Output rows handed out together; a multiple of the kernels' row block. */
     private static final int GRAIN = 16;
+    /** Below this many multiply-adds a dispatch to other threads costs more than it saves. */
+    private static final long PARALLEL_THRESHOLD = 1L << 17;
 
     private MatMul() {
     }
 
     /** {@code out[t * w.rows() + r] = dot(w[r], x[t])} for every token t of the batch. */
     public static void multiply(ThreadPool pool, WeightMatrix w, PreparedActivations x, float[] out) {
+        if ((long) w.rows() * w.cols() * x.rows() < PARALLEL_THRESHOLD) {
+            w.multiply(x, out, w.rows(), 0, w.rows());
+            return;
+        }
         pool.parallelFor(w.rows(), GRAIN, (from, to) -> w.multiply(x, out, w.rows(), from, to));
     }
 
@@ -29,7 +35,11 @@ public final class MatMul {
             starts[i + 1] = starts[i] + roundUp(ws[i].rows(), GRAIN);
         }
         int total = starts[ws.length];
-        pool.parallelFor(total, GRAIN, (from, to) -> {
+        long work = 0;
+        for (WeightMatrix w : ws) {
+            work += (long) w.rows() * w.cols() * x.rows();
+        }
+        ThreadPool.RangeTask task = (from, to) -> {
             for (int i = 0; i < ws.length; i++) {
                 int lo = Math.max(from, starts[i]) - starts[i];
                 int hi = Math.min(to, starts[i] + ws[i].rows()) - starts[i];
@@ -37,7 +47,12 @@ public final class MatMul {
                     ws[i].multiply(x, outs[i], ws[i].rows(), lo, hi);
                 }
             }
-        });
+        };
+        if (work < PARALLEL_THRESHOLD) {
+            task.run(0, total);
+        } else {
+            pool.parallelFor(total, GRAIN, task);
+        }
     }
 
     private static int roundUp(int n, int m) {

@@ -20,13 +20,24 @@ public final class ThreadPool implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** A task over a contiguous range of items, told which worker runs it (for scratch space). */
+    @FunctionalInterface
+    public interface WorkerRangeTask {
+        void run(int worker, int from, int to);
+    }
+
     /** A task given the index of the worker running it. */
     @FunctionalInterface
     public interface WorkerTask {
         void run(int worker);
     }
 
-    private static final int SPIN_ITERATIONS = 200_000;
+    /**
+     * Busy-wait iterations (tens of microseconds) before a thread parks. Long enough to bridge
+     * the gap between the matrix products of one token, short enough not to starve other
+     * processes when the machine is oversubscribed.
+     */
+    private static final int SPIN_ITERATIONS = 20_000;
 
     private final Thread[] workers;
     private final int threads;
@@ -35,6 +46,7 @@ public final class ThreadPool implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean closed;
+    private volatile Thread caller;
 
     public ThreadPool(int threads) {
         if (threads < 1 || threads > 1024) {
@@ -86,9 +98,15 @@ public final class ThreadPool implements AutoCloseable {
             if (++spins < SPIN_ITERATIONS) {
                 Thread.onSpinWait();
             } else {
-                Thread.yield();
+                // The last worker to finish unparks us; the timeout covers the race where it
+                // finished between our check and the park.
+                caller = Thread.currentThread();
+                if (pending.get() != 0) {
+                    LockSupport.parkNanos(this, 100_000);
+                }
             }
         }
+        caller = null;
         this.task = null;
         Throwable other = failure.get();
         Throwable first = own != null ? own : other;
@@ -108,13 +126,18 @@ public final class ThreadPool implements AutoCloseable {
      * {@code grain} items long (except the last), and runs {@code task} on them in parallel.
      */
     public void parallelFor(int n, int grain, RangeTask task) {
+        parallelFor(n, grain, (WorkerRangeTask) (worker, from, to) -> task.run(from, to));
+    }
+
+    /** As {@link #parallelFor(int, int, RangeTask)}, telling each range which worker runs it. */
+    public void parallelFor(int n, int grain, WorkerRangeTask task) {
         if (n <= 0) {
             return;
         }
         int units = (n + grain - 1) / grain;
         int active = Math.min(threads, units);
         if (active == 1) {
-            task.run(0, n);
+            task.run(0, 0, n);
             return;
         }
         runOnAll(worker -> {
@@ -124,7 +147,7 @@ public final class ThreadPool implements AutoCloseable {
             int from = (int) ((long) units * worker / active) * grain;
             int to = Math.min(n, (int) ((long) units * (worker + 1) / active) * grain);
             if (from < to) {
-                task.run(from, to);
+                task.run(worker, from, to);
             }
         });
     }
@@ -149,7 +172,12 @@ public final class ThreadPool implements AutoCloseable {
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             } finally {
-                pending.decrementAndGet();
+                if (pending.decrementAndGet() == 0) {
+                    Thread waiting = caller;
+                    if (waiting != null) {
+                        LockSupport.unpark(waiting);
+                    }
+                }
             }
         }
     }
