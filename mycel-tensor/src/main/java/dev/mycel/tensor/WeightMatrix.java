@@ -55,6 +55,9 @@ public abstract class WeightMatrix {
             case BF16 -> new BF16Matrix(data, rows, cols);
             case Q8_0 -> new Q8_0Matrix(data, rows, cols);
             case Q4_0 -> new Q4_0Matrix(data, rows, cols);
+            case Q4_K -> new Q4_KMatrix(data, rows, cols);
+            case Q5_K -> new Q5_KMatrix(data, rows, cols);
+            case Q6_K -> new Q6_KMatrix(data, rows, cols);
             default -> throw new IllegalArgumentException("tensor type " + type
                     + " cannot be computed with; supported types are " + GgmlType.computableNames());
         };

@@ -1,0 +1,229 @@
+package dev.mycel.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Q4_K weights: super-blocks of 256 values in 144 bytes: fp16 {@code d}, fp16 {@code dmin},
+ * 12 bytes of 6-bit scales and mins for 8 sub-blocks of 32 (see {@link KScales}), and 128 bytes
+ * of 4-bit quants. Quants 0..31 of the 64 values of chunk c (0..3) are the low nibbles of bytes
+ * {@code 32c .. 32c+31} (sub-block 2c) and quants 32..63 their high nibbles (sub-block 2c+1).
+ * Value i is {@code d * sc_j * q_i - dmin * m_j} for the sub-block j holding it.
+ *
+ * <p>Activations arrive as Q8_K (as in llama.cpp). The dot product of a row with activations
+ * x = (integers, scale d_x per 256, sums of 16) splits as in ggml's vec_dot_q4_K_q8_K:
+ * {@code sum_b d_b d_x,b P_b - sum_b dmin_b d_x,b M_b} with the exact integers
+ * {@code P_b = sum_i sc_j(i) q_i x_i} and {@code M_b = sum_j m_j (bsum_2j + bsum_2j+1)}.
+ *
+ * <p>Deterministic order. Per super-block, virtual lane l collects the exact integer
+ * {@code P_l = sum over sub-blocks j of sc_j * (sum of q_i x_i over the values i of sub-block j
+ * with i % 16 == l)} and then does {@code acc_l = fma(P_l, d * d_x, acc_l)}. Exactness: q &le; 15,
+ * |x| &le; 128 and sc &le; 63, and each lane holds 2 values of each of the 8 sub-blocks, so every
+ * partial sum, in whatever order it is formed, is at most 8 * 63 * 2 * 15 * 128 = 1,935,360 &lt;
+ * 2^24 in magnitude; the kernels form {@code sc * q} first (at most 945) and add
+ * {@code (sc q) x} with fused multiply-adds, all exact. The mins term goes into one scalar
+ * accumulator, {@code m = fma(M_b, dmin * d_x, m)} in block order (|M_b| &le; 8 * 63 * 4096 &lt; 2^21,
+ * exact), and the result is {@code Lanes.reduce(acc) - m}.
+ */
+final class Q4_KMatrix extends WeightMatrix {
+    private static final VectorSpecies<Float> F = Lanes.FLOATS;
+    private static final int W = Lanes.WIDTH;
+    private static final int L = Lanes.COUNT;
+    private static final int QK = 256;
+    private static final int BLOCK_BYTES = 144;
+    /** Offsets inside a super-block. */
+    private static final int DMIN = 2;
+    private static final int SCALES = 4;
+    private static final int QS = 16;
+
+    Q4_KMatrix(MemorySegment data, int rows, int cols) {
+        super(data, rows, cols);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_K;
+    }
+
+    @Override
+    public ActivationFormat inputFormat() {
+        return ActivationFormat.Q8_K;
+    }
+
+    /** Low nibbles times the sub-block scale: exact integers as floats. */
+    private static FloatVector low(IntVector q, float scale) {
+        return PackedBytes.floats(q.and(0x0f)).mul(scale);
+    }
+
+    /** High nibbles times the sub-block scale. */
+    private static FloatVector high(IntVector q, float scale) {
+        return PackedBytes.floats(q.lanewise(VectorOperators.LSHR, 4)).mul(scale);
+    }
+
+    @Override
+    protected float dot1(int r, PreparedActivations x, int t, float[] lanes) {
+        float[] xv = x.values();
+        float[] xs = x.scales();
+        int nb = cols / QK;
+        int xb = t * cols;
+        int sb = t * nb;
+        long rb = r * rowBytes;
+        for (int g = 0; g < Lanes.GROUPS; g++) {
+            int lo = g * W;
+            FloatVector acc = FloatVector.zero(F);
+            for (int b = 0; b < nb; b++) {
+                long bo = rb + (long) b * BLOCK_BYTES;
+                long sc = KScales.scales(data, bo + SCALES);
+                int xi = xb + b * QK + lo;
+                FloatVector p = FloatVector.zero(F);
+                for (int c = 0; c < 4; c++) {
+                    float s0 = KScales.get(sc, 2 * c);
+                    float s1 = KScales.get(sc, 2 * c + 1);
+                    long run = bo + QS + 32 * c;
+                    IntVector q0 = PackedBytes.unsigned(data, run, lo);
+                    IntVector q1 = PackedBytes.unsigned(data, run + 16, lo);
+                    int xc = xi + 64 * c;
+                    p = low(q0, s0).fma(FloatVector.fromArray(F, xv, xc), p);
+                    p = low(q1, s0).fma(FloatVector.fromArray(F, xv, xc + 16), p);
+                    p = high(q0, s1).fma(FloatVector.fromArray(F, xv, xc + 32), p);
+                    p = high(q1, s1).fma(FloatVector.fromArray(F, xv, xc + 48), p);
+                }
+                float d = Half.toFloat(data.get(SHORT_LE, bo)) * xs[sb + b];
+                acc = p.fma(FloatVector.broadcast(F, d), acc);
+            }
+            acc.intoArray(lanes, lo);
+        }
+        float total = Lanes.reduce(lanes);
+        mins(rb, x, t, 1, lanes);
+        return total - lanes[0];
+    }
+
+    @Override
+    protected void dot4(int r, PreparedActivations x, int t, float[] lanes, float[] sums) {
+        float[] xv = x.values();
+        float[] xs = x.scales();
+        int nb = cols / QK;
+        int x0 = t * cols;
+        int s0 = t * nb;
+        long rb = r * rowBytes;
+        int c1 = cols;
+        int c2 = 2 * cols;
+        int c3 = 3 * cols;
+        for (int g = 0; g < Lanes.GROUPS; g++) {
+            int lo = g * W;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int b = 0; b < nb; b++) {
+                long bo = rb + (long) b * BLOCK_BYTES;
+                long sc = KScales.scales(data, bo + SCALES);
+                int xi = x0 + b * QK + lo;
+                FloatVector p0 = FloatVector.zero(F);
+                FloatVector p1 = p0;
+                FloatVector p2 = p0;
+                FloatVector p3 = p0;
+                for (int c = 0; c < 4; c++) {
+                    float sLow = KScales.get(sc, 2 * c);
+                    float sHigh = KScales.get(sc, 2 * c + 1);
+                    long run = bo + QS + 32 * c;
+                    IntVector q0 = PackedBytes.unsigned(data, run, lo);
+                    IntVector q1 = PackedBytes.unsigned(data, run + 16, lo);
+                    int xc = xi + 64 * c;
+                    FloatVector w = low(q0, sLow);
+                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
+                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), p1);
+                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), p2);
+                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), p3);
+                    w = low(q1, sLow);
+                    xc += 16;
+                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
+                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), p1);
+                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), p2);
+                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), p3);
+                    w = high(q0, sHigh);
+                    xc += 16;
+                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
+                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), p1);
+                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), p2);
+                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), p3);
+                    w = high(q1, sHigh);
+                    xc += 16;
+                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
+                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), p1);
+                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), p2);
+                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), p3);
+                }
+                float d = Half.toFloat(data.get(SHORT_LE, bo));
+                a0 = p0.fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
+                a1 = p1.fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
+                a2 = p2.fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
+                a3 = p3.fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
+            }
+            a0.intoArray(lanes, lo);
+            a1.intoArray(lanes, L + lo);
+            a2.intoArray(lanes, 2 * L + lo);
+            a3.intoArray(lanes, 3 * L + lo);
+        }
+        for (int k = 0; k < 4; k++) {
+            sums[k] = Lanes.reduce(lanes, k * L);
+        }
+        mins(rb, x, t, 4, lanes);
+        for (int k = 0; k < 4; k++) {
+            sums[k] -= lanes[k];
+        }
+    }
+
+    /**
+     * The mins terms of row {@code rb} for activation rows {@code t .. t+count}, into
+     * {@code out[0 .. count)}: per row one accumulator, one fma per super-block in block order.
+     */
+    private void mins(long rb, PreparedActivations x, int t, int count, float[] out) {
+        float[] xs = x.scales();
+        float[] bs = x.sums();
+        int nb = cols / QK;
+        int sums = cols / 16;
+        for (int k = 0; k < count; k++) {
+            out[k] = 0f;
+        }
+        for (int b = 0; b < nb; b++) {
+            long bo = rb + (long) b * BLOCK_BYTES;
+            long m = KScales.mins(data, bo + SCALES);
+            float dmin = Half.toFloat(data.get(SHORT_LE, bo + DMIN));
+            for (int k = 0; k < count; k++) {
+                int tk = t + k;
+                int mi = KScales.minsDot(m, bs, tk * sums + b * 16);
+                out[k] = Math.fma((float) mi, dmin * xs[tk * nb + b], out[k]);
+            }
+        }
+    }
+
+    @Override
+    public void dequantizeRow(int r, float[] dst, int off) {
+        long rb = r * rowBytes;
+        for (int b = 0; b < cols / QK; b++) {
+            long bo = rb + (long) b * BLOCK_BYTES;
+            float d = Half.toFloat(data.get(SHORT_LE, bo));
+            float dmin = Half.toFloat(data.get(SHORT_LE, bo + DMIN));
+            long sc = KScales.scales(data, bo + SCALES);
+            long m = KScales.mins(data, bo + SCALES);
+            for (int j = 0; j < 8; j++) {
+                // As ggml: the sub-block's scale and min are rounded to float first.
+                float dj = d * KScales.get(sc, j);
+                float mj = dmin * KScales.get(m, j);
+                long run = bo + QS + 32L * (j / 2);
+                int shift = 4 * (j & 1);
+                int o = off + b * QK + 32 * j;
+                for (int i = 0; i < 32; i++) {
+                    int q = (data.get(ValueLayout.JAVA_BYTE, run + i) >>> shift) & 0x0f;
+                    dst[o + i] = dj * q - mj;
+                }
+            }
+        }
+    }
+}

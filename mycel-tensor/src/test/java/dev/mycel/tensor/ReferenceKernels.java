@@ -1,0 +1,169 @@
+package dev.mycel.tensor;
+
+/**
+ * Plain-Java reference implementations of the virtual-lane dot products, one per weight type,
+ * written from the ggml block layouts without any of the kernels' code.
+ *
+ * <p>Semantics, shared by all types: virtual lane l = i % 16 accumulates in block (or element)
+ * order and {@link Lanes#reduce} combines the lanes. Float types add {@code fma(w_i, x_i, lane)}
+ * per element. Quantized types add, per block and lane, the exact integer sum of their values'
+ * products (with the sub-block scales of K-quants inside it) with one {@code fma(partial,
+ * d_w * d_x, lane)}. Q4_K and Q5_K subtract, after the reduction, the mins term accumulated
+ * with one fma per super-block in block order. Integer partials are computed in int, so they are
+ * exact by construction: if a kernel's float partials were not, the tests would see it.
+ */
+final class ReferenceKernels {
+    private ReferenceKernels() {
+    }
+
+    /** {@code out[t * rows + r]} for every token t of {@code x} and every row r. */
+    static float[] multiply(GgmlType type, byte[] w, int rows, int cols, PreparedActivations x) {
+        float[] out = new float[x.rows() * rows];
+        for (int t = 0; t < x.rows(); t++) {
+            for (int r = 0; r < rows; r++) {
+                out[t * rows + r] = dot(type, w, r, cols, x, t);
+            }
+        }
+        return out;
+    }
+
+    /** Dot product of weight row r with activation row t. */
+    static float dot(GgmlType type, byte[] w, int r, int cols, PreparedActivations x, int t) {
+        int ro = (int) (r * type.byteSize(cols));
+        return switch (type) {
+            case F32, F16, BF16 -> floatDot(type, w, ro, cols, x, t);
+            case Q8_0, Q4_0 -> q32Dot(type, w, ro, cols, x, t);
+            case Q4_K, Q5_K -> q45kDot(type, w, ro, cols, x, t);
+            case Q6_K -> q6kDot(w, ro, cols, x, t);
+            default -> throw new IllegalArgumentException(type.toString());
+        };
+    }
+
+    private static float floatDot(GgmlType type, byte[] w, int ro, int cols, PreparedActivations x, int t) {
+        float[] lanes = new float[16];
+        float[] xv = x.values();
+        for (int i = 0; i < cols; i++) {
+            float wi = switch (type) {
+                case F32 -> Float.intBitsToFloat(i32(w, ro + 4 * i));
+                case F16 -> Float.float16ToFloat((short) u16(w, ro + 2 * i));
+                default -> Float.intBitsToFloat(u16(w, ro + 2 * i) << 16);
+            };
+            lanes[i % 16] = Math.fma(wi, xv[t * cols + i], lanes[i % 16]);
+        }
+        return Lanes.reduce(lanes);
+    }
+
+    private static float q32Dot(GgmlType type, byte[] w, int ro, int cols, PreparedActivations x, int t) {
+        float[] lanes = new float[16];
+        int nb = cols / 32;
+        for (int b = 0; b < nb; b++) {
+            int bo = ro + b * type.bytesPerBlock();
+            int[] p = new int[16];
+            for (int i = 0; i < 32; i++) {
+                int q = type == GgmlType.Q8_0
+                        ? w[bo + 2 + i]
+                        : (i < 16 ? u8(w, bo + 2 + i) & 15 : u8(w, bo + 2 + i - 16) >>> 4) - 8;
+                p[i % 16] += q * (int) x.values()[t * cols + b * 32 + i];
+            }
+            float s = f16(w, bo) * x.scales()[t * nb + b];
+            for (int l = 0; l < 16; l++) {
+                lanes[l] = Math.fma((float) p[l], s, lanes[l]);
+            }
+        }
+        return Lanes.reduce(lanes);
+    }
+
+    /** get_scale_min_k4, bit by bit. */
+    static int kScale(byte[] w, int so, int j) {
+        return j < 4 ? u8(w, so + j) & 63 : (u8(w, so + j + 4) & 15) | ((u8(w, so + j - 4) >>> 6) << 4);
+    }
+
+    static int kMin(byte[] w, int so, int j) {
+        return j < 4 ? u8(w, so + j + 4) & 63 : (u8(w, so + j + 4) >>> 4) | ((u8(w, so + j) >>> 6) << 4);
+    }
+
+    /** Quant i (0..255) of a Q4_K or Q5_K super-block at bo. */
+    static int kQuant(GgmlType type, byte[] w, int bo, int i) {
+        int chunk = i / 64;
+        int r = i % 64;
+        int qs = type == GgmlType.Q4_K ? 16 : 48;
+        int q = (u8(w, bo + qs + 32 * chunk + r % 32) >>> (r < 32 ? 0 : 4)) & 15;
+        if (type == GgmlType.Q5_K) {
+            q += 16 * ((u8(w, bo + 16 + r % 32) >>> (2 * chunk + r / 32)) & 1);
+        }
+        return q;
+    }
+
+    private static float q45kDot(GgmlType type, byte[] w, int ro, int cols, PreparedActivations x, int t) {
+        float[] lanes = new float[16];
+        float mins = 0f;
+        int nb = cols / 256;
+        for (int b = 0; b < nb; b++) {
+            int bo = ro + b * type.bytesPerBlock();
+            int[] p = new int[16];
+            for (int i = 0; i < 256; i++) {
+                p[i % 16] += kScale(w, bo + 4, i / 32) * kQuant(type, w, bo, i)
+                        * (int) x.values()[t * cols + b * 256 + i];
+            }
+            float dx = x.scales()[t * nb + b];
+            float d = f16(w, bo) * dx;
+            for (int l = 0; l < 16; l++) {
+                lanes[l] = Math.fma((float) p[l], d, lanes[l]);
+            }
+            int m = 0;
+            for (int j = 0; j < 8; j++) {
+                int bsum = 0;
+                for (int i = 0; i < 32; i++) {
+                    bsum += (int) x.values()[t * cols + b * 256 + 32 * j + i];
+                }
+                m += kMin(w, bo + 4, j) * bsum;
+            }
+            mins = Math.fma((float) m, f16(w, bo + 2) * dx, mins);
+        }
+        return Lanes.reduce(lanes) - mins;
+    }
+
+    /** Quant i (0..255) of a Q6_K super-block at bo, minus 32. */
+    static int q6Quant(byte[] w, int bo, int i) {
+        int n = i / 128;
+        int k = (i % 128) / 32;
+        int l = i % 32;
+        int low = u8(w, bo + 64 * n + 32 * (k & 1) + l);
+        int nibble = k < 2 ? low & 15 : low >>> 4;
+        int top = (u8(w, bo + 128 + 32 * n + l) >>> (2 * k)) & 3;
+        return (nibble | (top << 4)) - 32;
+    }
+
+    private static float q6kDot(byte[] w, int ro, int cols, PreparedActivations x, int t) {
+        float[] lanes = new float[16];
+        int nb = cols / 256;
+        for (int b = 0; b < nb; b++) {
+            int bo = ro + b * 210;
+            int[] p = new int[16];
+            for (int i = 0; i < 256; i++) {
+                p[i % 16] += w[bo + 192 + i / 16] * q6Quant(w, bo, i) * (int) x.values()[t * cols + b * 256 + i];
+            }
+            float d = f16(w, bo + 208) * x.scales()[t * nb + b];
+            for (int l = 0; l < 16; l++) {
+                lanes[l] = Math.fma((float) p[l], d, lanes[l]);
+            }
+        }
+        return Lanes.reduce(lanes);
+    }
+
+    static int u8(byte[] b, int off) {
+        return b[off] & 0xff;
+    }
+
+    static int u16(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8;
+    }
+
+    static int i32(byte[] b, int off) {
+        return u16(b, off) | u16(b, off + 2) << 16;
+    }
+
+    static float f16(byte[] b, int off) {
+        return Float.float16ToFloat((short) u16(b, off));
+    }
+}
