@@ -23,13 +23,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes safetensors files from named tensors. The layout is the one the reference
- * implementation produces, so any safetensors reader accepts the result: tensors follow each
- * other without gaps, ordered by element size (largest first) and then by name, which keeps
- * every tensor aligned to its element size; the header JSON lists {@code __metadata__} and then
- * the tensors in that same order, and is padded with spaces so the data starts at a multiple of
- * 8 bytes. The same tensors therefore always give the same bytes. The file appears under its
- * final name only once complete.
+ * Writes safetensors files from named tensors, laid out as the reference implementation lays
+ * them out, so that its strict reader accepts them too: tensors follow each other without gaps
+ * up to the end of the file, larger elements first (then by name), which keeps every tensor
+ * aligned to its element size, and the header JSON is padded with spaces so that the data starts
+ * at a multiple of 8 bytes. The header lists {@code __metadata__} and then the tensors in data
+ * order, so the same tensors always give the same bytes. The file appears under its final name
+ * only once complete.
  */
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
