@@ -1,0 +1,137 @@
+package dev.mycel.model.engine;
+
+import dev.mycel.model.ModelFormatException;
+import dev.mycel.model.gguf.GgufFile;
+import dev.mycel.model.llama.GgufLlamaLoader;
+import dev.mycel.model.llama.LayerSpan;
+import dev.mycel.model.llama.LlamaConfig;
+import dev.mycel.model.llama.LlamaModel;
+import dev.mycel.model.llama.LlamaWeights;
+import dev.mycel.model.safetensors.HfModel;
+import dev.mycel.model.safetensors.SafetensorsLlamaLoader;
+import dev.mycel.model.tokenizer.Tokenizer;
+import dev.mycel.model.tokenizer.Tokenizers;
+import dev.mycel.tensor.ThreadPool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A model ready to run on this machine: its weights (mapped from the file), tokenizer and a
+ * thread pool. Opens GGUF files and Hugging Face directories (config.json, safetensors,
+ * tokenizer.json) alike.
+ */
+public final class LoadedModel implements AutoCloseable {
+    /** The file formats a model can come in. */
+    public enum Format { GGUF, SAFETENSORS }
+
+    private final Path source;
+    private final Format format;
+    private final AutoCloseable file;
+    private final LlamaModel model;
+    private final Tokenizer tokenizer;
+    private final ThreadPool pool;
+
+    private LoadedModel(Path source, Format format, AutoCloseable file, LlamaModel model, Tokenizer tokenizer,
+                        ThreadPool pool) {
+        this.source = source;
+        this.format = format;
+        this.file = file;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.pool = pool;
+    }
+
+    /** Opens a GGUF file or a Hugging Face model directory and runs it with {@code threads} threads. */
+    public static LoadedModel open(Path path, int threads) {
+        if (!Files.exists(path)) {
+            throw new ModelFormatException(path + ": no such file or directory");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be at least 1, not " + threads);
+        }
+        if (Files.isDirectory(path) || HfModel.looksLikeHfModel(path)) {
+            return openHf(path, threads);
+        }
+        return openGguf(path, threads);
+    }
+
+    private static LoadedModel openGguf(Path path, int threads) {
+        GgufFile gguf = GgufFile.open(path);
+        ThreadPool pool = null;
+        try {
+            LlamaConfig config = GgufLlamaLoader.config(gguf);
+            Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
+            LlamaWeights weights = GgufLlamaLoader.weights(gguf, config, LayerSpan.all(config.layers()));
+            checkVocabulary(path, config, tokenizer);
+            pool = new ThreadPool(threads);
+            return new LoadedModel(path, Format.GGUF, gguf, new LlamaModel(config, weights, pool), tokenizer, pool);
+        } catch (RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            gguf.close();
+            throw e;
+        }
+    }
+
+    private static LoadedModel openHf(Path path, int threads) {
+        HfModel hf = HfModel.open(path);
+        ThreadPool pool = null;
+        try {
+            LlamaConfig config = SafetensorsLlamaLoader.config(hf);
+            Tokenizer tokenizer = Tokenizers.fromHuggingFace(hf.directory());
+            LlamaWeights weights = SafetensorsLlamaLoader.weights(hf, config, LayerSpan.all(config.layers()));
+            checkVocabulary(path, config, tokenizer);
+            pool = new ThreadPool(threads);
+            return new LoadedModel(path, Format.SAFETENSORS, hf, new LlamaModel(config, weights, pool), tokenizer, pool);
+        } catch (RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            hf.close();
+            throw e;
+        }
+    }
+
+    private static void checkVocabulary(Path path, LlamaConfig config, Tokenizer tokenizer) {
+        // Models may pad their embedding beyond the tokenizer (Qwen2 does); never the reverse.
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new ModelFormatException(path + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model only " + config.vocabSize());
+        }
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    public Format format() {
+        return format;
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public LlamaConfig config() {
+        return model.config();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ThreadPool pool() {
+        return pool;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        try {
+            file.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing " + source + ": " + e.getMessage(), e);
+        }
+    }
+}

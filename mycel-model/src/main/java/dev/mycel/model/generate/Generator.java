@@ -1,0 +1,97 @@
+package dev.mycel.model.generate;
+
+import dev.mycel.model.llama.InferenceState;
+import dev.mycel.model.llama.LlamaModel;
+import dev.mycel.model.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * Generates text: processes a prompt, then samples and feeds back one token at a time,
+ * streaming text as it becomes safe to show, until the token limit, the context limit, an
+ * end-of-generation token or a stop sequence.
+ */
+public final class Generator {
+    private final LlamaModel model;
+    private final Tokenizer tokenizer;
+
+    public Generator(LlamaModel model, Tokenizer tokenizer) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+    }
+
+    /** Generates from a fresh context sized for the prompt and the token limit. */
+    public GenerationResult generate(int[] prompt, GenerationOptions options, Consumer<String> onText) {
+        int limit = model.config().contextLength();
+        if (prompt.length > limit) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, more than the model's context of "
+                    + limit);
+        }
+        int positions = (int) Math.min(limit, (long) prompt.length + options.maxTokens());
+        InferenceState state = model.newState(Math.max(1, positions));
+        return generate(state, prompt, options, onText);
+    }
+
+    /**
+     * Continues the sequence in {@code state} with {@code prompt} and generates after it. The
+     * last generated token is not processed: a caller that continues the conversation passes
+     * it at the front of the next prompt.
+     */
+    public GenerationResult generate(InferenceState state, int[] prompt, GenerationOptions options,
+                                     Consumer<String> onText) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty: give at least one token (for example BOS)");
+        }
+        int room = state.cache().maxPositions() - state.position();
+        if (prompt.length > room) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but only " + room
+                    + " positions are left in the context");
+        }
+        Sampler sampler = new Sampler(options.sampler());
+        for (int t : prompt) {
+            sampler.accept(t);
+        }
+        TextAssembler text = new TextAssembler(options.stop());
+        long t0 = System.nanoTime();
+        float[] logits = model.forward(state, prompt, 0, prompt.length);
+        long t1 = System.nanoTime();
+        int[] generated = new int[Math.min(options.maxTokens(), 1 << 20)];
+        int count = 0;
+        FinishReason reason = FinishReason.LENGTH;
+        String lastHash = null;
+        int[] one = new int[1];
+        while (count < options.maxTokens()) {
+            int token = sampler.sample(logits);
+            lastHash = LogitsHash.sha256(logits);
+            generated[count++] = token;
+            sampler.accept(token);
+            if (!options.ignoreEos() && tokenizer.isEndOfGeneration(token)) {
+                reason = FinishReason.STOP;
+                break;
+            }
+            String piece = text.add(tokenizer.tokenBytes(token));
+            if (!piece.isEmpty()) {
+                onText.accept(piece);
+            }
+            if (text.stopped()) {
+                reason = FinishReason.STOP;
+                break;
+            }
+            if (count == options.maxTokens() || state.position() >= state.cache().maxPositions()) {
+                break;
+            }
+            one[0] = token;
+            logits = model.forward(state, one, 0, 1);
+        }
+        String rest = text.finish();
+        if (!rest.isEmpty()) {
+            onText.accept(rest);
+        }
+        long t2 = System.nanoTime();
+        if (lastHash == null) {
+            lastHash = LogitsHash.sha256(logits);
+        }
+        return new GenerationResult(prompt.clone(), Arrays.copyOf(generated, count), text.text(), lastHash, reason,
+                t1 - t0, t2 - t1);
+    }
+}

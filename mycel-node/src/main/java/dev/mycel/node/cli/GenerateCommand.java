@@ -1,0 +1,93 @@
+package dev.mycel.node.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mycel.model.engine.LoadedModel;
+import dev.mycel.model.generate.GenerationOptions;
+import dev.mycel.model.generate.GenerationResult;
+import dev.mycel.model.generate.Generator;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code mycel generate}: continue a prompt with a local model. */
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Generate text that continues a prompt, streaming it as it is produced.",
+            "",
+            "With --json, prints one JSON object instead:",
+            "  {\"prompt_tokens\":[...],\"tokens\":[...],\"text\":\"...\",\"logits_sha256\":\"...\"}",
+            "where logits_sha256 is the SHA-256 of the float32 little-endian logits of the last",
+            "position processed: equal on every machine for the same model, prompt and options."
+        })
+final class GenerateCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF file or Hugging Face model directory (default: the shipped stories260K model).")
+    Path model;
+
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", defaultValue = "Once upon a time",
+            description = "Text to continue (default: \"${DEFAULT-VALUE}\").")
+    String prompt;
+
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "128",
+            description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when this text is produced (repeatable).")
+    List<String> stop = new ArrayList<>();
+
+    @Option(names = "--ignore-eos", description = "Keep generating after end-of-text tokens.")
+    boolean ignoreEos;
+
+    @Option(names = "--special", description = "Recognise special-token text such as <|eot_id|> in the prompt.")
+    boolean special;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Threads to compute with (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print one JSON object (token ids, text, logits hash) instead of streaming text.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (maxTokens < 0) {
+            throw new UserException("--max-tokens must not be negative", true);
+        }
+        GenerationOptions options = new GenerationOptions(maxTokens, sampling.config(), stop, ignoreEos);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (LoadedModel loaded = LoadedModel.open(Defaults.model(model), threads != null ? threads : Defaults.threads())) {
+            int[] tokens = loaded.tokenizer().encode(prompt, true, special);
+            Generator generator = new Generator(loaded.model(), loaded.tokenizer());
+            if (json) {
+                GenerationResult r = generator.generate(tokens, options, piece -> { });
+                ObjectNode o = Json.object();
+                o.putPOJO("prompt_tokens", r.promptTokens());
+                o.putPOJO("tokens", r.tokens());
+                o.put("text", r.text());
+                o.put("logits_sha256", r.logitsSha256());
+                out.println(Json.write(o));
+                return 0;
+            }
+            out.print(prompt);
+            out.flush();
+            GenerationResult r = generator.generate(tokens, options, piece -> {
+                out.print(piece);
+                out.flush();
+            });
+            out.println();
+            System.err.printf(Locale.ROOT, "[prompt: %d tokens, %.1f tokens/s | generated: %d tokens, %.1f tokens/s | %s]%n",
+                    r.promptTokens().length, r.promptTokensPerSecond(), r.tokens().length, r.tokensPerSecond(),
+                    r.finishReason().name().toLowerCase(Locale.ROOT));
+            return 0;
+        }
+    }
+}

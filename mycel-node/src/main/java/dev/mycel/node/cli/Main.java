@@ -1,0 +1,99 @@
+package dev.mycel.node.cli;
+
+import dev.mycel.model.ModelFormatException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code mycel} command line. */
+@Command(
+        name = "mycel",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+            "Mycel: a peer-to-peer network that serves, trains and trades AI models.",
+            "",
+            "Run a model on this machine:",
+            "  mycel generate --prompt \"Once upon a time\"",
+            "  mycel chat --model MODEL.gguf",
+            ""
+        },
+        subcommands = {
+            GenerateCommand.class,
+            ChatCommand.class,
+            TokenizeCommand.class,
+            ModelCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code (0 ok, 1 failed, 2 bad usage). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(Main::handle);
+        cl.setUsageHelpAutoWidth(true);
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * Turns the errors a user can cause (bad files, bad parameters) into one line on stderr;
+     * anything else is a bug and keeps its stack trace.
+     */
+    private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+        boolean debug = System.getenv("MYCEL_DEBUG") != null;
+        if (t instanceof ModelFormatException || t instanceof UserException || t instanceof IllegalArgumentException
+                || t instanceof IOException) {
+            err.println("mycel: error: " + oneLine(t));
+            if (debug) {
+                t.printStackTrace(err);
+            }
+            err.flush();
+            return t instanceof IllegalArgumentException || t instanceof UserException u && u.usage() ? 2 : 1;
+        }
+        err.println("mycel: internal error: " + oneLine(t) + " (set MYCEL_DEBUG=1 for details)");
+        t.printStackTrace(err);
+        err.flush();
+        return 1;
+    }
+
+    private static String oneLine(Throwable t) {
+        String m = t.getMessage();
+        if (m == null || m.isBlank()) {
+            m = t.getClass().getSimpleName();
+        }
+        if (t instanceof java.nio.file.NoSuchFileException) {
+            m = m + ": no such file";
+        }
+        return m.replace('\n', ' ');
+    }
+
+    /** Version from the jar manifest, or "development" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"mycel " + (v != null ? v : "0.1.0-SNAPSHOT") + " (Java "
+                    + Runtime.version() + ", " + System.getProperty("os.arch") + ")"};
+        }
+    }
+}
