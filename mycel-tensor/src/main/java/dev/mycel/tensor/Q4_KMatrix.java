@@ -80,19 +80,27 @@ final class Q4_KMatrix extends WeightMatrix {
                 long bo = rb + (long) b * BLOCK_BYTES;
                 long sc = KScales.scales(data, bo + SCALES);
                 int xi = xb + b * QK + lo;
-                FloatVector p = FloatVector.zero(F);
+                // Four independent partial sums: the integer partials are exact in any order, and
+                // one chain of 16 dependent fmas per super-block would leave the core waiting.
+                FloatVector p0 = FloatVector.zero(F);
+                FloatVector p1 = p0;
+                FloatVector p2 = p0;
+                FloatVector p3 = p0;
                 for (int c = 0; c < 4; c++) {
-                    float s0 = KScales.get(sc, 2 * c);
-                    float s1 = KScales.get(sc, 2 * c + 1);
-                    long run = bo + QS + 32 * c;
-                    IntVector q0 = PackedBytes.unsigned(data, run, lo);
-                    IntVector q1 = PackedBytes.unsigned(data, run + 16, lo);
+                    // Chunk c: runs of 16 bytes at 32c and 32c + 16 hold values 64c + i and
+                    // 64c + 16 + i in their low nibbles (sub-block 2c), and the values 32 further on
+                    // in their high ones (sub-block 2c + 1).
+                    float sLow = KScales.get(sc, 2 * c);
+                    float sHigh = KScales.get(sc, 2 * c + 1);
+                    IntVector q0 = PackedBytes.unsigned(data, bo + QS + 32 * c, lo);
+                    IntVector q1 = PackedBytes.unsigned(data, bo + QS + 32 * c + 16, lo);
                     int xc = xi + 64 * c;
-                    p = low(q0, s0).fma(FloatVector.fromArray(F, xv, xc), p);
-                    p = low(q1, s0).fma(FloatVector.fromArray(F, xv, xc + 16), p);
-                    p = high(q0, s1).fma(FloatVector.fromArray(F, xv, xc + 32), p);
-                    p = high(q1, s1).fma(FloatVector.fromArray(F, xv, xc + 48), p);
+                    p0 = low(q0, sLow).fma(FloatVector.fromArray(F, xv, xc), p0);
+                    p1 = low(q1, sLow).fma(FloatVector.fromArray(F, xv, xc + 16), p1);
+                    p2 = high(q0, sHigh).fma(FloatVector.fromArray(F, xv, xc + 32), p2);
+                    p3 = high(q1, sHigh).fma(FloatVector.fromArray(F, xv, xc + 48), p3);
                 }
+                FloatVector p = p0.add(p1).add(p2.add(p3));
                 float d = Half.toFloat(data.get(SHORT_LE, bo)) * xs[sb + b];
                 acc = p.fma(FloatVector.broadcast(F, d), acc);
             }
@@ -124,41 +132,38 @@ final class Q4_KMatrix extends WeightMatrix {
                 long bo = rb + (long) b * BLOCK_BYTES;
                 long sc = KScales.scales(data, bo + SCALES);
                 int xi = x0 + b * QK + lo;
-                FloatVector p0 = FloatVector.zero(F);
-                FloatVector p1 = p0;
-                FloatVector p2 = p0;
-                FloatVector p3 = p0;
-                for (int c = 0; c < 4; c++) {
-                    float sLow = KScales.get(sc, 2 * c);
-                    float sHigh = KScales.get(sc, 2 * c + 1);
-                    long run = bo + QS + 32 * c;
-                    IntVector q0 = PackedBytes.unsigned(data, run, lo);
-                    IntVector q1 = PackedBytes.unsigned(data, run + 16, lo);
-                    int xc = xi + 64 * c;
-                    FloatVector w = low(q0, sLow);
-                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
-                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), p1);
-                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), p2);
-                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), p3);
-                    w = low(q1, sLow);
-                    xc += 16;
-                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
-                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), p1);
-                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), p2);
-                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), p3);
-                    w = high(q0, sHigh);
-                    xc += 16;
-                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
-                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), p1);
-                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), p2);
-                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), p3);
-                    w = high(q1, sHigh);
-                    xc += 16;
-                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
-                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), p1);
-                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), p2);
-                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), p3);
+                // Per token one partial sum for low and one for high nibbles: eight independent
+                // chains (the sums are exact, so splitting them changes nothing).
+                FloatVector l0 = FloatVector.zero(F);
+                FloatVector l1 = l0;
+                FloatVector l2 = l0;
+                FloatVector l3 = l0;
+                FloatVector h0 = l0;
+                FloatVector h1 = l0;
+                FloatVector h2 = l0;
+                FloatVector h3 = l0;
+                for (int k = 0; k < 8; k++) {
+                    // Run k (16 bytes) of chunk c = k / 2 holds values 64c + 16(k % 2) + i in its
+                    // low nibbles (sub-block 2c) and the values 32 further on in its high ones.
+                    int c = k >> 1;
+                    IntVector q = PackedBytes.unsigned(data, bo + QS + 16 * k, lo);
+                    int xc = xi + 64 * c + 16 * (k & 1);
+                    FloatVector w = low(q, KScales.get(sc, 2 * c));
+                    l0 = w.fma(FloatVector.fromArray(F, xv, xc), l0);
+                    l1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), l1);
+                    l2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), l2);
+                    l3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), l3);
+                    w = high(q, KScales.get(sc, 2 * c + 1));
+                    xc += 32;
+                    h0 = w.fma(FloatVector.fromArray(F, xv, xc), h0);
+                    h1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), h1);
+                    h2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), h2);
+                    h3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), h3);
                 }
+                FloatVector p0 = l0.add(h0);
+                FloatVector p1 = l1.add(h1);
+                FloatVector p2 = l2.add(h2);
+                FloatVector p3 = l3.add(h3);
                 float d = Half.toFloat(data.get(SHORT_LE, bo));
                 a0 = p0.fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
                 a1 = p1.fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);

@@ -57,7 +57,41 @@ final class Q6_KMatrix extends WeightMatrix {
         return (byte) (packed >>> (8 * j));
     }
 
-    /** {@code (q - 32) * scale} as exact floats. */
+    /*
+     * The super-block is walked in 8 runs of 16 ql bytes: run k = 4n + 2h + s (half n, h and s
+     * in 0..1) is ql bytes 64n + 32s + 16h + i, whose low nibbles are the values
+     * v = 128n + 32s + 16h + i (sub-block v / 16) and whose high nibbles are the values v + 64;
+     * their top two bits are bits 2s, 2s+1 and 2s+4, 2s+5 of qh byte 32n + 16h + i.
+     */
+
+    private static int lowRun(int k) {
+        return 64 * (k >> 2) + 32 * (k & 1) + 16 * ((k >> 1) & 1);
+    }
+
+    private static int highRun(int k) {
+        return QH + 32 * (k >> 2) + 16 * ((k >> 1) & 1);
+    }
+
+    /** The value of lane 0 of run k's low nibbles, relative to the super-block. */
+    private static int firstValue(int k) {
+        return 128 * (k >> 2) + 32 * (k & 1) + 16 * ((k >> 1) & 1);
+    }
+
+    /** {@code (q - 32) * sc} for the low-nibble values of run k: exact floats. */
+    private static FloatVector low(IntVector q, IntVector h, int k, long scales) {
+        int s = k & 1;
+        IntVector v = q.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4 - 2 * s).and(0x30));
+        return weights(v, scale(scales, (firstValue(k) >> 4) & 7));
+    }
+
+    /** {@code (q - 32) * sc} for the high-nibble values of run k. */
+    private static FloatVector high(IntVector q, IntVector h, int k, long scales) {
+        int s = k & 1;
+        IntVector v = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2 * s).and(0x30));
+        return weights(v, scale(scales, ((firstValue(k) + 64) >> 4) & 7));
+    }
+
+    /** {@code (q - 32) * scale} as exact floats, with one fused multiply-add. */
     private static FloatVector weights(IntVector q, int scale) {
         return PackedBytes.floats(q).fma((float) scale, (float) (-32 * scale));
     }
@@ -75,24 +109,23 @@ final class Q6_KMatrix extends WeightMatrix {
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++) {
                 long bo = rb + (long) b * BLOCK_BYTES;
-                FloatVector p = FloatVector.zero(F);
-                for (int n = 0; n < 2; n++) {
-                    long sc = data.get(LONG_LE, bo + SCALES + 8 * n);
-                    for (int h = 0; h < 2; h++) {
-                        IntVector a = PackedBytes.unsigned(data, bo + 64 * n + 16 * h, lo);
-                        IntVector c = PackedBytes.unsigned(data, bo + 64 * n + 32 + 16 * h, lo);
-                        IntVector hi = PackedBytes.unsigned(data, bo + QH + 32 * n + 16 * h, lo);
-                        int xi = xb + b * QK + 128 * n + 16 * h + lo;
-                        IntVector q0 = a.and(0x0f).or(hi.lanewise(VectorOperators.LSHL, 4).and(0x30));
-                        IntVector q1 = c.and(0x0f).or(hi.lanewise(VectorOperators.LSHL, 2).and(0x30));
-                        IntVector q2 = a.lanewise(VectorOperators.LSHR, 4).or(hi.and(0x30));
-                        IntVector q3 = c.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 2).and(0x30));
-                        p = weights(q0, scale(sc, h)).fma(FloatVector.fromArray(F, xv, xi), p);
-                        p = weights(q1, scale(sc, 2 + h)).fma(FloatVector.fromArray(F, xv, xi + 32), p);
-                        p = weights(q2, scale(sc, 4 + h)).fma(FloatVector.fromArray(F, xv, xi + 64), p);
-                        p = weights(q3, scale(sc, 6 + h)).fma(FloatVector.fromArray(F, xv, xi + 96), p);
-                    }
+                long sc0 = data.get(LONG_LE, bo + SCALES);
+                long sc1 = data.get(LONG_LE, bo + SCALES + 8);
+                int xi = xb + b * QK + lo;
+                // Two independent partial sums (low and high nibbles) halve the chain of dependent
+                // fmas; the integer partials are exact in any order. The loop body is kept to one
+                // run so that C2 can inline every vector operation of the method.
+                FloatVector pl = FloatVector.zero(F);
+                FloatVector ph = pl;
+                for (int k = 0; k < 8; k++) {
+                    IntVector q = PackedBytes.unsigned(data, bo + lowRun(k), lo);
+                    IntVector h = PackedBytes.unsigned(data, bo + highRun(k), lo);
+                    long sc = k < 4 ? sc0 : sc1;
+                    int xk = xi + firstValue(k);
+                    pl = low(q, h, k, sc).fma(FloatVector.fromArray(F, xv, xk), pl);
+                    ph = high(q, h, k, sc).fma(FloatVector.fromArray(F, xv, xk + 64), ph);
                 }
+                FloatVector p = pl.add(ph);
                 float d = Half.toFloat(data.get(SHORT_LE, bo + D)) * xs[sb + b];
                 acc = p.fma(FloatVector.broadcast(F, d), acc);
             }
@@ -120,42 +153,40 @@ final class Q6_KMatrix extends WeightMatrix {
             FloatVector a3 = a0;
             for (int b = 0; b < nb; b++) {
                 long bo = rb + (long) b * BLOCK_BYTES;
-                FloatVector p0 = FloatVector.zero(F);
-                FloatVector p1 = p0;
-                FloatVector p2 = p0;
-                FloatVector p3 = p0;
-                for (int n = 0; n < 2; n++) {
-                    long sc = data.get(LONG_LE, bo + SCALES + 8 * n);
-                    for (int h = 0; h < 2; h++) {
-                        IntVector a = PackedBytes.unsigned(data, bo + 64 * n + 16 * h, lo);
-                        IntVector c = PackedBytes.unsigned(data, bo + 64 * n + 32 + 16 * h, lo);
-                        IntVector hi = PackedBytes.unsigned(data, bo + QH + 32 * n + 16 * h, lo);
-                        int xi = x0 + b * QK + 128 * n + 16 * h + lo;
-                        FloatVector w = weights(a.and(0x0f).or(hi.lanewise(VectorOperators.LSHL, 4).and(0x30)), scale(sc, h));
-                        p0 = w.fma(FloatVector.fromArray(F, xv, xi), p0);
-                        p1 = w.fma(FloatVector.fromArray(F, xv, xi + c1), p1);
-                        p2 = w.fma(FloatVector.fromArray(F, xv, xi + c2), p2);
-                        p3 = w.fma(FloatVector.fromArray(F, xv, xi + c3), p3);
-                        w = weights(c.and(0x0f).or(hi.lanewise(VectorOperators.LSHL, 2).and(0x30)), scale(sc, 2 + h));
-                        xi += 32;
-                        p0 = w.fma(FloatVector.fromArray(F, xv, xi), p0);
-                        p1 = w.fma(FloatVector.fromArray(F, xv, xi + c1), p1);
-                        p2 = w.fma(FloatVector.fromArray(F, xv, xi + c2), p2);
-                        p3 = w.fma(FloatVector.fromArray(F, xv, xi + c3), p3);
-                        w = weights(a.lanewise(VectorOperators.LSHR, 4).or(hi.and(0x30)), scale(sc, 4 + h));
-                        xi += 32;
-                        p0 = w.fma(FloatVector.fromArray(F, xv, xi), p0);
-                        p1 = w.fma(FloatVector.fromArray(F, xv, xi + c1), p1);
-                        p2 = w.fma(FloatVector.fromArray(F, xv, xi + c2), p2);
-                        p3 = w.fma(FloatVector.fromArray(F, xv, xi + c3), p3);
-                        w = weights(c.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 2).and(0x30)), scale(sc, 6 + h));
-                        xi += 32;
-                        p0 = w.fma(FloatVector.fromArray(F, xv, xi), p0);
-                        p1 = w.fma(FloatVector.fromArray(F, xv, xi + c1), p1);
-                        p2 = w.fma(FloatVector.fromArray(F, xv, xi + c2), p2);
-                        p3 = w.fma(FloatVector.fromArray(F, xv, xi + c3), p3);
-                    }
+                long sc0 = data.get(LONG_LE, bo + SCALES);
+                long sc1 = data.get(LONG_LE, bo + SCALES + 8);
+                int xi = x0 + b * QK + lo;
+                // Per token one partial sum for low and one for high nibbles: eight independent
+                // chains (the sums are exact, so splitting them changes nothing).
+                FloatVector l0 = FloatVector.zero(F);
+                FloatVector l1 = l0;
+                FloatVector l2 = l0;
+                FloatVector l3 = l0;
+                FloatVector h0 = l0;
+                FloatVector h1 = l0;
+                FloatVector h2 = l0;
+                FloatVector h3 = l0;
+                for (int k = 0; k < 8; k++) {
+                    IntVector q = PackedBytes.unsigned(data, bo + lowRun(k), lo);
+                    IntVector h = PackedBytes.unsigned(data, bo + highRun(k), lo);
+                    long sc = k < 4 ? sc0 : sc1;
+                    int xk = xi + firstValue(k);
+                    FloatVector w = low(q, h, k, sc);
+                    l0 = w.fma(FloatVector.fromArray(F, xv, xk), l0);
+                    l1 = w.fma(FloatVector.fromArray(F, xv, xk + c1), l1);
+                    l2 = w.fma(FloatVector.fromArray(F, xv, xk + c2), l2);
+                    l3 = w.fma(FloatVector.fromArray(F, xv, xk + c3), l3);
+                    w = high(q, h, k, sc);
+                    xk += 64;
+                    h0 = w.fma(FloatVector.fromArray(F, xv, xk), h0);
+                    h1 = w.fma(FloatVector.fromArray(F, xv, xk + c1), h1);
+                    h2 = w.fma(FloatVector.fromArray(F, xv, xk + c2), h2);
+                    h3 = w.fma(FloatVector.fromArray(F, xv, xk + c3), h3);
                 }
+                FloatVector p0 = l0.add(h0);
+                FloatVector p1 = l1.add(h1);
+                FloatVector p2 = l2.add(h2);
+                FloatVector p3 = l3.add(h3);
                 float d = Half.toFloat(data.get(SHORT_LE, bo + D));
                 a0 = p0.fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
                 a1 = p1.fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
