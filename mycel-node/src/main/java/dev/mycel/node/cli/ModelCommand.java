@@ -1,12 +1,18 @@
 package dev.mycel.node.cli;
 
-import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "model", mixinStandardHelpOptions = true)
-final class ModelCommand implements Callable<Integer> {
+/** {@code mycel model}: inspect and make model files. */
+@Command(name = "model", mixinStandardHelpOptions = true,
+        description = "Inspect model files and make synthetic ones.",
+        subcommands = {ModelInfoCommand.class, ModelSynthCommand.class, CommandLine.HelpCommand.class})
+final class ModelCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
-    public Integer call() {
-        return 0;
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }
