@@ -31,7 +31,7 @@ final class BpeTokenizer extends VocabularyTokenizer {
     private final Options options;
 
     BpeTokenizer(Vocabulary vocab, BpeMerges merges, Options options, String type, String chatTemplate) {
-        super(vocab, type, chatTemplate);
+        super(vocab, options.byteLevel() ? Kind.BYTE_LEVEL_BPE : Kind.SENTENCE_PIECE, type, chatTemplate);
         this.merges = merges;
         this.options = options;
     }

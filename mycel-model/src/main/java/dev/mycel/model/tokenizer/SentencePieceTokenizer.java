@@ -17,7 +17,7 @@ final class SentencePieceTokenizer extends VocabularyTokenizer {
     private final int[] byteTokens = new int[256];
 
     SentencePieceTokenizer(Vocabulary vocab, boolean addSpacePrefix, String type, String chatTemplate) {
-        super(vocab, type, chatTemplate);
+        super(vocab, Kind.SENTENCE_PIECE, type, chatTemplate);
         this.addSpacePrefix = addSpacePrefix;
         for (int b = 0; b < 256; b++) {
             int id = vocab.id(byteTokenText(b));

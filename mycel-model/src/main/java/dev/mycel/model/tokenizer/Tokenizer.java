@@ -17,6 +17,16 @@ import java.util.OptionalInt;
  */
 public interface Tokenizer {
 
+    /** The tokenization algorithm. */
+    enum Kind {
+        /** SentencePiece-style BPE over '▁'-escaped text with byte fallback (Llama 2, phi-3). */
+        SENTENCE_PIECE,
+        /** GPT-2-style BPE over UTF-8 bytes (Llama 3, Qwen2, GPT-2). */
+        BYTE_LEVEL_BPE,
+        /** BERT's WordPiece. */
+        WORD_PIECE
+    }
+
     /**
      * Encodes text as llama.cpp's {@code llama_tokenize} does.
      *
@@ -88,6 +98,9 @@ public interface Tokenizer {
 
     /** Whether the token is markup (control or unknown) rather than text. */
     boolean isControl(int id);
+
+    /** The tokenization algorithm. */
+    Kind kind();
 
     /**
      * The kind of tokenizer, for display: the model type and pre-tokenizer, such as

@@ -12,12 +12,14 @@ abstract sealed class VocabularyTokenizer implements Tokenizer
         permits SentencePieceTokenizer, BpeTokenizer, WordPieceTokenizer {
     protected final Vocabulary vocab;
     private final SpecialTokenSplitter splitter;
+    private final Kind kind;
     private final String type;
     private final String chatTemplate;
 
-    VocabularyTokenizer(Vocabulary vocab, String type, String chatTemplate) {
+    VocabularyTokenizer(Vocabulary vocab, Kind kind, String type, String chatTemplate) {
         this.vocab = vocab;
         this.splitter = new SpecialTokenSplitter(vocab);
+        this.kind = kind;
         this.type = type;
         this.chatTemplate = chatTemplate;
     }
@@ -162,6 +164,11 @@ abstract sealed class VocabularyTokenizer implements Tokenizer
     public boolean isControl(int id) {
         checkId(id);
         return vocab.is(id, TokenAttributes.CONTROL | TokenAttributes.UNKNOWN);
+    }
+
+    @Override
+    public Kind kind() {
+        return kind;
     }
 
     @Override

@@ -22,7 +22,7 @@ final class WordPieceTokenizer extends VocabularyTokenizer {
     private final boolean stripAccents;
 
     WordPieceTokenizer(Vocabulary vocab, boolean lowercase, boolean stripAccents, String type, String chatTemplate) {
-        super(vocab, type, chatTemplate);
+        super(vocab, Kind.WORD_PIECE, type, chatTemplate);
         this.lowercase = lowercase;
         this.stripAccents = stripAccents;
     }
