@@ -55,10 +55,6 @@ final class BpeMerges {
         pairs.putIfAbsent(l, r, ((long) rank << 32) | merged);
     }
 
-    int size() {
-        return pairs.size();
-    }
-
     private int intern(String text) {
         int id = vocab.id(text);
         if (id >= 0) {

@@ -55,6 +55,8 @@ record BpePreType(String family, List<String> regexes, boolean ignoreMerges, boo
             + "\\x{FF21}-\\x{FF3A}\\x{FF41}-\\x{FF5A}\\x{10400}-\\x{1044F}\\x{104B0}-\\x{104D3}"
             + "\\x{104D8}-\\x{104FB}\\x{10C80}-\\x{10CB2}\\x{10CC0}-\\x{10CF2}\\x{118A0}-\\x{118DF}"
             + "\\x{1E900}-\\x{1E943}]+";
+    /** CJK ideographs, the U+0800..U+4E00 block run, and Hangul, as DeepSeek's tokenizers group them. */
+    private static final String CJK = "[\\x{4E00}-\\x{9FA5}\\x{800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+";
     private static final String BLOOM = " ?[^(\\s|.,!?\\x{2026}\\x{3002}\\x{FF0C}\\x{3001}\\x{964}\\x{6D4}\\x{60C})]+";
 
     private static final BpePreType GPT2_FAMILY = new BpePreType("gpt-2", List.of(GPT2), false, false, false);
@@ -85,10 +87,15 @@ record BpePreType(String family, List<String> regexes, boolean ignoreMerges, boo
         BY_NAME.put("default", DEFAULT);
         BY_NAME.put("falcon", new BpePreType("falcon", List.of("[\\p{P}$+<=>^~|`]+", GPT2, "[0-9][0-9][0-9]"),
                 false, false, false));
-        BY_NAME.put("deepseek-llm", new BpePreType("deepseek-llm", List.of("[\r\n]", DEEPSEEK_LLM_LETTERS,
-                "\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+", "\\s+\\z", "[\\x{4E00}-\\x{9FA5}\\x{800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+", "\\p{N}+"), false, false, false));
-        BY_NAME.put("deepseek-coder", new BpePreType("deepseek-coder", List.of("[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+",
-                "[\\x{4E00}-\\x{9FA5}\\x{800}-\\x{4E00}\\x{AC00}-\\x{D7FF}]+", "\\p{N}"), false, false, false));
+        BY_NAME.put("deepseek-llm", new BpePreType("deepseek-llm", List.of(
+                "[\\r\\n]",
+                DEEPSEEK_LLM_LETTERS,
+                "\\s?[!-/:-~\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF5E}\\x{2018}-\\x{201F}\\x{3000}-\\x{3002}]+",
+                "\\s+\\z", // llama.cpp's "\\s+$": Java's $ would also match before a final newline
+                CJK,
+                "\\p{N}+"), false, false, false));
+        BY_NAME.put("deepseek-coder", new BpePreType("deepseek-coder", List.of(
+                "[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", CJK, "\\p{N}"), false, false, false));
         BY_NAME.put("chatglm-bpe", new BpePreType("chatglm4", List.of(LLAMA3), false, false, true));
         BY_NAME.put("glm4", BY_NAME.get("chatglm-bpe"));
         BY_NAME.put("tekken", new BpePreType("tekken", List.of(TEKKEN), true, true, false));

@@ -62,7 +62,8 @@ final class GgufTokenizerLoader {
                 vocab.addSep = true;
             }
             default -> {
-                defaultSpecial(vocab, 11, 11, -1, -1, -1, -1);
+                // GPT-2's BOS/EOS defaults come from Falcon, where id 11 is <|endoftext|>; ChatGLM 4 has no BOS.
+                defaultSpecial(vocab, preType.noBos() ? -1 : 11, 11, -1, -1, -1, -1);
                 vocab.addBos = preType.addBos();
             }
         }
@@ -80,9 +81,6 @@ final class GgufTokenizerLoader {
         vocab.fimPad = special("fim_pad_token_id", vocab, -1);
         vocab.fimRep = special("fim_rep_token_id", vocab, -1);
         vocab.fimSep = special("fim_sep_token_id", vocab, -1);
-        if (preType != null && preType.noBos()) {
-            vocab.bos = -1;
-        }
         vocab.addBos = gguf.bool(PREFIX + "add_bos_token").orElse(vocab.addBos);
         vocab.addEos = gguf.bool(PREFIX + "add_eos_token").orElse(vocab.addEos);
         vocab.addSep = gguf.bool(PREFIX + "add_sep_token").orElse(vocab.addSep);

@@ -22,10 +22,6 @@ final class IntList {
         values[size++] = value;
     }
 
-    int get(int index) {
-        return values[index];
-    }
-
     int size() {
         return size;
     }

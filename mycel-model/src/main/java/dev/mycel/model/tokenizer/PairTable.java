@@ -63,10 +63,6 @@ final class PairTable {
         return -1;
     }
 
-    int size() {
-        return size;
-    }
-
     private void grow() {
         long[] oldKeys = keys;
         long[] oldValues = values;

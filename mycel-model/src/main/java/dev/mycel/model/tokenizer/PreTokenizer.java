@@ -15,9 +15,6 @@ import java.util.regex.Pattern;
  * list of regexes for a {@code tokenizer.ggml.pre} type.
  */
 final class PreTokenizer {
-    /** A pre-tokenizer that keeps the text whole. */
-    static final PreTokenizer NONE = new PreTokenizer(List.of());
-
     /** What a split does with the matched text, as in Hugging Face's {@code SplitDelimiterBehavior}. */
     enum Behavior {
         ISOLATED, REMOVED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS
@@ -62,10 +59,6 @@ final class PreTokenizer {
             steps.add(new RegexSplit(Pattern.compile(regex), Behavior.ISOLATED, false, true));
         }
         return new PreTokenizer(steps);
-    }
-
-    boolean isEmpty() {
-        return steps.isEmpty();
     }
 
     /**
