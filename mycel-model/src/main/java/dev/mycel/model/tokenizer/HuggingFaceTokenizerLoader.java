@@ -9,7 +9,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -68,8 +67,8 @@ final class HuggingFaceTokenizerLoader {
 
         // Token table: the model vocabulary plus the added tokens (which may extend it or repeat entries).
         int size = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            size = Math.max(size, tokenId(it.next().getValue(), "model.vocab") + 1);
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
+            size = Math.max(size, tokenId(e.getValue(), "model.vocab") + 1);
         }
         JsonNode added = root.path("added_tokens");
         for (JsonNode t : added) {
@@ -77,8 +76,7 @@ final class HuggingFaceTokenizerLoader {
         }
         String[] texts = new String[size];
         int[] attrs = new int[size];
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
             int id = e.getValue().asInt();
             texts[id] = e.getKey();
             boolean isByte = byteFallback && VocabularyTokenizer.byteTokenValue(e.getKey()) >= 0;
@@ -110,10 +108,11 @@ final class HuggingFaceTokenizerLoader {
         if (vocab.addBos && vocab.bos < 0) {
             throw new ModelFormatException(file + ": the tokenizer adds a BOS token but no 'bos_token' is configured");
         }
-        vocab.finishSpecialTokens(dir.toAbsolutePath().getFileName() == null ? "" : dir.toAbsolutePath().getFileName().toString());
-        for (JsonNode id : generation.path("eos_token_id").isArray() ? generation.path("eos_token_id") : List.<JsonNode>of()) {
-            if (vocab.inRange(id.asLong())) {
-                vocab.addEndOfGeneration(id.asInt());
+        Path name = dir.toAbsolutePath().getFileName();
+        vocab.finishSpecialTokens(name == null ? "" : name.toString());
+        for (int id : generationEosIds(generation)) {
+            if (vocab.inRange(id)) {
+                vocab.addEndOfGeneration(id); // Llama 3 Instruct lists <|eot_id|> here
             }
         }
 
@@ -160,11 +159,26 @@ final class HuggingFaceTokenizerLoader {
         return text == null ? -1 : vocab.id(text);
     }
 
-    private static void readGenerationConfig(Vocabulary vocab, JsonNode generation) {
+    /** generation_config.json's {@code eos_token_id}, a number or a list of numbers. */
+    private static List<Integer> generationEosIds(JsonNode generation) {
         JsonNode eos = generation.path("eos_token_id");
-        int first = eos.isArray() && !eos.isEmpty() ? eos.get(0).asInt(-1) : eos.canConvertToInt() ? eos.asInt() : -1;
-        if (vocab.eos < 0 && vocab.inRange(first)) {
-            vocab.eos = first;
+        List<Integer> ids = new ArrayList<>();
+        if (eos.canConvertToInt()) {
+            ids.add(eos.asInt());
+        }
+        for (JsonNode id : eos.isArray() ? eos : List.<JsonNode>of()) {
+            if (id.canConvertToInt()) {
+                ids.add(id.asInt());
+            }
+        }
+        return ids;
+    }
+
+    /** Fills in BOS/EOS from generation_config.json when tokenizer_config.json does not name them. */
+    private static void readGenerationConfig(Vocabulary vocab, JsonNode generation) {
+        List<Integer> eos = generationEosIds(generation);
+        if (vocab.eos < 0 && !eos.isEmpty() && vocab.inRange(eos.getFirst())) {
+            vocab.eos = eos.getFirst();
         }
         JsonNode bos = generation.path("bos_token_id");
         if (vocab.bos < 0 && bos.canConvertToInt() && vocab.inRange(bos.asInt())) {
