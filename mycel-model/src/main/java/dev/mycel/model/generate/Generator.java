@@ -2,6 +2,7 @@ package dev.mycel.model.generate;
 
 import dev.mycel.model.llama.InferenceState;
 import dev.mycel.model.llama.LlamaModel;
+import dev.mycel.model.tokenizer.StreamingDecoder;
 import dev.mycel.model.tokenizer.Tokenizer;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -20,11 +21,19 @@ public final class Generator {
         this.tokenizer = tokenizer;
     }
 
-    /** Generates from a fresh context sized for the prompt and the token limit. */
+    /** Generates from a fresh context as long as the model's trained one. */
     public GenerationResult generate(int[] prompt, GenerationOptions options, Consumer<String> onText) {
-        int limit = model.config().contextLength();
+        return generate(prompt, model.config().contextLength(), options, onText);
+    }
+
+    /**
+     * Generates from a fresh context window of {@code window} positions (a window longer than
+     * the model was trained for is allowed, but quality beyond it is not to be expected).
+     */
+    public GenerationResult generate(int[] prompt, int window, GenerationOptions options, Consumer<String> onText) {
+        int limit = window;
         if (prompt.length > limit) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, more than the model's context of "
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, more than the context of "
                     + limit);
         }
         int positions = (int) Math.min(limit, (long) prompt.length + options.maxTokens());
@@ -51,7 +60,8 @@ public final class Generator {
         for (int t : prompt) {
             sampler.accept(t);
         }
-        TextAssembler text = new TextAssembler(options.stop());
+        StreamingDecoder decoder = new StreamingDecoder(tokenizer);
+        StopMatcher text = new StopMatcher(options.stop());
         long t0 = System.nanoTime();
         float[] logits = model.forward(state, prompt, 0, prompt.length);
         long t1 = System.nanoTime();
@@ -69,7 +79,7 @@ public final class Generator {
                 reason = FinishReason.STOP;
                 break;
             }
-            String piece = text.add(tokenizer.tokenBytes(token));
+            String piece = text.add(decoder.next(token));
             if (!piece.isEmpty()) {
                 onText.accept(piece);
             }
@@ -83,7 +93,7 @@ public final class Generator {
             one[0] = token;
             logits = model.forward(state, one, 0, 1);
         }
-        String rest = text.finish();
+        String rest = text.add(decoder.flush()) + text.finish();
         if (!rest.isEmpty()) {
             onText.accept(rest);
         }

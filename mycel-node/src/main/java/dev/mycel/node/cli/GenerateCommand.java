@@ -51,6 +51,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--special", description = "Recognise special-token text such as <|eot_id|> in the prompt.")
     boolean special;
 
+    @Option(names = {"-c", "--context"}, paramLabel = "N",
+            description = "Context window in tokens (default: the model's trained context).")
+    Integer context;
+
     @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Threads to compute with (default: all cores).")
     Integer threads;
 
@@ -67,8 +71,12 @@ final class GenerateCommand implements Callable<Integer> {
         try (LoadedModel loaded = LoadedModel.open(Defaults.model(model), threads != null ? threads : Defaults.threads())) {
             int[] tokens = loaded.tokenizer().encode(prompt, true, special);
             Generator generator = new Generator(loaded.model(), loaded.tokenizer());
+            if (context != null && context < 1) {
+                throw new UserException("--context must be positive", true);
+            }
+            int window = context != null ? context : loaded.config().contextLength();
             if (json) {
-                GenerationResult r = generator.generate(tokens, options, piece -> { });
+                GenerationResult r = generator.generate(tokens, window, options, piece -> { });
                 ObjectNode o = Json.object();
                 o.putPOJO("prompt_tokens", r.promptTokens());
                 o.putPOJO("tokens", r.tokens());
@@ -79,7 +87,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             out.print(prompt);
             out.flush();
-            GenerationResult r = generator.generate(tokens, options, piece -> {
+            GenerationResult r = generator.generate(tokens, window, options, piece -> {
                 out.print(piece);
                 out.flush();
             });
