@@ -1,6 +1,10 @@
 package dev.mycel.tensor;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * The 12 bytes of packed 6-bit sub-block scales and mins in a Q4_K or Q5_K super-block
@@ -40,16 +44,54 @@ final class KScales {
     }
 
     /**
-     * {@code sum_j min_j * (bsum[2j] + bsum[2j+1])} for one super-block, where {@code bsums}
-     * holds the 16 Q8_K sums of 16 activations from {@code off}. Every min is below 64 and every
-     * sum of 32 activations at most 32 * 128 in magnitude, so the result stays below 2^21: exact
-     * as an int and as a float.
+     * The mins terms {@code sum_b fma(M_b, dmin_b * d_x,b, .)} of the Q4_K or Q5_K row whose
+     * super-blocks ({@code blockBytes} long, dmin at byte 2, scales at byte 4) start at
+     * {@code rowOffset}, for activation rows {@code t .. t+count}, into {@code out[0 .. count)}:
+     * per activation row one float accumulator, one fma per super-block, in block order.
+     *
+     * <p>{@code M_b = sum_j m_j (bsum_2j + bsum_2j+1) = sum_l m_(l/2) bsum_l} is an exact integer:
+     * every min is below 64 and every bsum at most 16 * 128 in magnitude, so all partial sums stay
+     * below 2^21. It is therefore computed with 4-lane vectors in any order (the same bits on
+     * every machine), which costs a fraction of a scalar loop.
      */
-    static int minsDot(long mins, float[] bsums, int off) {
-        int s = 0;
-        for (int j = 0; j < 8; j++) {
-            s += get(mins, j) * ((int) bsums[off + 2 * j] + (int) bsums[off + 2 * j + 1]);
+    static void minsTerms(MemorySegment data, long rowOffset, int blockBytes, int blocks,
+                          PreparedActivations x, int t, int count, float[] out) {
+        float[] xs = x.scales();
+        float[] bs = x.sums();
+        int sums = blocks * 16;
+        for (int k = 0; k < count; k++) {
+            out[k] = 0f;
         }
-        return s;
+        for (int b = 0; b < blocks; b++) {
+            long bo = rowOffset + (long) b * blockBytes;
+            long m = mins(data, bo + 4);
+            // Byte l of the 16 = min l / 2, one per bsum; then four vectors of 4 floats.
+            ByteVector spread = LongVector.zero(LongVector.SPECIES_128)
+                    .withLane(0, doubleBytes(m & 0xffffffffL))
+                    .withLane(1, doubleBytes(m >>> 32))
+                    .reinterpretAsBytes();
+            FloatVector m0 = (FloatVector) spread.convertShape(VectorOperators.B2F, FloatVector.SPECIES_128, 0);
+            FloatVector m1 = (FloatVector) spread.convertShape(VectorOperators.B2F, FloatVector.SPECIES_128, 1);
+            FloatVector m2 = (FloatVector) spread.convertShape(VectorOperators.B2F, FloatVector.SPECIES_128, 2);
+            FloatVector m3 = (FloatVector) spread.convertShape(VectorOperators.B2F, FloatVector.SPECIES_128, 3);
+            float dmin = Half.toFloat(data.get(WeightMatrix.SHORT_LE, bo + 2));
+            for (int k = 0; k < count; k++) {
+                int tk = t + k;
+                int o = tk * sums + b * 16;
+                FloatVector p = m0.mul(FloatVector.fromArray(FloatVector.SPECIES_128, bs, o));
+                p = m1.fma(FloatVector.fromArray(FloatVector.SPECIES_128, bs, o + 4), p);
+                p = m2.fma(FloatVector.fromArray(FloatVector.SPECIES_128, bs, o + 8), p);
+                p = m3.fma(FloatVector.fromArray(FloatVector.SPECIES_128, bs, o + 12), p);
+                float mb = p.reduceLanes(VectorOperators.ADD);
+                out[k] = Math.fma(mb, dmin * xs[tk * blocks + b], out[k]);
+            }
+        }
+    }
+
+    /** The 4 low bytes of {@code v}, each written twice: bytes a b c d become a a b b c c d d. */
+    private static long doubleBytes(long v) {
+        long t = (v | (v << 16)) & 0x0000ffff0000ffffL;
+        t = (t | (t << 8)) & 0x00ff00ff00ff00ffL;
+        return t | (t << 8);
     }
 }

@@ -1,12 +1,13 @@
 package dev.mycel.tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Q4_K weights: super-blocks of 256 values in 144 bytes: fp16 {@code d}, fp16 {@code dmin},
@@ -24,14 +25,20 @@ import java.lang.foreign.ValueLayout;
  * {@code P_l = sum over sub-blocks j of sc_j * (sum of q_i x_i over the values i of sub-block j
  * with i % 16 == l)} and then does {@code acc_l = fma(P_l, d * d_x, acc_l)}. Exactness: q &le; 15,
  * |x| &le; 128 and sc &le; 63, and each lane holds 2 values of each of the 8 sub-blocks, so every
- * partial sum, in whatever order it is formed, is at most 8 * 63 * 2 * 15 * 128 = 1,935,360 &lt;
- * 2^24 in magnitude; the kernels form {@code sc * q} first (at most 945) and add
- * {@code (sc q) x} with fused multiply-adds, all exact. The mins term goes into one scalar
- * accumulator, {@code m = fma(M_b, dmin * d_x, m)} in block order (|M_b| &le; 8 * 63 * 4096 &lt; 2^21,
- * exact), and the result is {@code Lanes.reduce(acc) - m}.
+ * partial sum, in whatever order and grouping it is formed, is at most
+ * 8 * 63 * 2 * 15 * 128 = 1,935,360 &lt; 2^24 in magnitude; the kernels form {@code sc * q}
+ * first (at most 945) and add {@code (sc q) x} with fused multiply-adds, all exact. The mins term
+ * goes into one scalar accumulator, {@code m = fma(M_b, dmin * d_x, m)} in block order
+ * (|M_b| &le; 8 * 63 * 4096 &lt; 2^21, exact), and the result is {@code Lanes.reduce(acc) - m}.
+ *
+ * <p>Speed. The vector operations are written out in the loops rather than in helper methods:
+ * C2 always inlines the Vector API's own methods, but may give up inlining ours in a large
+ * method, and a vector that crosses a call that is not inlined is boxed on the heap.
  */
 final class Q4_KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Lanes.FLOATS;
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorSpecies<Byte> B = Lanes.BYTES;
     private static final int W = Lanes.WIDTH;
     private static final int L = Lanes.COUNT;
     private static final int QK = 256;
@@ -55,16 +62,6 @@ final class Q4_KMatrix extends WeightMatrix {
         return ActivationFormat.Q8_K;
     }
 
-    /** Low nibbles times the sub-block scale: exact integers as floats. */
-    private static FloatVector low(IntVector q, float scale) {
-        return PackedBytes.floats(q.and(0x0f)).mul(scale);
-    }
-
-    /** High nibbles times the sub-block scale. */
-    private static FloatVector high(IntVector q, float scale) {
-        return PackedBytes.floats(q.lanewise(VectorOperators.LSHR, 4)).mul(scale);
-    }
-
     @Override
     protected float dot1(int r, PreparedActivations x, int t, float[] lanes) {
         float[] xv = x.values();
@@ -75,6 +72,8 @@ final class Q4_KMatrix extends WeightMatrix {
         long rb = r * rowBytes;
         for (int g = 0; g < Lanes.GROUPS; g++) {
             int lo = g * W;
+            long byteLo = PackedBytes.offset(lo);
+            int part = PackedBytes.part(lo);
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++) {
                 long bo = rb + (long) b * BLOCK_BYTES;
@@ -87,27 +86,33 @@ final class Q4_KMatrix extends WeightMatrix {
                 FloatVector p2 = p0;
                 FloatVector p3 = p0;
                 for (int c = 0; c < 4; c++) {
-                    // Chunk c: runs of 16 bytes at 32c and 32c + 16 hold values 64c + i and
-                    // 64c + 16 + i in their low nibbles (sub-block 2c), and the values 32 further on
-                    // in their high ones (sub-block 2c + 1).
+                    // Chunk c: the 16-byte runs at 32c and 32c + 16 hold values 64c + i and
+                    // 64c + 16 + i in their low nibbles (sub-block 2c) and the values 32 further
+                    // on in their high ones (sub-block 2c + 1).
                     float sLow = KScales.get(sc, 2 * c);
                     float sHigh = KScales.get(sc, 2 * c + 1);
-                    IntVector q0 = PackedBytes.unsigned(data, bo + QS + 32 * c, lo);
-                    IntVector q1 = PackedBytes.unsigned(data, bo + QS + 32 * c + 16, lo);
+                    long run = bo + QS + 32 * c + byteLo;
+                    IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, data, run, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, data, run + 16, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
                     int xc = xi + 64 * c;
-                    p0 = low(q0, sLow).fma(FloatVector.fromArray(F, xv, xc), p0);
-                    p1 = low(q1, sLow).fma(FloatVector.fromArray(F, xv, xc + 16), p1);
-                    p2 = high(q0, sHigh).fma(FloatVector.fromArray(F, xv, xc + 32), p2);
-                    p3 = high(q1, sHigh).fma(FloatVector.fromArray(F, xv, xc + 48), p3);
+                    FloatVector w = ((FloatVector) q0.and(0x0f).convert(VectorOperators.I2F, 0)).mul(sLow);
+                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
+                    w = ((FloatVector) q1.and(0x0f).convert(VectorOperators.I2F, 0)).mul(sLow);
+                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + 16), p1);
+                    w = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(sHigh);
+                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + 32), p2);
+                    w = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(sHigh);
+                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + 48), p3);
                 }
-                FloatVector p = p0.add(p1).add(p2.add(p3));
                 float d = Half.toFloat(data.get(SHORT_LE, bo)) * xs[sb + b];
-                acc = p.fma(FloatVector.broadcast(F, d), acc);
+                acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, d), acc);
             }
             acc.intoArray(lanes, lo);
         }
         float total = Lanes.reduce(lanes);
-        mins(rb, x, t, 1, lanes);
+        KScales.minsTerms(data, rb, BLOCK_BYTES, nb, x, t, 1, lanes);
         return total - lanes[0];
     }
 
@@ -124,6 +129,8 @@ final class Q4_KMatrix extends WeightMatrix {
         int c3 = 3 * cols;
         for (int g = 0; g < Lanes.GROUPS; g++) {
             int lo = g * W;
+            long byteLo = PackedBytes.offset(lo);
+            int part = PackedBytes.part(lo);
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
@@ -146,29 +153,26 @@ final class Q4_KMatrix extends WeightMatrix {
                     // Run k (16 bytes) of chunk c = k / 2 holds values 64c + 16(k % 2) + i in its
                     // low nibbles (sub-block 2c) and the values 32 further on in its high ones.
                     int c = k >> 1;
-                    IntVector q = PackedBytes.unsigned(data, bo + QS + 16 * k, lo);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, bo + QS + 16 * k + byteLo, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
                     int xc = xi + 64 * c + 16 * (k & 1);
-                    FloatVector w = low(q, KScales.get(sc, 2 * c));
+                    FloatVector w = ((FloatVector) q.and(0x0f).convert(VectorOperators.I2F, 0)).mul((float) KScales.get(sc, 2 * c));
                     l0 = w.fma(FloatVector.fromArray(F, xv, xc), l0);
                     l1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), l1);
                     l2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), l2);
                     l3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), l3);
-                    w = high(q, KScales.get(sc, 2 * c + 1));
+                    w = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul((float) KScales.get(sc, 2 * c + 1));
                     xc += 32;
                     h0 = w.fma(FloatVector.fromArray(F, xv, xc), h0);
                     h1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), h1);
                     h2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), h2);
                     h3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), h3);
                 }
-                FloatVector p0 = l0.add(h0);
-                FloatVector p1 = l1.add(h1);
-                FloatVector p2 = l2.add(h2);
-                FloatVector p3 = l3.add(h3);
                 float d = Half.toFloat(data.get(SHORT_LE, bo));
-                a0 = p0.fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
-                a1 = p1.fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
-                a2 = p2.fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
-                a3 = p3.fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
+                a0 = l0.add(h0).fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
+                a1 = l1.add(h1).fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
+                a2 = l2.add(h2).fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
+                a3 = l3.add(h3).fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
             }
             a0.intoArray(lanes, lo);
             a1.intoArray(lanes, L + lo);
@@ -178,33 +182,9 @@ final class Q4_KMatrix extends WeightMatrix {
         for (int k = 0; k < 4; k++) {
             sums[k] = Lanes.reduce(lanes, k * L);
         }
-        mins(rb, x, t, 4, lanes);
+        KScales.minsTerms(data, rb, BLOCK_BYTES, nb, x, t, 4, lanes);
         for (int k = 0; k < 4; k++) {
             sums[k] -= lanes[k];
-        }
-    }
-
-    /**
-     * The mins terms of row {@code rb} for activation rows {@code t .. t+count}, into
-     * {@code out[0 .. count)}: per row one accumulator, one fma per super-block in block order.
-     */
-    private void mins(long rb, PreparedActivations x, int t, int count, float[] out) {
-        float[] xs = x.scales();
-        float[] bs = x.sums();
-        int nb = cols / QK;
-        int sums = cols / 16;
-        for (int k = 0; k < count; k++) {
-            out[k] = 0f;
-        }
-        for (int b = 0; b < nb; b++) {
-            long bo = rb + (long) b * BLOCK_BYTES;
-            long m = KScales.mins(data, bo + SCALES);
-            float dmin = Half.toFloat(data.get(SHORT_LE, bo + DMIN));
-            for (int k = 0; k < count; k++) {
-                int tk = t + k;
-                int mi = KScales.minsDot(m, bs, tk * sums + b * 16);
-                out[k] = Math.fma((float) mi, dmin * xs[tk * nb + b], out[k]);
-            }
         }
     }
 

@@ -1,12 +1,13 @@
 package dev.mycel.tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Q5_K weights: super-blocks of 256 values in 176 bytes: fp16 {@code d}, fp16 {@code dmin},
@@ -24,9 +25,14 @@ import java.lang.foreign.ValueLayout;
  * {@code Lanes.reduce(acc) - m}. Exactness: q &le; 31, |x| &le; 128, sc &le; 63 and 2 values of each
  * of the 8 sub-blocks per lane bound every partial sum by 8 * 63 * 2 * 31 * 128 = 3,999,744 &lt;
  * 2^24; {@code sc * q} is at most 1953; |M_b| &le; 8 * 63 * 4096 &lt; 2^21.
+ *
+ * <p>As in {@link Q4_KMatrix}, the vector operations are written out in the loops so that no
+ * vector crosses a method call C2 might decline to inline.
  */
 final class Q5_KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Lanes.FLOATS;
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorSpecies<Byte> B = Lanes.BYTES;
     private static final int W = Lanes.WIDTH;
     private static final int L = Lanes.COUNT;
     private static final int QK = 256;
@@ -51,26 +57,6 @@ final class Q5_KMatrix extends WeightMatrix {
         return ActivationFormat.Q8_K;
     }
 
-    /**
-     * High bits of 16 quants moved to bit 4 of their lane's int: bit k of {@code qh} lands
-     * there after a further right shift by k.
-     */
-    private IntVector highBits(long run, int lo) {
-        return PackedBytes.unsigned(data, run, lo).lanewise(VectorOperators.LSHL, 4);
-    }
-
-    /** Quants of sub-block 2c (low nibbles plus bit 2c) times its scale. */
-    private static FloatVector low(IntVector q, IntVector h, int c, float scale) {
-        IntVector v = q.and(0x0f).or(h.lanewise(VectorOperators.LSHR, 2 * c).and(0x10));
-        return PackedBytes.floats(v).mul(scale);
-    }
-
-    /** Quants of sub-block 2c + 1 (high nibbles plus bit 2c + 1) times its scale. */
-    private static FloatVector high(IntVector q, IntVector h, int c, float scale) {
-        IntVector v = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2 * c + 1).and(0x10));
-        return PackedBytes.floats(v).mul(scale);
-    }
-
     @Override
     protected float dot1(int r, PreparedActivations x, int t, float[] lanes) {
         float[] xv = x.values();
@@ -81,35 +67,60 @@ final class Q5_KMatrix extends WeightMatrix {
         long rb = r * rowBytes;
         for (int g = 0; g < Lanes.GROUPS; g++) {
             int lo = g * W;
+            long byteLo = PackedBytes.offset(lo);
+            int part = PackedBytes.part(lo);
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++) {
                 long bo = rb + (long) b * BLOCK_BYTES;
                 long sc = KScales.scales(data, bo + SCALES);
                 int xi = xb + b * QK + lo;
-                // Two independent partial sums (low and high nibbles) halve the chain of dependent
-                // fmas; the integer partials are exact in any order. The loop body is kept to one
-                // run so that C2 can inline every vector operation of the method.
-                FloatVector pl = FloatVector.zero(F);
-                FloatVector ph = pl;
-                for (int k = 0; k < 8; k++) {
-                    // Run k (16 bytes) of chunk c = k / 2 holds values 64c + 16(k % 2) + i in its
-                    // low nibbles (sub-block 2c) and the values 32 further on in its high ones;
-                    // their fifth bits are bits 2c and 2c + 1 of qh run k % 2.
-                    int c = k >> 1;
-                    IntVector q = PackedBytes.unsigned(data, bo + QS + 16 * k, lo);
-                    IntVector hb = highBits(bo + QH + 16 * (k & 1), lo);
-                    int xc = xi + 64 * c + 16 * (k & 1);
-                    pl = low(q, hb, c, KScales.get(sc, 2 * c)).fma(FloatVector.fromArray(F, xv, xc), pl);
-                    ph = high(q, hb, c, KScales.get(sc, 2 * c + 1)).fma(FloatVector.fromArray(F, xv, xc + 32), ph);
+                // The high bits of the two qh runs, moved up to bit 4: bit k of qh lands there
+                // after a further right shift by k.
+                IntVector hb0 = ((IntVector) ByteVector.fromMemorySegment(B, data, bo + QH + byteLo, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part)).lanewise(VectorOperators.LSHL, 4);
+                IntVector hb1 = ((IntVector) ByteVector.fromMemorySegment(B, data, bo + QH + 16 + byteLo, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part)).lanewise(VectorOperators.LSHL, 4);
+                // Four independent partial sums: the integer partials are exact in any order, and
+                // one chain of 16 dependent fmas per super-block would leave the core waiting.
+                FloatVector p0 = FloatVector.zero(F);
+                FloatVector p1 = p0;
+                FloatVector p2 = p0;
+                FloatVector p3 = p0;
+                for (int c = 0; c < 4; c++) {
+                    // Chunk c: the 16-byte runs at 32c and 32c + 16 hold values 64c + i and
+                    // 64c + 16 + i in their low nibbles (sub-block 2c, fifth bit = bit 2c of qh
+                    // runs 0 and 1) and the values 32 further on in their high ones (sub-block
+                    // 2c + 1, bit 2c + 1).
+                    float sLow = KScales.get(sc, 2 * c);
+                    float sHigh = KScales.get(sc, 2 * c + 1);
+                    long run = bo + QS + 32 * c + byteLo;
+                    IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, data, run, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, data, run + 16, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    int xc = xi + 64 * c;
+                    int shiftLow = 2 * c;
+                    int shiftHigh = 2 * c + 1;
+                    FloatVector w = ((FloatVector) q0.and(0x0f).or(hb0.lanewise(VectorOperators.LSHR, shiftLow).and(0x10))
+                            .convert(VectorOperators.I2F, 0)).mul(sLow);
+                    p0 = w.fma(FloatVector.fromArray(F, xv, xc), p0);
+                    w = ((FloatVector) q1.and(0x0f).or(hb1.lanewise(VectorOperators.LSHR, shiftLow).and(0x10))
+                            .convert(VectorOperators.I2F, 0)).mul(sLow);
+                    p1 = w.fma(FloatVector.fromArray(F, xv, xc + 16), p1);
+                    w = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).or(hb0.lanewise(VectorOperators.LSHR, shiftHigh).and(0x10))
+                            .convert(VectorOperators.I2F, 0)).mul(sHigh);
+                    p2 = w.fma(FloatVector.fromArray(F, xv, xc + 32), p2);
+                    w = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).or(hb1.lanewise(VectorOperators.LSHR, shiftHigh).and(0x10))
+                            .convert(VectorOperators.I2F, 0)).mul(sHigh);
+                    p3 = w.fma(FloatVector.fromArray(F, xv, xc + 48), p3);
                 }
-                FloatVector p = pl.add(ph);
                 float d = Half.toFloat(data.get(SHORT_LE, bo)) * xs[sb + b];
-                acc = p.fma(FloatVector.broadcast(F, d), acc);
+                acc = p0.add(p1).add(p2.add(p3)).fma(FloatVector.broadcast(F, d), acc);
             }
             acc.intoArray(lanes, lo);
         }
         float total = Lanes.reduce(lanes);
-        mins(rb, x, t, 1, lanes);
+        KScales.minsTerms(data, rb, BLOCK_BYTES, nb, x, t, 1, lanes);
         return total - lanes[0];
     }
 
@@ -126,6 +137,8 @@ final class Q5_KMatrix extends WeightMatrix {
         int c3 = 3 * cols;
         for (int g = 0; g < Lanes.GROUPS; g++) {
             int lo = g * W;
+            long byteLo = PackedBytes.offset(lo);
+            int part = PackedBytes.part(lo);
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
@@ -149,30 +162,30 @@ final class Q5_KMatrix extends WeightMatrix {
                     // low nibbles (sub-block 2c) and the values 32 further on in its high ones;
                     // their fifth bits are bits 2c and 2c + 1 of qh run k % 2.
                     int c = k >> 1;
-                    IntVector q = PackedBytes.unsigned(data, bo + QS + 16 * k, lo);
-                    IntVector hb = highBits(bo + QH + 16 * (k & 1), lo);
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, bo + QS + 16 * k + byteLo, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    IntVector hb = ((IntVector) ByteVector.fromMemorySegment(B, data, bo + QH + 16 * (k & 1) + byteLo, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part)).lanewise(VectorOperators.LSHL, 4);
                     int xc = xi + 64 * c + 16 * (k & 1);
-                    FloatVector w = low(q, hb, c, KScales.get(sc, 2 * c));
+                    FloatVector w = ((FloatVector) q.and(0x0f).or(hb.lanewise(VectorOperators.LSHR, 2 * c).and(0x10))
+                            .convert(VectorOperators.I2F, 0)).mul((float) KScales.get(sc, 2 * c));
                     l0 = w.fma(FloatVector.fromArray(F, xv, xc), l0);
                     l1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), l1);
                     l2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), l2);
                     l3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), l3);
-                    w = high(q, hb, c, KScales.get(sc, 2 * c + 1));
+                    w = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2 * c + 1).and(0x10))
+                            .convert(VectorOperators.I2F, 0)).mul((float) KScales.get(sc, 2 * c + 1));
                     xc += 32;
                     h0 = w.fma(FloatVector.fromArray(F, xv, xc), h0);
                     h1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), h1);
                     h2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), h2);
                     h3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), h3);
                 }
-                FloatVector p0 = l0.add(h0);
-                FloatVector p1 = l1.add(h1);
-                FloatVector p2 = l2.add(h2);
-                FloatVector p3 = l3.add(h3);
                 float d = Half.toFloat(data.get(SHORT_LE, bo));
-                a0 = p0.fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
-                a1 = p1.fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
-                a2 = p2.fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
-                a3 = p3.fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
+                a0 = l0.add(h0).fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
+                a1 = l1.add(h1).fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
+                a2 = l2.add(h2).fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
+                a3 = l3.add(h3).fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
             }
             a0.intoArray(lanes, lo);
             a1.intoArray(lanes, L + lo);
@@ -182,33 +195,9 @@ final class Q5_KMatrix extends WeightMatrix {
         for (int k = 0; k < 4; k++) {
             sums[k] = Lanes.reduce(lanes, k * L);
         }
-        mins(rb, x, t, 4, lanes);
+        KScales.minsTerms(data, rb, BLOCK_BYTES, nb, x, t, 4, lanes);
         for (int k = 0; k < 4; k++) {
             sums[k] -= lanes[k];
-        }
-    }
-
-    /**
-     * The mins terms of row {@code rb} for activation rows {@code t .. t+count}, into
-     * {@code out[0 .. count)}: per row one accumulator, one fma per super-block in block order.
-     */
-    private void mins(long rb, PreparedActivations x, int t, int count, float[] out) {
-        float[] xs = x.scales();
-        float[] bs = x.sums();
-        int nb = cols / QK;
-        int sums = cols / 16;
-        for (int k = 0; k < count; k++) {
-            out[k] = 0f;
-        }
-        for (int b = 0; b < nb; b++) {
-            long bo = rb + (long) b * BLOCK_BYTES;
-            long m = KScales.mins(data, bo + SCALES);
-            float dmin = Half.toFloat(data.get(SHORT_LE, bo + DMIN));
-            for (int k = 0; k < count; k++) {
-                int tk = t + k;
-                int mi = KScales.minsDot(m, bs, tk * sums + b * 16);
-                out[k] = Math.fma((float) mi, dmin * xs[tk * nb + b], out[k]);
-            }
         }
     }
 

@@ -1,13 +1,13 @@
 package dev.mycel.tensor;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * Q6_K weights: super-blocks of 256 values in 210 bytes: 128 bytes {@code ql} of low 4 bits,
@@ -24,9 +24,14 @@ import java.nio.ByteOrder;
  * {@code Lanes.reduce(acc)}. Exactness: |q - 32| &le; 32, |sc| &le; 128, |x| &le; 128 and 16 sub-blocks
  * bound every partial sum by 16 * 128 * 32 * 128 = 2^23 &lt; 2^24; the kernels form
  * {@code sc * (q - 32)} (at most 4096) as {@code fma(q, sc, -32 sc)}, which is exact too.
+ *
+ * <p>As in {@link Q4_KMatrix}, the vector operations are written out in the loops so that no
+ * vector crosses a method call C2 might decline to inline.
  */
 final class Q6_KMatrix extends WeightMatrix {
     private static final VectorSpecies<Float> F = Lanes.FLOATS;
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final VectorSpecies<Byte> B = Lanes.BYTES;
     private static final int W = Lanes.WIDTH;
     private static final int L = Lanes.COUNT;
     private static final int QK = 256;
@@ -64,10 +69,12 @@ final class Q6_KMatrix extends WeightMatrix {
      * their top two bits are bits 2s, 2s+1 and 2s+4, 2s+5 of qh byte 32n + 16h + i.
      */
 
+    /** Offset of run k's ql bytes in the super-block. */
     private static int lowRun(int k) {
         return 64 * (k >> 2) + 32 * (k & 1) + 16 * ((k >> 1) & 1);
     }
 
+    /** Offset of run k's qh bytes in the super-block. */
     private static int highRun(int k) {
         return QH + 32 * (k >> 2) + 16 * ((k >> 1) & 1);
     }
@@ -75,25 +82,6 @@ final class Q6_KMatrix extends WeightMatrix {
     /** The value of lane 0 of run k's low nibbles, relative to the super-block. */
     private static int firstValue(int k) {
         return 128 * (k >> 2) + 32 * (k & 1) + 16 * ((k >> 1) & 1);
-    }
-
-    /** {@code (q - 32) * sc} for the low-nibble values of run k: exact floats. */
-    private static FloatVector low(IntVector q, IntVector h, int k, long scales) {
-        int s = k & 1;
-        IntVector v = q.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4 - 2 * s).and(0x30));
-        return weights(v, scale(scales, (firstValue(k) >> 4) & 7));
-    }
-
-    /** {@code (q - 32) * sc} for the high-nibble values of run k. */
-    private static FloatVector high(IntVector q, IntVector h, int k, long scales) {
-        int s = k & 1;
-        IntVector v = q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 2 * s).and(0x30));
-        return weights(v, scale(scales, ((firstValue(k) + 64) >> 4) & 7));
-    }
-
-    /** {@code (q - 32) * scale} as exact floats, with one fused multiply-add. */
-    private static FloatVector weights(IntVector q, int scale) {
-        return PackedBytes.floats(q).fma((float) scale, (float) (-32 * scale));
     }
 
     @Override
@@ -106,24 +94,33 @@ final class Q6_KMatrix extends WeightMatrix {
         long rb = r * rowBytes;
         for (int g = 0; g < Lanes.GROUPS; g++) {
             int lo = g * W;
+            long byteLo = PackedBytes.offset(lo);
+            int part = PackedBytes.part(lo);
             FloatVector acc = FloatVector.zero(F);
             for (int b = 0; b < nb; b++) {
                 long bo = rb + (long) b * BLOCK_BYTES;
-                long sc0 = data.get(LONG_LE, bo + SCALES);
-                long sc1 = data.get(LONG_LE, bo + SCALES + 8);
                 int xi = xb + b * QK + lo;
-                // Two independent partial sums (low and high nibbles) halve the chain of dependent
-                // fmas; the integer partials are exact in any order. The loop body is kept to one
-                // run so that C2 can inline every vector operation of the method.
+                // Two independent partial sums, for low and high nibbles (the integer partials
+                // are exact in any order).
                 FloatVector pl = FloatVector.zero(F);
                 FloatVector ph = pl;
                 for (int k = 0; k < 8; k++) {
-                    IntVector q = PackedBytes.unsigned(data, bo + lowRun(k), lo);
-                    IntVector h = PackedBytes.unsigned(data, bo + highRun(k), lo);
-                    long sc = k < 4 ? sc0 : sc1;
+                    long sc = data.get(LONG_LE, bo + SCALES + 8 * (k >> 2));
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, bo + lowRun(k) + byteLo, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, bo + highRun(k) + byteLo, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
                     int xk = xi + firstValue(k);
-                    pl = low(q, h, k, sc).fma(FloatVector.fromArray(F, xv, xk), pl);
-                    ph = high(q, h, k, sc).fma(FloatVector.fromArray(F, xv, xk + 64), ph);
+                    int j = (firstValue(k) >> 4) & 7;
+                    int twoS = 2 * (k & 1);
+                    int s = scale(sc, j);
+                    FloatVector w = ((FloatVector) q.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4 - twoS).and(0x30))
+                            .convert(VectorOperators.I2F, 0)).fma((float) s, (float) (-32 * s));
+                    pl = w.fma(FloatVector.fromArray(F, xv, xk), pl);
+                    s = scale(sc, j + 4);
+                    w = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, twoS).and(0x30))
+                            .convert(VectorOperators.I2F, 0)).fma((float) s, (float) (-32 * s));
+                    ph = w.fma(FloatVector.fromArray(F, xv, xk + 64), ph);
                 }
                 FloatVector p = pl.add(ph);
                 float d = Half.toFloat(data.get(SHORT_LE, bo + D)) * xs[sb + b];
@@ -147,14 +144,14 @@ final class Q6_KMatrix extends WeightMatrix {
         int c3 = 3 * cols;
         for (int g = 0; g < Lanes.GROUPS; g++) {
             int lo = g * W;
+            long byteLo = PackedBytes.offset(lo);
+            int part = PackedBytes.part(lo);
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
             FloatVector a3 = a0;
             for (int b = 0; b < nb; b++) {
                 long bo = rb + (long) b * BLOCK_BYTES;
-                long sc0 = data.get(LONG_LE, bo + SCALES);
-                long sc1 = data.get(LONG_LE, bo + SCALES + 8);
                 int xi = x0 + b * QK + lo;
                 // Per token one partial sum for low and one for high nibbles: eight independent
                 // chains (the sums are exact, so splitting them changes nothing).
@@ -167,31 +164,35 @@ final class Q6_KMatrix extends WeightMatrix {
                 FloatVector h2 = l0;
                 FloatVector h3 = l0;
                 for (int k = 0; k < 8; k++) {
-                    IntVector q = PackedBytes.unsigned(data, bo + lowRun(k), lo);
-                    IntVector h = PackedBytes.unsigned(data, bo + highRun(k), lo);
-                    long sc = k < 4 ? sc0 : sc1;
+                    long sc = data.get(LONG_LE, bo + SCALES + 8 * (k >> 2));
+                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, bo + lowRun(k) + byteLo, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, bo + highRun(k) + byteLo, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
                     int xk = xi + firstValue(k);
-                    FloatVector w = low(q, h, k, sc);
+                    int j = (firstValue(k) >> 4) & 7;
+                    int twoS = 2 * (k & 1);
+                    int s = scale(sc, j);
+                    FloatVector w = ((FloatVector) q.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4 - twoS).and(0x30))
+                            .convert(VectorOperators.I2F, 0)).fma((float) s, (float) (-32 * s));
                     l0 = w.fma(FloatVector.fromArray(F, xv, xk), l0);
                     l1 = w.fma(FloatVector.fromArray(F, xv, xk + c1), l1);
                     l2 = w.fma(FloatVector.fromArray(F, xv, xk + c2), l2);
                     l3 = w.fma(FloatVector.fromArray(F, xv, xk + c3), l3);
-                    w = high(q, h, k, sc);
+                    s = scale(sc, j + 4);
+                    w = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, twoS).and(0x30))
+                            .convert(VectorOperators.I2F, 0)).fma((float) s, (float) (-32 * s));
                     xk += 64;
                     h0 = w.fma(FloatVector.fromArray(F, xv, xk), h0);
                     h1 = w.fma(FloatVector.fromArray(F, xv, xk + c1), h1);
                     h2 = w.fma(FloatVector.fromArray(F, xv, xk + c2), h2);
                     h3 = w.fma(FloatVector.fromArray(F, xv, xk + c3), h3);
                 }
-                FloatVector p0 = l0.add(h0);
-                FloatVector p1 = l1.add(h1);
-                FloatVector p2 = l2.add(h2);
-                FloatVector p3 = l3.add(h3);
                 float d = Half.toFloat(data.get(SHORT_LE, bo + D));
-                a0 = p0.fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
-                a1 = p1.fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
-                a2 = p2.fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
-                a3 = p3.fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
+                a0 = l0.add(h0).fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
+                a1 = l1.add(h1).fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
+                a2 = l2.add(h2).fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
+                a3 = l3.add(h3).fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
             }
             a0.intoArray(lanes, lo);
             a1.intoArray(lanes, L + lo);
