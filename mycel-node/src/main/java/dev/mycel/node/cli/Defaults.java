@@ -11,10 +11,27 @@ final class Defaults {
     private Defaults() {
     }
 
-    /** The installation directory: set by the launcher, else the working directory. */
+    /**
+     * The installation directory: set by the launcher (-Dmycel.home), else found from where the
+     * jar or classes lie (the repository holds them in mycel-node/target), else the working
+     * directory.
+     */
     static Path home() {
         String home = System.getProperty("mycel.home");
-        return Path.of(home != null ? home : "").toAbsolutePath();
+        if (home != null) {
+            return Path.of(home).toAbsolutePath();
+        }
+        try {
+            Path code = Path.of(Defaults.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path p = code; p != null; p = p.getParent()) {
+                if (Files.exists(p.resolve(SHIPPED_MODEL))) {
+                    return p;
+                }
+            }
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // No usable code location: fall back on the working directory.
+        }
+        return Path.of("").toAbsolutePath();
     }
 
     /** The model to use when none is given: the shipped one. */
