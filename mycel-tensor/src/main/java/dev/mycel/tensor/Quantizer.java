@@ -99,14 +99,20 @@ public final class Quantizer {
      * float {@code 1 / d}. Value j goes to the low nibble of byte j, value j + 16 to its high one.
      */
     static void q4_0Block(float[] x, int xo, byte[] y, int yo) {
+        // The C loop keeps the first value whose magnitude beats all before it; finding the
+        // largest magnitude first and then its first holder gives the same value without a
+        // hard-to-predict branch per element.
         float amax = 0f;
-        float max = 0f;
         for (int j = 0; j < 32; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
+            amax = Math.max(amax, Math.abs(x[xo + j]));
+        }
+        float max = 0f;
+        if (amax > 0f) {
+            int j = 0;
+            while (Math.abs(x[xo + j]) != amax) {
+                j++;
             }
+            max = x[xo + j];
         }
         float d = max / -8f;
         float id = d != 0f ? 1f / d : 0f;
@@ -118,9 +124,12 @@ public final class Quantizer {
         }
     }
 
-    /** C's roundf: to nearest, halfway cases away from zero (exact: |v| + 0.5 fits a double). */
+    /**
+     * C's roundf for |v| &lt; 2^31: to nearest, halfway cases away from zero. {@code |v| + 0.5} is
+     * exact in double, and truncating a non-negative double is its floor.
+     */
     static int roundHalfAway(float v) {
-        double r = Math.floor(Math.abs((double) v) + 0.5);
-        return (int) (v < 0 ? -r : r);
+        int r = (int) (Math.abs((double) v) + 0.5);
+        return v < 0 ? -r : r;
     }
 }
