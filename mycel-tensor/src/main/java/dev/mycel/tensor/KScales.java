@@ -1,10 +1,12 @@
 package dev.mycel.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The 12 bytes of packed 6-bit sub-block scales and mins in a Q4_K or Q5_K super-block
@@ -15,6 +17,9 @@ import jdk.incubator.vector.VectorOperators;
  * high one) and the top 2 bits of bytes j - 4 (scale) and j (min) hold the high 2 bits. Decoding
  * works on three little-endian ints at once; the 8 values come back packed in a long, byte j
  * holding sub-block j, so that no array is allocated in the kernels' inner loops.
+ *
+ * <p>{@link #minsTerms} computes the part of a Q4_K or Q5_K dot product that the mins
+ * contribute, the same way for both types and every vector width.
  */
 final class KScales {
     private KScales() {
@@ -64,16 +69,18 @@ final class KScales {
         }
         for (int b = 0; b < blocks; b++) {
             long bo = rowOffset + (long) b * blockBytes;
-            long m = mins(data, bo + 4);
-            // Byte l of the 16 = min l / 2, one per bsum; then four vectors of 4 floats.
-            ByteVector spread = LongVector.zero(LongVector.SPECIES_128)
-                    .withLane(0, doubleBytes(m & 0xffffffffL))
-                    .withLane(1, doubleBytes(m >>> 32))
-                    .reinterpretAsBytes();
-            FloatVector m0 = (FloatVector) spread.convertShape(VectorOperators.B2F, FloatVector.SPECIES_128, 0);
-            FloatVector m1 = (FloatVector) spread.convertShape(VectorOperators.B2F, FloatVector.SPECIES_128, 1);
-            FloatVector m2 = (FloatVector) spread.convertShape(VectorOperators.B2F, FloatVector.SPECIES_128, 2);
-            FloatVector m3 = (FloatVector) spread.convertShape(VectorOperators.B2F, FloatVector.SPECIES_128, 3);
+            // Scale bytes 4..7 and 8..11 as ints: mins 0..3 are the low 6 bits of the first
+            // four; mins 4..7 are the high nibbles of the second four plus the top 2 bits of
+            // the first four. Each min then goes to the two lanes of its two bsums.
+            ByteVector raw = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, bo + 4, ByteOrder.LITTLE_ENDIAN);
+            IntVector a = (IntVector) raw.convertShape(VectorOperators.ZERO_EXTEND_B2I, IntVector.SPECIES_128, 1);
+            IntVector c = (IntVector) raw.convertShape(VectorOperators.ZERO_EXTEND_B2I, IntVector.SPECIES_128, 2);
+            IntVector low = a.and(63);
+            IntVector high = c.lanewise(VectorOperators.LSHR, 4).or(a.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
+            FloatVector m0 = (FloatVector) low.rearrange(FIRST_PAIR).convert(VectorOperators.I2F, 0);
+            FloatVector m1 = (FloatVector) low.rearrange(SECOND_PAIR).convert(VectorOperators.I2F, 0);
+            FloatVector m2 = (FloatVector) high.rearrange(FIRST_PAIR).convert(VectorOperators.I2F, 0);
+            FloatVector m3 = (FloatVector) high.rearrange(SECOND_PAIR).convert(VectorOperators.I2F, 0);
             float dmin = Half.toFloat(data.get(WeightMatrix.SHORT_LE, bo + 2));
             for (int k = 0; k < count; k++) {
                 int tk = t + k;
@@ -88,10 +95,6 @@ final class KScales {
         }
     }
 
-    /** The 4 low bytes of {@code v}, each written twice: bytes a b c d become a a b b c c d d. */
-    private static long doubleBytes(long v) {
-        long t = (v | (v << 16)) & 0x0000ffff0000ffffL;
-        t = (t | (t << 8)) & 0x00ff00ff00ff00ffL;
-        return t | (t << 8);
-    }
+    private static final VectorShuffle<Integer> FIRST_PAIR = VectorShuffle.fromValues(IntVector.SPECIES_128, 0, 0, 1, 1);
+    private static final VectorShuffle<Integer> SECOND_PAIR = VectorShuffle.fromValues(IntVector.SPECIES_128, 2, 2, 3, 3);
 }
