@@ -139,40 +139,54 @@ final class Q4_KMatrix extends WeightMatrix {
                 long bo = rb + (long) b * BLOCK_BYTES;
                 long sc = KScales.scales(data, bo + SCALES);
                 int xi = x0 + b * QK + lo;
-                // Per token one partial sum for low and one for high nibbles: eight independent
+                // Per token one partial sum for each of the chunk's two runs: eight independent
                 // chains (the sums are exact, so splitting them changes nothing).
-                FloatVector l0 = FloatVector.zero(F);
-                FloatVector l1 = l0;
-                FloatVector l2 = l0;
-                FloatVector l3 = l0;
-                FloatVector h0 = l0;
-                FloatVector h1 = l0;
-                FloatVector h2 = l0;
-                FloatVector h3 = l0;
-                for (int k = 0; k < 8; k++) {
-                    // Run k (16 bytes) of chunk c = k / 2 holds values 64c + 16(k % 2) + i in its
-                    // low nibbles (sub-block 2c) and the values 32 further on in its high ones.
-                    int c = k >> 1;
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, bo + QS + 16 * k + byteLo, ByteOrder.LITTLE_ENDIAN)
+                FloatVector u0 = FloatVector.zero(F);
+                FloatVector u1 = u0;
+                FloatVector u2 = u0;
+                FloatVector u3 = u0;
+                FloatVector v0 = u0;
+                FloatVector v1 = u0;
+                FloatVector v2 = u0;
+                FloatVector v3 = u0;
+                for (int c = 0; c < 4; c++) {
+                    // Chunk c: the 16-byte runs at 32c and 32c + 16 hold values 64c + i and
+                    // 64c + 16 + i in their low nibbles (sub-block 2c) and the values 32 further
+                    // on in their high ones (sub-block 2c + 1).
+                    float sLow = KScales.get(sc, 2 * c);
+                    float sHigh = KScales.get(sc, 2 * c + 1);
+                    long run = bo + QS + 32 * c + byteLo;
+                    IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, data, run, ByteOrder.LITTLE_ENDIAN)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                    int xc = xi + 64 * c + 16 * (k & 1);
-                    FloatVector w = ((FloatVector) q.and(0x0f).convert(VectorOperators.I2F, 0)).mul((float) KScales.get(sc, 2 * c));
-                    l0 = w.fma(FloatVector.fromArray(F, xv, xc), l0);
-                    l1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), l1);
-                    l2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), l2);
-                    l3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), l3);
-                    w = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul((float) KScales.get(sc, 2 * c + 1));
-                    xc += 32;
-                    h0 = w.fma(FloatVector.fromArray(F, xv, xc), h0);
-                    h1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), h1);
-                    h2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), h2);
-                    h3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), h3);
+                    IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, data, run + 16, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
+                    int xc = xi + 64 * c;
+                    FloatVector w = ((FloatVector) q0.and(0x0f).convert(VectorOperators.I2F, 0)).mul(sLow);
+                    u0 = w.fma(FloatVector.fromArray(F, xv, xc), u0);
+                    u1 = w.fma(FloatVector.fromArray(F, xv, xc + c1), u1);
+                    u2 = w.fma(FloatVector.fromArray(F, xv, xc + c2), u2);
+                    u3 = w.fma(FloatVector.fromArray(F, xv, xc + c3), u3);
+                    w = ((FloatVector) q1.and(0x0f).convert(VectorOperators.I2F, 0)).mul(sLow);
+                    v0 = w.fma(FloatVector.fromArray(F, xv, xc + 16), v0);
+                    v1 = w.fma(FloatVector.fromArray(F, xv, xc + 16 + c1), v1);
+                    v2 = w.fma(FloatVector.fromArray(F, xv, xc + 16 + c2), v2);
+                    v3 = w.fma(FloatVector.fromArray(F, xv, xc + 16 + c3), v3);
+                    w = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(sHigh);
+                    u0 = w.fma(FloatVector.fromArray(F, xv, xc + 32), u0);
+                    u1 = w.fma(FloatVector.fromArray(F, xv, xc + 32 + c1), u1);
+                    u2 = w.fma(FloatVector.fromArray(F, xv, xc + 32 + c2), u2);
+                    u3 = w.fma(FloatVector.fromArray(F, xv, xc + 32 + c3), u3);
+                    w = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(sHigh);
+                    v0 = w.fma(FloatVector.fromArray(F, xv, xc + 48), v0);
+                    v1 = w.fma(FloatVector.fromArray(F, xv, xc + 48 + c1), v1);
+                    v2 = w.fma(FloatVector.fromArray(F, xv, xc + 48 + c2), v2);
+                    v3 = w.fma(FloatVector.fromArray(F, xv, xc + 48 + c3), v3);
                 }
                 float d = Half.toFloat(data.get(SHORT_LE, bo));
-                a0 = l0.add(h0).fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
-                a1 = l1.add(h1).fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
-                a2 = l2.add(h2).fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
-                a3 = l3.add(h3).fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
+                a0 = u0.add(v0).fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
+                a1 = u1.add(v1).fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
+                a2 = u2.add(v2).fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
+                a3 = u3.add(v3).fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
             }
             a0.intoArray(lanes, lo);
             a1.intoArray(lanes, L + lo);
