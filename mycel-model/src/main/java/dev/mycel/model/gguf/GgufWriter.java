@@ -97,7 +97,8 @@ public final class GgufWriter {
         if (dir != null) {
             Files.createDirectories(dir);
         }
-        Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".partial");
+        // Not Files.createTempFile: that makes the file owner-only, and a model file is not secret.
+        Path tmp = path.resolveSibling(path.getFileName() + ".partial");
         try {
             try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
                 writeTo(raw);
