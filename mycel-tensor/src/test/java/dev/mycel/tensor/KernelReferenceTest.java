@@ -120,8 +120,8 @@ class KernelReferenceTest {
     }
 
     /**
-     * Row 0 holds the quantizer's -127 everywhere, rows 1.. hold -128 (beyond what the quantizer
-     * makes), row 2 with +127 in every third column; the Q8_K sums are made to match.
+     * Activation row 0 holds the quantizer's -127 everywhere, rows 1.. hold -128 (beyond what the
+     * quantizer makes), row 2 with +127 in every third column; the Q8_K sums are made to match.
      */
     private static PreparedActivations extremeActivations(WeightMatrix m, int tokens) {
         int cols = m.cols();
