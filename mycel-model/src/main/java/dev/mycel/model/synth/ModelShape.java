@@ -12,6 +12,11 @@ import java.util.stream.Collectors;
 public enum ModelShape {
     /** The golden tiny Llama of the test data (SentencePiece vocabulary). */
     TINY("tiny", "llama", 64, 2, 4, 2, 64 / 4, 192, 256, 10000f, 1e-5f, false, Vocab.LLAMA_SPM, 0, false),
+    /**
+     * A tiny Llama whose rows are whole 256-value K-quant super-blocks, with the 512-token
+     * stories260K vocabulary: the model of the K-quant golden test data.
+     */
+    TINY_K("tiny-k", "llama", 256, 2, 4, 2, 64, 768, 256, 10000f, 1e-5f, false, Vocab.STORIES260K, 0, false),
     LLAMA_3_2_1B("llama-3.2-1b", "llama", 2048, 16, 32, 8, 64, 8192, 131072, 500000f, 1e-5f, true,
             Vocab.LLAMA3, 32, false),
     LLAMA_3_2_3B("llama-3.2-3b", "llama", 3072, 28, 24, 8, 128, 8192, 131072, 500000f, 1e-5f, true,
@@ -29,7 +34,8 @@ public enum ModelShape {
     public enum Vocab {
         LLAMA_SPM("ggml-vocab-llama-spm.gguf.gz"),
         LLAMA3("ggml-vocab-llama-bpe.gguf.gz"),
-        QWEN2("ggml-vocab-qwen2.gguf.gz");
+        QWEN2("ggml-vocab-qwen2.gguf.gz"),
+        STORIES260K("ggml-vocab-stories260k.gguf.gz");
 
         private final String resource;
 
