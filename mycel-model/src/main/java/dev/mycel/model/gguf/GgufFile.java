@@ -180,6 +180,11 @@ public final class GgufFile implements AutoCloseable {
         return alignment;
     }
 
+    /** Where the tensor data section starts: header, metadata and tensor table come before. */
+    public long dataOffset() {
+        return dataOffset;
+    }
+
     public long fileSize() {
         return file.byteSize();
     }
@@ -446,6 +451,10 @@ public final class GgufFile implements AutoCloseable {
             if (dims[0] % type.blockSize() != 0) {
                 throw new ModelFormatException(name + ": tensor '" + tname + "' of type " + type + " has a row of "
                         + dims[0] + " values, not a multiple of the block size " + type.blockSize());
+            }
+            if (elements / type.blockSize() > seg.byteSize() / type.bytesPerBlock()) {
+                throw new ModelFormatException(name + ": tensor '" + tname + "' has " + elements
+                        + " values, more than the whole file could hold");
             }
             long offset = u64("offset of tensor '" + tname + "'");
             if (offset < 0) {
