@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mycel bench}: prompt-processing and generation speed, as llama-bench measures them. */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", header = "Measure prompt-processing and generation speed (like llama-bench).", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Measure prompt processing (pp) and text generation (tg) speed, the way llama.cpp's",
             "llama-bench does: pp processes --prompt-tokens random tokens in one batch from an empty",

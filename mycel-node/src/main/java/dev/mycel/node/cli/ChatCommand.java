@@ -20,7 +20,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mycel chat}: an interactive conversation using the model's chat template. */
-@Command(name = "chat", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "chat", header = "Chat with a model in the terminal.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Chat with a model in the terminal, using the model's chat template (Llama 2, Llama 3,",
             "ChatML or Phi-3). Type a message and press Enter. Commands: /reset forgets the",

@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code mycel generate}: continue a prompt with a local model. */
-@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "generate", header = "Continue a prompt with a local model, streaming the text.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Generate text that continues a prompt, streaming it as it is produced.",
             "",

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code mycel model}: inspect and make model files. */
-@Command(name = "model", mixinStandardHelpOptions = true,
+@Command(name = "model", header = "Inspect model files and make synthetic ones.", mixinStandardHelpOptions = true,
         description = "Inspect model files and make synthetic ones.",
         subcommands = {ModelInfoCommand.class, ModelSynthCommand.class, CommandLine.HelpCommand.class})
 final class ModelCommand implements Runnable {

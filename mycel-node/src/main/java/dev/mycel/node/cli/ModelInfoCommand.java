@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mycel model info}: what a model file holds. */
-@Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "info", header = "Show what a model file holds.", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Show a model's architecture, sizes, tensor types, tokenizer and chat template.")
 final class ModelInfoCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "GGUF file or Hugging Face model directory.")

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mycel model synth}: a GGUF file with a real model's shape and random weights. */
-@Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "synth", header = "Write a GGUF file with a known model's shape and random weights.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Write a GGUF file with the exact shape, metadata and tokenizer of a known model and",
             "random weights: for benchmarks and tests of large models without downloading them.",

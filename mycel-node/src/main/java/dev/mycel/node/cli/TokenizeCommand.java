@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mycel tokenize}: show how a model's tokenizer splits text. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "tokenize", header = "Show how a model's tokenizer splits text.", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Split text into the model's tokens, as llama.cpp's tokenizer tests do: no BOS or EOS is",
             "added and special-token text is not parsed. Works on vocabulary-only GGUF files too.",
