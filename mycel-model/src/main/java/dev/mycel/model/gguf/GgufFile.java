@@ -384,7 +384,7 @@ public final class GgufFile implements AutoCloseable {
             long minElementBytes = elem == GgufValueType.STRING ? 8 : elem.size();
             if (count < 0 || count > remaining() / minElementBytes || count > Integer.MAX_VALUE - 8) {
                 throw new ModelFormatException(name + ": metadata '" + key + "' claims " + Long.toUnsignedString(count)
-                        + " array elements, more than the file can hold");
+                        + " array elements, more than the file can hold: the file is truncated or corrupt");
             }
             int n = (int) count;
             Object values = switch (elem) {
