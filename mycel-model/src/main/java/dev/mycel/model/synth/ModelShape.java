@@ -17,6 +17,19 @@ public enum ModelShape {
      * stories260K vocabulary: the model of the K-quant golden test data.
      */
     TINY_K("tiny-k", "llama", 256, 2, 4, 2, 64, 768, 256, 10000f, 1e-5f, false, Vocab.STORIES260K, 0, false),
+    /**
+     * A tiny Qwen2 (q/k/v biases, "halves" RoPE, tied embeddings, RoPE base 1e6) with the
+     * stories260K vocabulary: a model of the architecture golden test data.
+     */
+    TINY_QWEN2("tiny-qwen2", "qwen2", 64, 2, 4, 2, 16, 192, 256, 1000000f, 1e-6f, true, Vocab.STORIES260K, 0, true),
+    /**
+     * A tiny Llama 3.x (tied embeddings, RoPE base 500000, Llama 3.1 RoPE frequency factors with
+     * factor 32) with the stories260K vocabulary: a model of the architecture golden test data.
+     * With 8 rotated pairs per head, the factors are 1 for pairs 0-3, about 3.29 for pair 4 (the
+     * interpolated band) and 32 for pairs 5-7.
+     */
+    TINY_LLAMA3("tiny-llama3", "llama", 64, 2, 4, 2, 16, 192, 256, 500000f, 1e-5f, true, Vocab.STORIES260K, 32,
+            false),
     LLAMA_3_2_1B("llama-3.2-1b", "llama", 2048, 16, 32, 8, 64, 8192, 131072, 500000f, 1e-5f, true,
             Vocab.LLAMA3, 32, false),
     LLAMA_3_2_3B("llama-3.2-3b", "llama", 3072, 28, 24, 8, 128, 8192, 131072, 500000f, 1e-5f, true,
