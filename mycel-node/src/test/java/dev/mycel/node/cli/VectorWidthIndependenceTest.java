@@ -25,6 +25,8 @@ class VectorWidthIndependenceTest {
         configs.put("MaxVectorSize=16", List.of("-XX:MaxVectorSize=16"));
         configs.put("MaxVectorSize=32", List.of("-XX:MaxVectorSize=32"));
         configs.put("MaxVectorSize=64", List.of("-XX:MaxVectorSize=64"));
+        // On a machine without AVX-512 the JVM lowers UseAVX=3 to what the CPU has.
+        configs.put("UseAVX=3", List.of("-XX:UseAVX=3"));
         configs.put("UseAVX=2", List.of("-XX:UseAVX=2"));
         configs.put("UseAVX=1", List.of("-XX:UseAVX=1"));
         configs.put("UseAVX=0", List.of("-XX:UseAVX=0"));
