@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Value i of a row goes to virtual lane {@code i % 16}; each lane accumulates with fused
  * multiply-adds in increasing index order.
  */
-final class BF16Matrix extends WeightMatrix {
+final class BF16Matrix extends DenseMatrix {
     private static final VectorSpecies<Float> F = Lanes.FLOATS;
     private static final int W = Lanes.WIDTH;
     private static final int L = Lanes.COUNT;

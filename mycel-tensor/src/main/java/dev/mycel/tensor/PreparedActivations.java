@@ -1,39 +1,62 @@
 package dev.mycel.tensor;
 
+import java.util.Arrays;
+
 /**
  * A batch of activation rows converted to the {@link ActivationFormat} a weight type needs.
  *
- * <p>Quantized values are kept as floats holding small integers: products and sums of them are
- * exact in float arithmetic (every partial sum stays below 2^24), so the kernels may add them
- * in any order within a block without changing a bit.
+ * <p><b>Float formats</b> (F32, F16, BF16) keep {@code values}: (rows, cols) floats, row-major.
  *
- * <p>Layout, for {@code rows} activation rows of {@code cols} values each:
+ * <p><b>Quantized formats</b> (Q8_0, Q8_K) are quantized exactly as llama.cpp does it, and every
+ * quantized value is an integer in [-127, 127] (see the quantizers for why -128 cannot occur);
+ * the kernels' overflow bounds rely on that. They are kept in the forms the
+ * {@link QuantizedMatrix} kernels read:
  * <ul>
- *   <li>{@code values}: (rows, cols), row-major;
- *   <li>{@code scales}: (rows, cols / blockSize), one per block, for Q8_0 and Q8_K;
- *   <li>{@code sums}: (rows, cols / 16), for Q8_K: the sum of each 16 integers.
+ *   <li>{@code pairs}: per token, {@code cols / 2} ints; int k holds values 2k (low 16 bits) and
+ *       2k + 1 (high 16 bits) as shorts. Broadcast to every int lane of a vector and read as
+ *       shorts, it lines up with weights stored as (row, value 2k), (row, value 2k + 1) pairs;
+ *   <li>{@code scales}: per token, one float per block ({@link ActivationFormat#blockSize});
+ *   <li>{@code sums}: per token, the integer sum of every 32 values.
  * </ul>
+ *
+ * <p><b>Token groups.</b> Kernels that run several tokens over one decoded weight vector read
+ * {@link #GROUP} tokens' entries side by side. The first {@code rows - rows % GROUP} tokens are
+ * therefore stored in groups: entry e of token {@code t = GROUP * g + u} sits at
+ * {@code GROUP * g * n + GROUP * e + u}, where n is the entries per token. The remaining tokens
+ * (fewer than a group) are stored plainly at {@code t * n + e}; the kernels handle those one at a
+ * time. {@link #entry} computes the index either way. The layout depends on the prepared row
+ * count, so a batch must be prepared again to change it.
  */
 public final class PreparedActivations {
+    /** Tokens whose quantized entries are interleaved, the token count of the grouped kernels. */
+    public static final int GROUP = 4;
+
     private final ActivationFormat format;
+    private final int maxRows;
     private int rows;
     private final int cols;
     private final float[] values;
+    private final int[] pairs;
     private final float[] scales;
-    private final float[] sums;
+    private final int[] sums;
 
     public PreparedActivations(ActivationFormat format, int maxRows, int cols) {
         if (cols % format.blockSize() != 0) {
             throw new IllegalArgumentException(format + " activations need a multiple of "
                     + format.blockSize() + " columns, not " + cols);
         }
+        if (maxRows <= 0) {
+            throw new IllegalArgumentException("a batch needs at least one row, not " + maxRows);
+        }
         this.format = format;
+        this.maxRows = maxRows;
         this.rows = maxRows;
         this.cols = cols;
-        this.values = new float[Math.multiplyExact(maxRows, cols)];
-        int blocks = cols / format.blockSize();
-        this.scales = format.blockSize() > 1 ? new float[maxRows * blocks] : new float[0];
-        this.sums = format == ActivationFormat.Q8_K ? new float[maxRows * (cols / 16)] : new float[0];
+        boolean quantized = format.blockSize() > 1;
+        this.values = quantized ? new float[0] : new float[Math.multiplyExact(maxRows, cols)];
+        this.pairs = quantized ? new int[Math.multiplyExact(maxRows, cols / 2)] : new int[0];
+        this.scales = quantized ? new float[maxRows * (cols / format.blockSize())] : new float[0];
+        this.sums = quantized ? new int[maxRows * (cols / 32)] : new int[0];
     }
 
     /**
@@ -41,10 +64,11 @@ public final class PreparedActivations {
      * The batch must have been created with at least that many rows.
      */
     public PreparedActivations prepare(float[] x, int xOffset, int rows) {
-        if (rows * cols > values.length) {
-            throw new IllegalArgumentException("batch holds " + values.length / cols + " rows, asked for " + rows);
+        if (rows <= 0 || rows > maxRows) {
+            throw new IllegalArgumentException("batch holds " + maxRows + " rows, asked for " + rows);
         }
         this.rows = rows;
+        int[] q = format.blockSize() > 1 ? new int[cols] : null;
         for (int r = 0; r < rows; r++) {
             int src = xOffset + r * cols;
             int dst = r * cols;
@@ -60,15 +84,25 @@ public final class PreparedActivations {
                         values[dst + i] = Half.bf16ToFloat(Half.floatToBf16(x[src + i]));
                     }
                 }
-                case Q8_0 -> quantizeQ8_0(x, src, r);
-                case Q8_K -> quantizeQ8_K(x, src, r);
+                case Q8_0 -> {
+                    quantizeQ8_0(x, src, r, q);
+                    store(r, q);
+                }
+                case Q8_K -> {
+                    quantizeQ8_K(x, src, r, q);
+                    store(r, q);
+                }
             }
         }
         return this;
     }
 
-    /** llama.cpp's x86 Q8_0 activation quantizer: d = fp16(amax/127), q = rint(x * 127/amax). */
-    private void quantizeQ8_0(float[] x, int src, int row) {
+    /**
+     * llama.cpp's x86 Q8_0 activation quantizer: d = fp16(amax/127), q = rint(x * 127/amax).
+     * Since |x| &le; amax, |x * (127/amax)| exceeds 127 by at most two roundings of a float
+     * (a relative 2^-23), far less than the 0.5 that would round it to 128; a NaN quantizes to 0.
+     */
+    private void quantizeQ8_0(float[] x, int src, int row, int[] q) {
         int blocks = cols / 32;
         for (int b = 0; b < blocks; b++) {
             int base = src + b * 32;
@@ -78,23 +112,22 @@ public final class PreparedActivations {
             }
             float d = amax / 127f;
             float id = amax != 0f ? 127f / amax : 0f;
-            scales[row * blocks + b] = Half.roundToHalf(d);
-            int dst = row * cols + b * 32;
+            scales[entry(row, b, blocks)] = Half.roundToHalf(d);
             for (int i = 0; i < 32; i++) {
-                values[dst + i] = (float) Math.rint(x[base + i] * id);
+                q[b * 32 + i] = (int) Math.rint(x[base + i] * id);
             }
         }
     }
 
     /**
      * llama.cpp's Q8_K quantizer: per 256 values the value of largest magnitude {@code max}
-     * sets {@code iscale = -127 / max}, q = min(127, rint(iscale * x)), d = 1 / iscale.
+     * sets {@code iscale = -127 / max}, q = min(127, rint(iscale * x)), d = 1 / iscale. As for
+     * Q8_0, |iscale * x| is at most 127 plus rounding, so q lies in [-127, 127].
      */
-    private void quantizeQ8_K(float[] x, int src, int row) {
+    private void quantizeQ8_K(float[] x, int src, int row, int[] q) {
         int blocks = cols / 256;
         for (int b = 0; b < blocks; b++) {
             int base = src + b * 256;
-            int dst = row * cols + b * 256;
             float max = 0f;
             float amax = 0f;
             for (int i = 0; i < 256; i++) {
@@ -104,26 +137,70 @@ public final class PreparedActivations {
                     max = x[base + i];
                 }
             }
-            int sumBase = row * (cols / 16) + b * 16;
             if (amax == 0f) {
-                scales[row * blocks + b] = 0f;
-                java.util.Arrays.fill(values, dst, dst + 256, 0f);
-                java.util.Arrays.fill(sums, sumBase, sumBase + 16, 0f);
+                scales[entry(row, b, blocks)] = 0f;
+                Arrays.fill(q, b * 256, b * 256 + 256, 0);
                 continue;
             }
             float iscale = -127f / max;
             for (int i = 0; i < 256; i++) {
-                values[dst + i] = Math.min(127f, (float) Math.rint(iscale * x[base + i]));
+                q[b * 256 + i] = (int) Math.min(127f, (float) Math.rint(iscale * x[base + i]));
             }
-            for (int j = 0; j < 16; j++) {
-                int s = 0;
-                for (int i = 0; i < 16; i++) {
-                    s += (int) values[dst + j * 16 + i];
-                }
-                sums[sumBase + j] = s;
-            }
-            scales[row * blocks + b] = 1f / iscale;
+            scales[entry(row, b, blocks)] = 1f / iscale;
         }
+    }
+
+    /** Stores row {@code row}'s integers {@code q[0 .. cols)} as pairs and sums. */
+    private void store(int row, int[] q) {
+        int half = cols / 2;
+        for (int k = 0; k < half; k++) {
+            pairs[entry(row, k, half)] = (q[2 * k] & 0xffff) | (q[2 * k + 1] << 16);
+        }
+        int groups = cols / 32;
+        for (int g = 0; g < groups; g++) {
+            int s = 0;
+            for (int i = 0; i < 32; i++) {
+                s += q[32 * g + i];
+            }
+            sums[entry(row, g, groups)] = s;
+        }
+    }
+
+    /**
+     * Index of entry {@code e} of token {@code t} in an array with {@code n} entries per token,
+     * in the grouped layout described in the class comment.
+     */
+    int entry(int t, int e, int n) {
+        int grouped = rows - rows % GROUP;
+        if (t < grouped) {
+            int u = t % GROUP;
+            return (t - u) * n + e * GROUP + u;
+        }
+        return t * n + e;
+    }
+
+    /** Quantized value {@code i} of token {@code t}. */
+    int quant(int t, int i) {
+        int p = pairs[entry(t, i / 2, cols / 2)];
+        return i % 2 == 0 ? (short) p : p >> 16;
+    }
+
+    /** The scale of block {@code b} of token {@code t}. */
+    float scale(int t, int b) {
+        return scales[entry(t, b, cols / format.blockSize())];
+    }
+
+    /**
+     * Replaces token {@code t}'s integers by {@code q} (keeping its scales), for tests that need
+     * values at the extremes of the range. The values must lie in [-127, 127].
+     */
+    void overwriteQuants(int t, int[] q) {
+        for (int v : q) {
+            if (v < -127 || v > 127) {
+                throw new IllegalArgumentException("quantized activations lie in [-127, 127], not " + v);
+            }
+        }
+        store(t, q);
     }
 
     public ActivationFormat format() {
@@ -138,15 +215,20 @@ public final class PreparedActivations {
         return cols;
     }
 
+    /** Float formats: the (rows, cols) values, row-major. Empty for quantized formats. */
     public float[] values() {
         return values;
     }
 
-    public float[] scales() {
+    int[] pairs() {
+        return pairs;
+    }
+
+    float[] scales() {
         return scales;
     }
 
-    public float[] sums() {
+    int[] sums() {
         return sums;
     }
 }

@@ -1,50 +1,44 @@
 package dev.mycel.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K weights: super-blocks of 256 values in 210 bytes: 128 bytes {@code ql} of low 4 bits,
  * 64 bytes {@code qh} of high 2 bits, 16 signed 8-bit scales (one per sub-block of 16) and an
  * fp16 {@code d}. In half n (values {@code 128n .. 128n+127}) with {@code ql' = ql + 64n},
- * {@code qh' = qh + 32n} and i &lt; 32, the quants of values {@code 128n + 32k + i} for k = 0..3
- * are the low nibble of {@code ql'[i]}, the low nibble of {@code ql'[i+32]}, the high nibble of
- * {@code ql'[i]} and the high nibble of {@code ql'[i+32]}, each with bits {@code 2k, 2k+1} of
- * {@code qh'[i]} on top. Value i is {@code d * sc_(i/16) * (q_i - 32)}.
+ * {@code qh' = qh + 32n} and l &lt; 32, the quants of values {@code 128n + 32k + l} for k = 0..3
+ * are the low nibble of {@code ql'[l]}, the low nibble of {@code ql'[l+32]}, the high nibble of
+ * {@code ql'[l]} and the high nibble of {@code ql'[l+32]}, each with bits {@code 2k, 2k+1} of
+ * {@code qh'[l]} on top. Value i is {@code d * sc_(i/16) * (q_i - 32)}. Activations arrive as
+ * Q8_K.
  *
- * <p>Activations arrive as Q8_K. Per super-block, virtual lane l collects the exact integer
- * {@code P_l = sum_j sc_j * (q_i - 32) * x_i} over the one value i of each sub-block j with
- * i % 16 == l, then {@code acc_l = fma(P_l, d * d_x, acc_l)}, and the result is
- * {@code Lanes.reduce(acc)}. Exactness: |q - 32| &le; 32, |sc| &le; 128, |x| &le; 128 and 16 sub-blocks
- * bound every partial sum by 16 * 128 * 32 * 128 = 2^23 &lt; 2^24; the kernels form
- * {@code sc * (q - 32)} (at most 4096) as {@code fma(q, sc, -32 sc)}, which is exact too.
+ * <p>Tile block (3360 bytes, 210 per row as in the file): the 16 rows' {@code d}, scale j of the
+ * 16 rows for j = 0..15, the 128 {@code ql} bytes in 64 pair steps and the 64 {@code qh} bytes
+ * in 32 pair steps. The kernels walk 4 runs of 8 steps, run h = 2n + g covering
+ * {@code l = 16g .. 16g + 15} of half n: {@code ql'[l]}, {@code ql'[l + 32]} and
+ * {@code qh'[l]} give the four sub-blocks {@code 8n + g + 2k}, k = 0..3.
  *
- * <p>As in {@link Q4_KMatrix}, the vector operations are written out in the loops so that no
- * vector crosses a method call C2 might decline to inline.
+ * <p>Exact integers: a 16-bit lane sums one row's {@code (q - 32) x} over one value of each of
+ * 8 pair steps, at most 8 * 32 * 127 = 32,512 &lt; 2^15 (this is where |x| &le; 127 matters:
+ * with -128 it could reach 2^15). A sub-block's sum is at most 16 * 32 * 127 = 65,024; times
+ * its scale (|sc| &le; 128) over 16 sub-blocks, {@code |S| &le; 133,169,152 &lt; 2^31}.
  */
-final class Q6_KMatrix extends WeightMatrix {
-    private static final VectorSpecies<Float> F = Lanes.FLOATS;
-    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    private static final VectorSpecies<Byte> B = Lanes.BYTES;
-    private static final int W = Lanes.WIDTH;
-    private static final int L = Lanes.COUNT;
-    private static final int QK = 256;
-    private static final int BLOCK_BYTES = 210;
-    private static final ValueLayout.OfLong LONG_LE =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** Offsets inside a super-block. */
-    private static final int QH = 128;
-    private static final int SCALES = 192;
-    private static final int D = 208;
+final class Q6_KMatrix extends QuantizedMatrix {
+    private static final int BLOCK = 3360;
+    /** Offsets in a tile block. */
+    private static final int SCALES = 32;
+    private static final int QL = 288;
+    private static final int QH = 2336;
 
-    Q6_KMatrix(MemorySegment data, int rows, int cols) {
-        super(data, rows, cols);
+    Q6_KMatrix(MemorySegment data, int rows, int cols, Arena arena) {
+        super(data, rows, cols, arena);
     }
 
     @Override
@@ -57,169 +51,256 @@ final class Q6_KMatrix extends WeightMatrix {
         return ActivationFormat.Q8_K;
     }
 
-    /** Signed scale j (0..7) of a little-endian long holding 8 of them. */
-    private static int scale(long packed, int j) {
-        return (byte) (packed >>> (8 * j));
-    }
-
-    /*
-     * The super-block is walked in 8 runs of 16 ql bytes: run k = 4n + 2h + s (half n, h and s
-     * in 0..1) is ql bytes 64n + 32s + 16h + i, whose low nibbles are the values
-     * v = 128n + 32s + 16h + i (sub-block v / 16) and whose high nibbles are the values v + 64;
-     * their top two bits are bits 2s, 2s+1 and 2s+4, 2s+5 of qh byte 32n + 16h + i.
-     */
-
-    /** Offset of run k's ql bytes in the super-block. */
-    private static int lowRun(int k) {
-        return 64 * (k >> 2) + 32 * (k & 1) + 16 * ((k >> 1) & 1);
-    }
-
-    /** Offset of run k's qh bytes in the super-block. */
-    private static int highRun(int k) {
-        return QH + 32 * (k >> 2) + 16 * ((k >> 1) & 1);
-    }
-
-    /** The value of lane 0 of run k's low nibbles, relative to the super-block. */
-    private static int firstValue(int k) {
-        return 128 * (k >> 2) + 32 * (k & 1) + 16 * ((k >> 1) & 1);
+    @Override
+    int tileBlockBytes() {
+        return BLOCK;
     }
 
     @Override
-    protected float dot1(int r, PreparedActivations x, int t, float[] lanes) {
-        float[] xv = x.values();
-        float[] xs = x.scales();
-        int nb = cols / QK;
-        int xb = t * cols;
-        int sb = t * nb;
-        long rb = r * rowBytes;
-        for (int g = 0; g < Lanes.GROUPS; g++) {
-            int lo = g * W;
-            long byteLo = PackedBytes.offset(lo);
-            int part = PackedBytes.part(lo);
-            FloatVector acc = FloatVector.zero(F);
-            for (int b = 0; b < nb; b++) {
-                long bo = rb + (long) b * BLOCK_BYTES;
-                int xi = xb + b * QK + lo;
-                // Two independent partial sums, for low and high nibbles (the integer partials
-                // are exact in any order).
-                FloatVector pl = FloatVector.zero(F);
-                FloatVector ph = pl;
-                for (int k = 0; k < 8; k++) {
-                    long sc = data.get(LONG_LE, bo + SCALES + 8 * (k >> 2));
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, bo + lowRun(k) + byteLo, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, bo + highRun(k) + byteLo, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                    int xk = xi + firstValue(k);
-                    int j = (firstValue(k) >> 4) & 7;
-                    int twoS = 2 * (k & 1);
-                    int s = scale(sc, j);
-                    FloatVector w = ((FloatVector) q.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4 - twoS).and(0x30))
-                            .convert(VectorOperators.I2F, 0)).fma((float) s, (float) (-32 * s));
-                    pl = w.fma(FloatVector.fromArray(F, xv, xk), pl);
-                    s = scale(sc, j + 4);
-                    w = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, twoS).and(0x30))
-                            .convert(VectorOperators.I2F, 0)).fma((float) s, (float) (-32 * s));
-                    ph = w.fma(FloatVector.fromArray(F, xv, xk + 64), ph);
-                }
-                FloatVector p = pl.add(ph);
-                float d = Half.toFloat(data.get(SHORT_LE, bo + D)) * xs[sb + b];
-                acc = p.fma(FloatVector.broadcast(F, d), acc);
-            }
-            acc.intoArray(lanes, lo);
-        }
-        return Lanes.reduce(lanes);
+    void repackBlock(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
+        interleavePairs(src, rowBytes, srcBlock + 208, 2, dst, dstOff);
+        interleaveBytes(src, rowBytes, srcBlock + 192, 16, dst, dstOff + SCALES);
+        interleavePairs(src, rowBytes, srcBlock, 128, dst, dstOff + QL);
+        interleavePairs(src, rowBytes, srcBlock + 128, 64, dst, dstOff + QH);
     }
 
     @Override
-    protected void dot4(int r, PreparedActivations x, int t, float[] lanes, float[] sums) {
-        float[] xv = x.values();
+    void multiplyOne(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
+        float[] acc = s.acc;
+        float[] scales = s.scales;
+        int[] isum = s.isum;
+        int[] pairs = x.pairs();
         float[] xs = x.scales();
-        int nb = cols / QK;
-        int x0 = t * cols;
+        int nb = blocks;
+        int p0 = t * (cols / 2);
         int s0 = t * nb;
-        long rb = r * rowBytes;
-        int c1 = cols;
-        int c2 = 2 * cols;
-        int c3 = 3 * cols;
-        for (int g = 0; g < Lanes.GROUPS; g++) {
-            int lo = g * W;
-            long byteLo = PackedBytes.offset(lo);
-            int part = PackedBytes.part(lo);
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
+        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
+        ShortVector bits01 = ShortVector.broadcast(S, (short) 3);
+        ShortVector bits23 = ShortVector.broadcast(S, (short) 12);
+        ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
+        ShortVector offset = ShortVector.broadcast(S, (short) 32);
+        for (int pass = 0; pass < PASSES; pass++) {
+            int r0 = pass * W;
+            zero(acc, r0);
             for (int b = 0; b < nb; b++) {
-                long bo = rb + (long) b * BLOCK_BYTES;
-                int xi = x0 + b * QK + lo;
-                // Per token one partial sum for low and one for high nibbles: eight independent
-                // chains (the sums are exact, so splitting them changes nothing).
-                FloatVector l0 = FloatVector.zero(F);
-                FloatVector l1 = l0;
-                FloatVector l2 = l0;
-                FloatVector l3 = l0;
-                FloatVector h0 = l0;
-                FloatVector h1 = l0;
-                FloatVector h2 = l0;
-                FloatVector h3 = l0;
-                for (int k = 0; k < 8; k++) {
-                    long sc = data.get(LONG_LE, bo + SCALES + 8 * (k >> 2));
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, bo + lowRun(k) + byteLo, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                    IntVector h = (IntVector) ByteVector.fromMemorySegment(B, data, bo + highRun(k) + byteLo, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, part);
-                    int xk = xi + firstValue(k);
-                    int j = (firstValue(k) >> 4) & 7;
-                    int twoS = 2 * (k & 1);
-                    int s = scale(sc, j);
-                    FloatVector w = ((FloatVector) q.and(0x0f).or(h.lanewise(VectorOperators.LSHL, 4 - twoS).and(0x30))
-                            .convert(VectorOperators.I2F, 0)).fma((float) s, (float) (-32 * s));
-                    l0 = w.fma(FloatVector.fromArray(F, xv, xk), l0);
-                    l1 = w.fma(FloatVector.fromArray(F, xv, xk + c1), l1);
-                    l2 = w.fma(FloatVector.fromArray(F, xv, xk + c2), l2);
-                    l3 = w.fma(FloatVector.fromArray(F, xv, xk + c3), l3);
-                    s = scale(sc, j + 4);
-                    w = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, twoS).and(0x30))
-                            .convert(VectorOperators.I2F, 0)).fma((float) s, (float) (-32 * s));
-                    xk += 64;
-                    h0 = w.fma(FloatVector.fromArray(F, xv, xk), h0);
-                    h1 = w.fma(FloatVector.fromArray(F, xv, xk + c1), h1);
-                    h2 = w.fma(FloatVector.fromArray(F, xv, xk + c2), h2);
-                    h3 = w.fma(FloatVector.fromArray(F, xv, xk + c3), h3);
+                long bo = tile + (long) b * BLOCK;
+                IntVector.zero(I).intoArray(isum, r0);
+                for (int h = 0; h < 4; h++) {
+                    int n = h >> 1;
+                    int g = h & 1;
+                    long qa = bo + QL + 32 * (32 * n + 8 * g) + 2 * r0;
+                    long qb = qa + 32 * 16;
+                    long qh = bo + QH + 32 * (16 * n + 8 * g) + 2 * r0;
+                    // Values 128n + 16g + 2i (+ 32k for the k-th quant) form pair 64n + 8g + i (+ 16k).
+                    int p = p0 + 128 * b + 64 * n + 8 * g;
+                    ShortVector a1 = ShortVector.zero(S);
+                    ShortVector a2 = a1;
+                    ShortVector a3 = a1;
+                    ShortVector a4 = a1;
+                    for (int i = 0; i < 8; i++) {
+                        ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qa + 32 * i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                        ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qb + 32 * i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qh + 32 * i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                        ShortVector q1 = va.and(nibble).or(hb.and(bits01).lanewise(VectorOperators.LSHL, 4)).sub(offset);
+                        ShortVector q2 = vb.and(nibble).or(hb.and(bits23).lanewise(VectorOperators.LSHL, 2)).sub(offset);
+                        ShortVector q3 = va.lanewise(VectorOperators.LSHR, 4).or(hb.and(bits45)).sub(offset);
+                        ShortVector q4 = vb.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and(bits45)).sub(offset);
+                        int e = p + i;
+                        a1 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a1);
+                        a2 = q2.mul(IntVector.broadcast(I, pairs[e + 16]).reinterpretAsShorts()).add(a2);
+                        a3 = q3.mul(IntVector.broadcast(I, pairs[e + 32]).reinterpretAsShorts()).add(a3);
+                        a4 = q4.mul(IntVector.broadcast(I, pairs[e + 48]).reinterpretAsShorts()).add(a4);
+                    }
+                    long sc = bo + SCALES + 16 * (8 * n + g) + r0;
+                    IntVector v1 = a1.reinterpretAsInts();
+                    IntVector v2 = a2.reinterpretAsInts();
+                    IntVector v3 = a3.reinterpretAsInts();
+                    IntVector v4 = a4.reinterpretAsInts();
+                    IntVector.fromArray(I, isum, r0)
+                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(v1.lanewise(VectorOperators.ASHR, 16))
+                                    .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc, LE)
+                                            .convertShape(VectorOperators.B2I, I, 0)))
+                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(v2.lanewise(VectorOperators.ASHR, 16))
+                                    .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 32, LE)
+                                            .convertShape(VectorOperators.B2I, I, 0)))
+                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(v3.lanewise(VectorOperators.ASHR, 16))
+                                    .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 64, LE)
+                                            .convertShape(VectorOperators.B2I, I, 0)))
+                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                    .add(v4.lanewise(VectorOperators.ASHR, 16))
+                                    .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 96, LE)
+                                            .convertShape(VectorOperators.B2I, I, 0)))
+                            .intoArray(isum, r0);
                 }
-                float d = Half.toFloat(data.get(SHORT_LE, bo + D));
-                a0 = l0.add(h0).fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
-                a1 = l1.add(h1).fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
-                a2 = l2.add(h2).fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
-                a3 = l3.add(h3).fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
+                halvesToFloats(w, bo + 2 * r0, scales, 0);
+                FloatVector a = FloatVector.fromArray(F, acc, r0);
+                ((FloatVector) IntVector.fromArray(I, isum, r0).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, scales, 0).mul(xs[s0 + b]), a)
+                        .intoArray(acc, r0);
             }
-            a0.intoArray(lanes, lo);
-            a1.intoArray(lanes, L + lo);
-            a2.intoArray(lanes, 2 * L + lo);
-            a3.intoArray(lanes, 3 * L + lo);
         }
-        for (int k = 0; k < 4; k++) {
-            sums[k] = Lanes.reduce(lanes, k * L);
+    }
+
+    @Override
+    void multiplyGroup(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
+        float[] acc = s.acc;
+        float[] scales = s.scales;
+        int[] isum = s.isum;
+        int[] pairs = x.pairs();
+        float[] xs = x.scales();
+        int nb = blocks;
+        int p0 = t * (cols / 2);
+        int s0 = t * nb;
+        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
+        ShortVector bits01 = ShortVector.broadcast(S, (short) 3);
+        ShortVector bits23 = ShortVector.broadcast(S, (short) 12);
+        ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
+        ShortVector offset = ShortVector.broadcast(S, (short) 32);
+        for (int pass = 0; pass < PASSES; pass++) {
+            int r0 = pass * W;
+            for (int u = 0; u < 4; u++) {
+                zero(acc, u * ROWS + r0);
+            }
+            for (int b = 0; b < nb; b++) {
+                long bo = tile + (long) b * BLOCK;
+                for (int u = 0; u < 4; u++) {
+                    IntVector.zero(I).intoArray(isum, u * ROWS + r0);
+                }
+                for (int h = 0; h < 4; h++) {
+                    int n = h >> 1;
+                    int g = h & 1;
+                    long qa = bo + QL + 32 * (32 * n + 8 * g) + 2 * r0;
+                    long qb = qa + 32 * 16;
+                    long qh = bo + QH + 32 * (16 * n + 8 * g) + 2 * r0;
+                    // Pair e of token u is at p0 + 4e + u, with e = 128b + 64n + 8g + i + 16k
+                    // for the k-th quant of step i.
+                    int p = p0 + 4 * (128 * b + 64 * n + 8 * g);
+                    ShortVector a0 = ShortVector.zero(S);
+                    ShortVector a1 = a0;
+                    ShortVector a2 = a0;
+                    ShortVector a3 = a0;
+                    ShortVector b0 = a0;
+                    ShortVector b1 = a0;
+                    ShortVector b2 = a0;
+                    ShortVector b3 = a0;
+                    ShortVector c0 = a0;
+                    ShortVector c1 = a0;
+                    ShortVector c2 = a0;
+                    ShortVector c3 = a0;
+                    ShortVector d0 = a0;
+                    ShortVector d1 = a0;
+                    ShortVector d2 = a0;
+                    ShortVector d3 = a0;
+                    for (int i = 0; i < 8; i++) {
+                        ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qa + 32 * i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                        ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qb + 32 * i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qh + 32 * i, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                        ShortVector q1 = va.and(nibble).or(hb.and(bits01).lanewise(VectorOperators.LSHL, 4)).sub(offset);
+                        ShortVector q2 = vb.and(nibble).or(hb.and(bits23).lanewise(VectorOperators.LSHL, 2)).sub(offset);
+                        ShortVector q3 = va.lanewise(VectorOperators.LSHR, 4).or(hb.and(bits45)).sub(offset);
+                        ShortVector q4 = vb.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and(bits45)).sub(offset);
+                        int e = p + 4 * i;
+                        a0 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a0);
+                        a1 = q1.mul(IntVector.broadcast(I, pairs[e + 1]).reinterpretAsShorts()).add(a1);
+                        a2 = q1.mul(IntVector.broadcast(I, pairs[e + 2]).reinterpretAsShorts()).add(a2);
+                        a3 = q1.mul(IntVector.broadcast(I, pairs[e + 3]).reinterpretAsShorts()).add(a3);
+                        b0 = q2.mul(IntVector.broadcast(I, pairs[e + 64]).reinterpretAsShorts()).add(b0);
+                        b1 = q2.mul(IntVector.broadcast(I, pairs[e + 65]).reinterpretAsShorts()).add(b1);
+                        b2 = q2.mul(IntVector.broadcast(I, pairs[e + 66]).reinterpretAsShorts()).add(b2);
+                        b3 = q2.mul(IntVector.broadcast(I, pairs[e + 67]).reinterpretAsShorts()).add(b3);
+                        c0 = q3.mul(IntVector.broadcast(I, pairs[e + 128]).reinterpretAsShorts()).add(c0);
+                        c1 = q3.mul(IntVector.broadcast(I, pairs[e + 129]).reinterpretAsShorts()).add(c1);
+                        c2 = q3.mul(IntVector.broadcast(I, pairs[e + 130]).reinterpretAsShorts()).add(c2);
+                        c3 = q3.mul(IntVector.broadcast(I, pairs[e + 131]).reinterpretAsShorts()).add(c3);
+                        d0 = q4.mul(IntVector.broadcast(I, pairs[e + 192]).reinterpretAsShorts()).add(d0);
+                        d1 = q4.mul(IntVector.broadcast(I, pairs[e + 193]).reinterpretAsShorts()).add(d1);
+                        d2 = q4.mul(IntVector.broadcast(I, pairs[e + 194]).reinterpretAsShorts()).add(d2);
+                        d3 = q4.mul(IntVector.broadcast(I, pairs[e + 195]).reinterpretAsShorts()).add(d3);
+                    }
+                    long sc = bo + SCALES + 16 * (8 * n + g) + r0;
+                    IntVector s1 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector s2 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector s3 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 64, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector s4 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 96, LE).convertShape(VectorOperators.B2I, I, 0);
+                    IntVector v1 = a0.reinterpretAsInts();
+                    IntVector v2 = b0.reinterpretAsInts();
+                    IntVector v3 = c0.reinterpretAsInts();
+                    IntVector v4 = d0.reinterpretAsInts();
+                    IntVector.fromArray(I, isum, r0)
+                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
+                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
+                            .intoArray(isum, r0);
+                    v1 = a1.reinterpretAsInts();
+                    v2 = b1.reinterpretAsInts();
+                    v3 = c1.reinterpretAsInts();
+                    v4 = d1.reinterpretAsInts();
+                    IntVector.fromArray(I, isum, ROWS + r0)
+                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
+                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
+                            .intoArray(isum, ROWS + r0);
+                    v1 = a2.reinterpretAsInts();
+                    v2 = b2.reinterpretAsInts();
+                    v3 = c2.reinterpretAsInts();
+                    v4 = d2.reinterpretAsInts();
+                    IntVector.fromArray(I, isum, 2 * ROWS + r0)
+                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
+                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
+                            .intoArray(isum, 2 * ROWS + r0);
+                    v1 = a3.reinterpretAsInts();
+                    v2 = b3.reinterpretAsInts();
+                    v3 = c3.reinterpretAsInts();
+                    v4 = d3.reinterpretAsInts();
+                    IntVector.fromArray(I, isum, 3 * ROWS + r0)
+                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
+                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
+                            .intoArray(isum, 3 * ROWS + r0);
+                }
+                halvesToFloats(w, bo + 2 * r0, scales, 0);
+                FloatVector d = FloatVector.fromArray(F, scales, 0);
+                int sb = s0 + 4 * b;
+                for (int u = 0; u < 4; u++) {
+                    int o = u * ROWS + r0;
+                    ((FloatVector) IntVector.fromArray(I, isum, o).convert(VectorOperators.I2F, 0))
+                            .fma(d.mul(xs[sb + u]), FloatVector.fromArray(F, acc, o))
+                            .intoArray(acc, o);
+                }
+            }
         }
     }
 
     @Override
     public void dequantizeRow(int r, float[] dst, int off) {
         long rb = r * rowBytes;
-        for (int b = 0; b < cols / QK; b++) {
-            long bo = rb + (long) b * BLOCK_BYTES;
-            float d = Half.toFloat(data.get(SHORT_LE, bo + D));
-            for (int i = 0; i < QK; i++) {
+        for (int b = 0; b < cols / 256; b++) {
+            long bo = rb + (long) b * 210;
+            float d = Half.toFloat(data.get(SHORT_LE, bo + 208));
+            for (int i = 0; i < 256; i++) {
                 int n = i / 128;
                 int k = (i % 128) / 32;
                 int l = i % 32;
                 int low = data.get(ValueLayout.JAVA_BYTE, bo + 64 * n + 32 * (k & 1) + l) & 0xff;
                 int nibble = k < 2 ? low & 0x0f : low >>> 4;
-                int top = (data.get(ValueLayout.JAVA_BYTE, bo + QH + 32 * n + l) >>> (2 * k)) & 3;
-                int sc = data.get(ValueLayout.JAVA_BYTE, bo + SCALES + i / 16);
+                int top = (data.get(ValueLayout.JAVA_BYTE, bo + 128 + 32 * n + l) >>> (2 * k)) & 3;
+                int sc = data.get(ValueLayout.JAVA_BYTE, bo + 192 + i / 16);
                 // As ggml: d * sc rounds to float first, then the product with the quant.
-                dst[off + b * QK + i] = d * sc * ((nibble | top << 4) - 32);
+                dst[off + b * 256 + i] = d * sc * ((nibble | top << 4) - 32);
             }
         }
     }

@@ -1,28 +1,39 @@
 package dev.mycel.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q8_0 weights: blocks of 32 values, each an fp16 scale {@code d} followed by 32 signed bytes.
+ * Activations arrive as Q8_0 (as in llama.cpp).
  *
- * <p>Activations arrive as Q8_0 (as in llama.cpp). Within a block, virtual lane l collects the
- * products of values l and l + 16; these are small integers, so that partial sum is exact.
- * Each lane then adds {@code partial * (d_w * d_x)} with one fused multiply-add per block.
+ * <p>Tile block (544 bytes): the 16 rows' {@code d}, then the 32 quant bytes in 16 pair steps
+ * (see {@link QuantizedMatrix}).
+ *
+ * <p>A product of two 8-bit integers fills most of a 16-bit lane, so each weight q is split
+ * into {@code q = 16 h + l} with {@code h = q >> 4} in [-8, 7] and {@code l = q & 15} in
+ * [0, 15], and the block sum is {@code isum = 16 sum h x + sum l x}. Each 16-bit lane
+ * accumulates one row's products with one value of each of the 16 pair steps: at most
+ * 16 * 15 * 127 = 30,480 for the l parts and 16 * 8 * 127 = 16,256 for the h parts, both below
+ * 2^15 (the one-token kernel splits each into two chains of 8 steps and adds them at the end).
+ * The 32-bit sums are at most 32 * 128 * 127 in magnitude. This does two multiplications per
+ * weight where a float kernel would do one, but in 16-bit lanes, twice as many per vector, and
+ * without converting every weight to float; it measured 1.4 times faster than the float kernel
+ * for one token and 1.2 times for four.
  */
-final class Q8_0Matrix extends WeightMatrix {
-    private static final VectorSpecies<Float> F = Lanes.FLOATS;
-    private static final VectorSpecies<Byte> B = Lanes.BYTES;
-    private static final int W = Lanes.WIDTH;
-    private static final int L = Lanes.COUNT;
-    private static final int BLOCK_BYTES = 34;
+final class Q8_0Matrix extends QuantizedMatrix {
+    private static final int BLOCK = 544;
+    /** Offset of the quant pairs in a tile block. */
+    private static final int QS = 32;
 
-    Q8_0Matrix(MemorySegment data, int rows, int cols) {
-        super(data, rows, cols);
+    Q8_0Matrix(MemorySegment data, int rows, int cols, Arena arena) {
+        super(data, rows, cols, arena);
     }
 
     @Override
@@ -35,89 +46,147 @@ final class Q8_0Matrix extends WeightMatrix {
         return ActivationFormat.Q8_0;
     }
 
-    /** The raw bytes holding the quants of lanes {@code lo .. lo+W} of a 16-byte run. */
-    private ByteVector raw(long run, int lo) {
-        return ByteVector.fromMemorySegment(B, data, run + (W >= 8 ? lo : lo & ~7), ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static FloatVector toFloats(ByteVector v, int lo) {
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F, W >= 8 ? 0 : (lo & 7) / W);
-    }
-
-    /** Quant i (0..31) of the block whose quants start at {@code qs}. */
-    private int quant(long qs, int i) {
-        return data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, qs + i);
+    @Override
+    int tileBlockBytes() {
+        return BLOCK;
     }
 
     @Override
-    protected float dot1(int r, PreparedActivations x, int t, float[] lanes) {
-        float[] xv = x.values();
-        float[] xs = x.scales();
-        int nb = cols / 32;
-        int xb = t * cols;
-        int sb = t * nb;
-        long rb = r * rowBytes;
-        for (int g = 0; g < Lanes.GROUPS; g++) {
-            int lo = g * W;
-            FloatVector acc = FloatVector.zero(F);
-            for (int b = 0; b < nb; b++) {
-                long bo = rb + (long) b * BLOCK_BYTES;
-                float s = Half.toFloat(data.get(SHORT_LE, bo)) * xs[sb + b];
-                int xi = xb + b * 32 + lo;
-                FloatVector w0 = toFloats(raw(bo + 2, lo), lo);
-                FloatVector w1 = toFloats(raw(bo + 18, lo), lo);
-                FloatVector p = w0.mul(FloatVector.fromArray(F, xv, xi));
-                p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), p);
-                acc = p.fma(FloatVector.broadcast(F, s), acc);
-            }
-            acc.intoArray(lanes, lo);
-        }
-        return Lanes.reduce(lanes);
+    void repackBlock(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
+        interleavePairs(src, rowBytes, srcBlock, 2, dst, dstOff);
+        interleavePairs(src, rowBytes, srcBlock + 2, 32, dst, dstOff + QS);
     }
 
     @Override
-    protected void dot4(int r, PreparedActivations x, int t, float[] lanes, float[] sums) {
-        float[] xv = x.values();
+    void multiplyOne(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
+        float[] acc = s.acc;
+        float[] scales = s.scales;
+        int[] pairs = x.pairs();
         float[] xs = x.scales();
-        int nb = cols / 32;
-        int x0 = t * cols;
+        int nb = blocks;
+        int p0 = t * (cols / 2);
         int s0 = t * nb;
-        long rb = r * rowBytes;
-        for (int g = 0; g < Lanes.GROUPS; g++) {
-            int lo = g * W;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
+        ShortVector low = ShortVector.broadcast(S, (short) 15);
+        for (int pass = 0; pass < PASSES; pass++) {
+            int r0 = pass * W;
+            zero(acc, r0);
             for (int b = 0; b < nb; b++) {
-                long bo = rb + (long) b * BLOCK_BYTES;
-                float d = Half.toFloat(data.get(SHORT_LE, bo));
-                int xi = x0 + b * 32 + lo;
-                FloatVector w0 = toFloats(raw(bo + 2, lo), lo);
-                FloatVector w1 = toFloats(raw(bo + 18, lo), lo);
-                FloatVector p = w0.mul(FloatVector.fromArray(F, xv, xi));
-                p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), p);
-                a0 = p.fma(FloatVector.broadcast(F, d * xs[s0 + b]), a0);
-                xi += cols;
-                p = w0.mul(FloatVector.fromArray(F, xv, xi));
-                p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), p);
-                a1 = p.fma(FloatVector.broadcast(F, d * xs[s0 + nb + b]), a1);
-                xi += cols;
-                p = w0.mul(FloatVector.fromArray(F, xv, xi));
-                p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), p);
-                a2 = p.fma(FloatVector.broadcast(F, d * xs[s0 + 2 * nb + b]), a2);
-                xi += cols;
-                p = w0.mul(FloatVector.fromArray(F, xv, xi));
-                p = w1.fma(FloatVector.fromArray(F, xv, xi + 16), p);
-                a3 = p.fma(FloatVector.broadcast(F, d * xs[s0 + 3 * nb + b]), a3);
+                long bo = tile + (long) b * BLOCK;
+                long q = bo + QS + 2 * r0;
+                int p = p0 + 16 * b;
+                ShortVector l0 = ShortVector.zero(S);
+                ShortVector l1 = l0;
+                ShortVector h0 = l0;
+                ShortVector h1 = l0;
+                for (int k = 0; k < 16; k += 2) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * k, LE)
+                            .convertShape(VectorOperators.B2S, S, 0);
+                    ShortVector xv = IntVector.broadcast(I, pairs[p + k]).reinterpretAsShorts();
+                    l0 = v.and(low).mul(xv).add(l0);
+                    h0 = v.lanewise(VectorOperators.ASHR, 4).mul(xv).add(h0);
+                    v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * k + 32, LE)
+                            .convertShape(VectorOperators.B2S, S, 0);
+                    xv = IntVector.broadcast(I, pairs[p + k + 1]).reinterpretAsShorts();
+                    l1 = v.and(low).mul(xv).add(l1);
+                    h1 = v.lanewise(VectorOperators.ASHR, 4).mul(xv).add(h1);
+                }
+                IntVector vl = l0.add(l1).reinterpretAsInts();
+                IntVector vh = h0.add(h1).reinterpretAsInts();
+                IntVector isum = vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16))
+                        .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(vh.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4));
+                halvesToFloats(w, bo + 2 * r0, scales, 0);
+                FloatVector d = FloatVector.fromArray(F, scales, 0).mul(xs[s0 + b]);
+                ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(d, FloatVector.fromArray(F, acc, r0)).intoArray(acc, r0);
             }
-            a0.intoArray(lanes, lo);
-            a1.intoArray(lanes, L + lo);
-            a2.intoArray(lanes, 2 * L + lo);
-            a3.intoArray(lanes, 3 * L + lo);
         }
-        for (int k = 0; k < 4; k++) {
-            sums[k] = Lanes.reduce(lanes, k * L);
+    }
+
+    @Override
+    void multiplyGroup(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
+        float[] acc = s.acc;
+        float[] scales = s.scales;
+        int[] pairs = x.pairs();
+        float[] xs = x.scales();
+        int nb = blocks;
+        int p0 = t * (cols / 2);
+        int s0 = t * nb;
+        ShortVector low = ShortVector.broadcast(S, (short) 15);
+        for (int pass = 0; pass < PASSES; pass++) {
+            int r0 = pass * W;
+            zero(acc, r0);
+            zero(acc, ROWS + r0);
+            zero(acc, 2 * ROWS + r0);
+            zero(acc, 3 * ROWS + r0);
+            for (int b = 0; b < nb; b++) {
+                long bo = tile + (long) b * BLOCK;
+                long q = bo + QS + 2 * r0;
+                // Pair e of token u is at p0 + 4e + u; this block's pairs are e = 16b .. 16b + 15.
+                int p = p0 + 64 * b;
+                ShortVector l0 = ShortVector.zero(S);
+                ShortVector l1 = l0;
+                ShortVector l2 = l0;
+                ShortVector l3 = l0;
+                ShortVector h0 = l0;
+                ShortVector h1 = l0;
+                ShortVector h2 = l0;
+                ShortVector h3 = l0;
+                for (int k = 0; k < 16; k++) {
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * k, LE)
+                            .convertShape(VectorOperators.B2S, S, 0);
+                    ShortVector lo = v.and(low);
+                    ShortVector hi = v.lanewise(VectorOperators.ASHR, 4);
+                    int i = p + 4 * k;
+                    ShortVector xv = IntVector.broadcast(I, pairs[i]).reinterpretAsShorts();
+                    l0 = lo.mul(xv).add(l0);
+                    h0 = hi.mul(xv).add(h0);
+                    xv = IntVector.broadcast(I, pairs[i + 1]).reinterpretAsShorts();
+                    l1 = lo.mul(xv).add(l1);
+                    h1 = hi.mul(xv).add(h1);
+                    xv = IntVector.broadcast(I, pairs[i + 2]).reinterpretAsShorts();
+                    l2 = lo.mul(xv).add(l2);
+                    h2 = hi.mul(xv).add(h2);
+                    xv = IntVector.broadcast(I, pairs[i + 3]).reinterpretAsShorts();
+                    l3 = lo.mul(xv).add(l3);
+                    h3 = hi.mul(xv).add(h3);
+                }
+                halvesToFloats(w, bo + 2 * r0, scales, 0);
+                FloatVector d = FloatVector.fromArray(F, scales, 0);
+                int sb = s0 + 4 * b;
+                IntVector vl = l0.reinterpretAsInts();
+                IntVector vh = h0.reinterpretAsInts();
+                IntVector isum = vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16))
+                        .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(vh.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4));
+                ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(d.mul(xs[sb]), FloatVector.fromArray(F, acc, r0))
+                        .intoArray(acc, r0);
+                vl = l1.reinterpretAsInts();
+                vh = h1.reinterpretAsInts();
+                isum = vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16))
+                        .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(vh.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4));
+                ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(d.mul(xs[sb + 1]), FloatVector.fromArray(F, acc, ROWS + r0))
+                        .intoArray(acc, ROWS + r0);
+                vl = l2.reinterpretAsInts();
+                vh = h2.reinterpretAsInts();
+                isum = vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16))
+                        .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(vh.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4));
+                ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(d.mul(xs[sb + 2]), FloatVector.fromArray(F, acc, 2 * ROWS + r0))
+                        .intoArray(acc, 2 * ROWS + r0);
+                vl = l3.reinterpretAsInts();
+                vh = h3.reinterpretAsInts();
+                isum = vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16))
+                        .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                                .add(vh.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4));
+                ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(d.mul(xs[sb + 3]), FloatVector.fromArray(F, acc, 3 * ROWS + r0))
+                        .intoArray(acc, 3 * ROWS + r0);
+            }
         }
     }
 
@@ -125,10 +194,10 @@ final class Q8_0Matrix extends WeightMatrix {
     public void dequantizeRow(int r, float[] dst, int off) {
         long rb = r * rowBytes;
         for (int b = 0; b < cols / 32; b++) {
-            long bo = rb + (long) b * BLOCK_BYTES;
+            long bo = rb + (long) b * 34;
             float d = Half.toFloat(data.get(SHORT_LE, bo));
             for (int i = 0; i < 32; i++) {
-                dst[off + b * 32 + i] = d * quant(bo + 2, i);
+                dst[off + b * 32 + i] = d * data.get(ValueLayout.JAVA_BYTE, bo + 2 + i);
             }
         }
     }

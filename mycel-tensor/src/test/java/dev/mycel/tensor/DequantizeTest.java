@@ -67,10 +67,9 @@ class DequantizeTest {
                 double exact = 0;
                 double magnitude = 0;
                 for (int i = 0; i < cols; i++) {
-                    double xi = px.values()[t * cols + i];
-                    if (block > 1) {
-                        xi *= px.scales()[t * (cols / block) + i / block];
-                    }
+                    double xi = block > 1
+                            ? (double) px.quant(t, i) * px.scale(t, i / block)
+                            : px.values()[t * cols + i];
                     exact += wr[i] * xi;
                     magnitude += termMagnitude(type, w, r, cols, i, wr[i]) * Math.abs(xi);
                 }

@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The vector kernels give the bits of the scalar {@link ReferenceKernels}, for random matrices,
- * batch sizes 1 to 9 (dot4 tiles and dot1 tails), row ranges and output strides.
+ * batch sizes 1 to 9 (token groups and single tokens), row ranges on and off tile boundaries,
+ * row counts that leave the last tile part empty, and output strides.
  *
  * <p>The reference does not depend on the vector width, so running this class under several
  * JVM vector settings (see the surefire executions in this module's pom) shows the kernels give
@@ -24,6 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KernelReferenceTest {
     private static final int ROWS = 37;
     private static final int MAX_TOKENS = 9;
+    /** Row ranges: whole tiles, ranges starting on a tile and ending inside one, and neither. */
+    private static final int[][] RANGES = {{0, 16}, {16, 32}, {16, 37}, {32, 37}, {0, 37}, {5, 21}, {15, 17}, {31, 33}, {36, 37}};
 
     static Stream<Arguments> shapes() {
         return Stream.of(
@@ -44,12 +47,11 @@ class KernelReferenceTest {
         byte[] w = RandomWeights.matrix(type, ROWS, cols, rnd);
         WeightMatrix m = WeightMatrix.of(type, RandomWeights.offHeap(w), ROWS, cols);
         float[] x = RandomWeights.activations(MAX_TOKENS, cols, rnd);
-        PreparedActivations px = m.newInput(MAX_TOKENS).prepare(x, 0, MAX_TOKENS);
-        // Activation rows are prepared independently, so the results for the first n rows of a
-        // batch are those of the full batch.
-        float[] expected = ReferenceKernels.multiply(type, w, ROWS, cols, px);
         for (int tokens = 1; tokens <= MAX_TOKENS; tokens++) {
-            px.prepare(x, 0, tokens);
+            // Each batch size stores its tokens differently (groups of four, then the rest), but
+            // every activation row is quantized on its own, so the expected bits are the same.
+            PreparedActivations px = m.newInput(MAX_TOKENS).prepare(x, 0, tokens);
+            float[] expected = ReferenceKernels.multiply(type, w, ROWS, cols, px);
             float[] out = new float[tokens * ROWS];
             m.multiply(px, out, ROWS, 0, ROWS);
             for (int t = 0; t < tokens; t++) {
@@ -57,19 +59,23 @@ class KernelReferenceTest {
                     assertSameBits(expected[t * ROWS + r], out[t * ROWS + r], type, t, r, tokens);
                 }
             }
-            int from = rnd.nextInt(ROWS);
-            int to = from + 1 + rnd.nextInt(ROWS - from);
-            int stride = ROWS + 3;
-            float[] part = new float[tokens * stride];
-            Arrays.fill(part, Float.NaN);
-            m.multiply(px, part, stride, from, to);
-            for (int t = 0; t < tokens; t++) {
-                for (int r = 0; r < stride; r++) {
-                    float v = part[t * stride + r];
-                    if (r >= from && r < to) {
-                        assertSameBits(expected[t * ROWS + r], v, type, t, r, tokens);
-                    } else {
-                        assertTrue(Float.isNaN(v), "row " + r + " outside [" + from + ", " + to + ") was written");
+            int[] random = {rnd.nextInt(ROWS), 0};
+            random[1] = random[0] + 1 + rnd.nextInt(ROWS - random[0]);
+            for (int[] range : Stream.concat(Stream.of(RANGES), Stream.<int[]>of(random)).toList()) {
+                int from = range[0];
+                int to = range[1];
+                int stride = ROWS + 3;
+                float[] part = new float[tokens * stride];
+                Arrays.fill(part, Float.NaN);
+                m.multiply(px, part, stride, from, to);
+                for (int t = 0; t < tokens; t++) {
+                    for (int r = 0; r < stride; r++) {
+                        float v = part[t * stride + r];
+                        if (r >= from && r < to) {
+                            assertSameBits(expected[t * ROWS + r], v, type, t, r, tokens);
+                        } else {
+                            assertTrue(Float.isNaN(v), "row " + r + " outside [" + from + ", " + to + ") was written");
+                        }
                     }
                 }
             }
@@ -78,72 +84,82 @@ class KernelReferenceTest {
 
     /**
      * Quants, scales and activations at their extremes, all of one sign, so that the integer
-     * partial sums reach their largest magnitudes (2^23 for Q6_K): the kernels must still be
-     * exact. Activations of -128 cannot come out of the Q8_K quantizer (it yields -127..127) but
-     * are written in directly to test the bound claimed in the kernels.
+     * sums reach the largest magnitudes the kernels' bounds allow for (see each matrix class):
+     * the kernels must still be exact. Rows alternate between patterns that maximise different
+     * parts (for Q8_0, both halves of its split weights; for Q4_0 and K-quants, the largest and
+     * the smallest quants). Activations are +-127, the quantizers' extremes.
      */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void extremeBlocksStayExact(GgmlType type) {
         int cols = type.blockSize() * 3;
-        int rows = 4;
-        byte[] w = new byte[(int) (rows * type.byteSize(cols))];
-        for (int k = 0; k < w.length / type.bytesPerBlock(); k++) {
-            int bo = k * type.bytesPerBlock();
-            switch (type) {
-                case Q8_0 -> Arrays.fill(w, bo + 2, bo + 34, (byte) -128);
-                case Q4_0 -> Arrays.fill(w, bo + 2, bo + 18, (byte) 0);
-                case Q4_K -> Arrays.fill(w, bo + 4, bo + 144, (byte) 0xff);
-                case Q5_K -> Arrays.fill(w, bo + 4, bo + 176, (byte) 0xff);
-                case Q6_K -> Arrays.fill(w, bo + 192, bo + 208, (byte) -128);
-                default -> throw new AssertionError(type);
-            }
-            int d = type == GgmlType.Q6_K ? bo + 208 : bo;
-            RandomWeights.putShort(w, d, Float.floatToFloat16(k % 2 == 0 ? 0.5f : -0.25f));
-            if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) {
-                RandomWeights.putShort(w, bo + 2, Float.floatToFloat16(0.125f));
+        int rows = 20;
+        int rowBytes = (int) type.byteSize(cols);
+        byte[] w = new byte[rows * rowBytes];
+        Random rnd = new Random(3);
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < rowBytes / type.bytesPerBlock(); k++) {
+                int bo = r * rowBytes + k * type.bytesPerBlock();
+                boolean high = r % 2 == 1;
+                switch (type) {
+                    case Q8_0 -> {
+                        byte q = switch (r % 4) {
+                            case 0 -> (byte) -128;
+                            case 1 -> (byte) 127;
+                            case 2 -> (byte) -1;
+                            default -> (byte) rnd.nextInt();
+                        };
+                        Arrays.fill(w, bo + 2, bo + 34, q);
+                    }
+                    case Q4_0 -> Arrays.fill(w, bo + 2, bo + 18, high ? (byte) 0xff : 0);
+                    case Q4_K -> Arrays.fill(w, bo + 4, bo + 144, (byte) 0xff);
+                    case Q5_K -> Arrays.fill(w, bo + 4, bo + 176, (byte) 0xff);
+                    case Q6_K -> {
+                        Arrays.fill(w, bo, bo + 192, high ? (byte) 0xff : 0);
+                        Arrays.fill(w, bo + 192, bo + 208, high ? (byte) 127 : (byte) -128);
+                    }
+                    default -> throw new AssertionError(type);
+                }
+                int d = type == GgmlType.Q6_K ? bo + 208 : bo;
+                RandomWeights.putShort(w, d, Float.floatToFloat16(k % 2 == 0 ? 0.5f : -0.25f));
+                if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) {
+                    RandomWeights.putShort(w, bo + 2, Float.floatToFloat16(0.125f));
+                }
             }
         }
         WeightMatrix m = WeightMatrix.of(type, RandomWeights.offHeap(w), rows, cols);
-        int tokens = 5;
-        PreparedActivations px = extremeActivations(m, tokens);
-        float[] expected = ReferenceKernels.multiply(type, w, rows, cols, px);
-        float[] batched = new float[tokens * rows];
-        m.multiply(px, batched, rows, 0, rows);
-        float[] lanes = new float[Lanes.COUNT];
-        for (int t = 0; t < tokens; t++) {
-            for (int r = 0; r < rows; r++) {
-                assertSameBits(expected[t * rows + r], batched[t * rows + r], type, t, r, tokens);
-                assertSameBits(expected[t * rows + r], m.dot1(r, px, t, lanes), type, t, r, 1);
+        for (int tokens : new int[] {1, 5, 8}) {
+            PreparedActivations px = extremeActivations(m, tokens);
+            float[] expected = ReferenceKernels.multiply(type, w, rows, cols, px);
+            float[] out = new float[tokens * rows];
+            m.multiply(px, out, rows, 0, rows);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    assertSameBits(expected[t * rows + r], out[t * rows + r], type, t, r, tokens);
+                }
             }
         }
     }
 
     /**
-     * Activation row 0 holds the quantizer's -127 everywhere, rows 1.. hold -128 (beyond what the
-     * quantizer makes), row 2 with +127 in every third column; the Q8_K sums are made to match.
+     * Activation rows of +127 everywhere, -127 everywhere, +127 in every third column and -127
+     * elsewhere, and so on in turn.
      */
     private static PreparedActivations extremeActivations(WeightMatrix m, int tokens) {
         int cols = m.cols();
         float[] x = new float[tokens * cols];
         Arrays.fill(x, -1f);
         PreparedActivations px = m.newInput(tokens).prepare(x, 0, tokens);
-        float[] values = px.values();
-        for (int t = 1; t < tokens; t++) {
+        for (int t = 0; t < tokens; t++) {
+            int[] q = new int[cols];
             for (int i = 0; i < cols; i++) {
-                values[t * cols + i] = t == 2 && i % 3 == 0 ? 127f : -128f;
+                q[i] = switch (t % 3) {
+                    case 0 -> 127;
+                    case 1 -> -127;
+                    default -> i % 3 == 0 ? 127 : -127;
+                };
             }
-        }
-        if (px.format() == ActivationFormat.Q8_K) {
-            for (int t = 0; t < tokens; t++) {
-                for (int j = 0; j < cols / 16; j++) {
-                    float s = 0;
-                    for (int i = 0; i < 16; i++) {
-                        s += values[t * cols + 16 * j + i];
-                    }
-                    px.sums()[t * (cols / 16) + j] = s;
-                }
-            }
+            px.overwriteQuants(t, q);
         }
         return px;
     }

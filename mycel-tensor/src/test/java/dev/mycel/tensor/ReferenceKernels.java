@@ -1,16 +1,15 @@
 package dev.mycel.tensor;
 
 /**
- * Plain-Java reference implementations of the virtual-lane dot products, one per weight type,
- * written from the ggml block layouts without any of the kernels' code.
+ * Plain-Java reference implementations of the dot products, one per weight type, written from
+ * the ggml block layouts without any of the kernels' code.
  *
- * <p>Semantics, shared by all types: virtual lane l = i % 16 accumulates in block (or element)
- * order and {@link Lanes#reduce} combines the lanes. Float types add {@code fma(w_i, x_i, lane)}
- * per element. Quantized types add, per block and lane, the exact integer sum of their values'
- * products (with the sub-block scales of K-quants inside it) with one {@code fma(partial,
- * d_w * d_x, lane)}. Q4_K and Q5_K subtract, after the reduction, the mins term accumulated
- * with one fma per super-block in block order. Integer partials are computed in int, so they are
- * exact by construction: if a kernel's float partials were not, the tests would see it.
+ * <p>Float types use the virtual lanes: lane {@code i % 16} accumulates {@code fma(w_i, x_i,
+ * lane)} in index order and {@link Lanes#reduce} combines the lanes. Quantized types follow
+ * {@link QuantizedMatrix}'s definition: per block in order, the block's integer sum (computed
+ * here in {@code int} or {@code long}, so exact by construction) is added with one
+ * {@code fma(float(sum), d_w * d_x, acc)}; Q4_K and Q5_K sum their mins terms
+ * {@code fma(float(-M), dmin * d_x, minAcc)} apart and return {@code acc + minAcc}. If a kernel's 16-bit sums overflowed, the tests would see it.
  */
 final class ReferenceKernels {
     private ReferenceKernels() {
@@ -54,23 +53,19 @@ final class ReferenceKernels {
     }
 
     private static float q32Dot(GgmlType type, byte[] w, int ro, int cols, PreparedActivations x, int t) {
-        float[] lanes = new float[16];
-        int nb = cols / 32;
-        for (int b = 0; b < nb; b++) {
+        float acc = 0f;
+        for (int b = 0; b < cols / 32; b++) {
             int bo = ro + b * type.bytesPerBlock();
-            int[] p = new int[16];
+            long isum = 0;
             for (int i = 0; i < 32; i++) {
                 int q = type == GgmlType.Q8_0
                         ? w[bo + 2 + i]
                         : (i < 16 ? u8(w, bo + 2 + i) & 15 : u8(w, bo + 2 + i - 16) >>> 4) - 8;
-                p[i % 16] += q * (int) x.values()[t * cols + b * 32 + i];
+                isum += (long) q * x.quant(t, b * 32 + i);
             }
-            float s = f16(w, bo) * x.scales()[t * nb + b];
-            for (int l = 0; l < 16; l++) {
-                lanes[l] = Math.fma((float) p[l], s, lanes[l]);
-            }
+            acc = Math.fma((float) isum, f16(w, bo) * x.scale(t, b), acc);
         }
-        return Lanes.reduce(lanes);
+        return acc;
     }
 
     /** get_scale_min_k4, bit by bit. */
@@ -95,32 +90,28 @@ final class ReferenceKernels {
     }
 
     private static float q45kDot(GgmlType type, byte[] w, int ro, int cols, PreparedActivations x, int t) {
-        float[] lanes = new float[16];
-        float mins = 0f;
-        int nb = cols / 256;
-        for (int b = 0; b < nb; b++) {
+        float acc = 0f;
+        float minAcc = 0f;
+        for (int b = 0; b < cols / 256; b++) {
             int bo = ro + b * type.bytesPerBlock();
-            int[] p = new int[16];
-            for (int i = 0; i < 256; i++) {
-                p[i % 16] += kScale(w, bo + 4, i / 32) * kQuant(type, w, bo, i)
-                        * (int) x.values()[t * cols + b * 256 + i];
-            }
-            float dx = x.scales()[t * nb + b];
-            float d = f16(w, bo) * dx;
-            for (int l = 0; l < 16; l++) {
-                lanes[l] = Math.fma((float) p[l], d, lanes[l]);
-            }
-            int m = 0;
+            long scaled = 0;
+            long mins = 0;
             for (int j = 0; j < 8; j++) {
-                int bsum = 0;
-                for (int i = 0; i < 32; i++) {
-                    bsum += (int) x.values()[t * cols + b * 256 + 32 * j + i];
+                long sub = 0;
+                long xsum = 0;
+                for (int i = 32 * j; i < 32 * j + 32; i++) {
+                    int xi = x.quant(t, b * 256 + i);
+                    sub += (long) kQuant(type, w, bo, i) * xi;
+                    xsum += xi;
                 }
-                m += kMin(w, bo + 4, j) * bsum;
+                scaled += kScale(w, bo + 4, j) * sub;
+                mins += kMin(w, bo + 4, j) * xsum;
             }
-            mins = Math.fma((float) m, f16(w, bo + 2) * dx, mins);
+            float dx = x.scale(t, b);
+            acc = Math.fma((float) scaled, f16(w, bo) * dx, acc);
+            minAcc = Math.fma((float) -mins, f16(w, bo + 2) * dx, minAcc);
         }
-        return Lanes.reduce(lanes) - mins;
+        return acc + minAcc;
     }
 
     /** Quant i (0..255) of a Q6_K super-block at bo, minus 32. */
@@ -135,20 +126,20 @@ final class ReferenceKernels {
     }
 
     private static float q6kDot(byte[] w, int ro, int cols, PreparedActivations x, int t) {
-        float[] lanes = new float[16];
-        int nb = cols / 256;
-        for (int b = 0; b < nb; b++) {
+        float acc = 0f;
+        for (int b = 0; b < cols / 256; b++) {
             int bo = ro + b * 210;
-            int[] p = new int[16];
-            for (int i = 0; i < 256; i++) {
-                p[i % 16] += w[bo + 192 + i / 16] * q6Quant(w, bo, i) * (int) x.values()[t * cols + b * 256 + i];
+            long scaled = 0;
+            for (int j = 0; j < 16; j++) {
+                long sub = 0;
+                for (int i = 16 * j; i < 16 * j + 16; i++) {
+                    sub += (long) q6Quant(w, bo, i) * x.quant(t, b * 256 + i);
+                }
+                scaled += w[bo + 192 + j] * sub;
             }
-            float d = f16(w, bo + 208) * x.scales()[t * nb + b];
-            for (int l = 0; l < 16; l++) {
-                lanes[l] = Math.fma((float) p[l], d, lanes[l]);
-            }
+            acc = Math.fma((float) scaled, f16(w, bo + 208) * x.scale(t, b), acc);
         }
-        return Lanes.reduce(lanes);
+        return acc;
     }
 
     static int u8(byte[] b, int off) {
