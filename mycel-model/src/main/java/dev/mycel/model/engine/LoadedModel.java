@@ -12,6 +12,7 @@ import dev.mycel.model.safetensors.SafetensorsLlamaLoader;
 import dev.mycel.model.tokenizer.Tokenizer;
 import dev.mycel.model.tokenizer.Tokenizers;
 import dev.mycel.tensor.ThreadPool;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -27,15 +28,18 @@ public final class LoadedModel implements AutoCloseable {
     private final Path source;
     private final Format format;
     private final AutoCloseable file;
+    /** The quantized matrices' tiles (see {@link dev.mycel.tensor.WeightMatrix}); closed with the model. */
+    private final Arena tiles;
     private final LlamaModel model;
     private final Tokenizer tokenizer;
     private final ThreadPool pool;
 
-    private LoadedModel(Path source, Format format, AutoCloseable file, LlamaModel model, Tokenizer tokenizer,
-                        ThreadPool pool) {
+    private LoadedModel(Path source, Format format, AutoCloseable file, Arena tiles, LlamaModel model,
+                        Tokenizer tokenizer, ThreadPool pool) {
         this.source = source;
         this.format = format;
         this.file = file;
+        this.tiles = tiles;
         this.model = model;
         this.tokenizer = tokenizer;
         this.pool = pool;
@@ -57,18 +61,20 @@ public final class LoadedModel implements AutoCloseable {
 
     private static LoadedModel openGguf(Path path, int threads) {
         GgufFile gguf = GgufFile.open(path);
+        Arena tiles = Arena.ofShared();
         ThreadPool pool = null;
         try {
             LlamaConfig config = GgufLlamaLoader.config(gguf);
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
-            LlamaWeights weights = GgufLlamaLoader.weights(gguf, config, LayerSpan.all(config.layers()));
+            LlamaWeights weights = GgufLlamaLoader.weights(gguf, config, LayerSpan.all(config.layers()), tiles);
             checkVocabulary(path, config, tokenizer);
             pool = new ThreadPool(threads);
-            return new LoadedModel(path, Format.GGUF, gguf, new LlamaModel(config, weights, pool), tokenizer, pool);
+            return new LoadedModel(path, Format.GGUF, gguf, tiles, new LlamaModel(config, weights, pool), tokenizer, pool);
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
             }
+            tiles.close();
             gguf.close();
             throw e;
         }
@@ -83,7 +89,8 @@ public final class LoadedModel implements AutoCloseable {
             LlamaWeights weights = SafetensorsLlamaLoader.weights(hf, config, LayerSpan.all(config.layers()));
             checkVocabulary(path, config, tokenizer);
             pool = new ThreadPool(threads);
-            return new LoadedModel(path, Format.SAFETENSORS, hf, new LlamaModel(config, weights, pool), tokenizer, pool);
+            return new LoadedModel(path, Format.SAFETENSORS, hf, null, new LlamaModel(config, weights, pool), tokenizer,
+                    pool);
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -128,6 +135,9 @@ public final class LoadedModel implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        if (tiles != null) {
+            tiles.close();
+        }
         try {
             file.close();
         } catch (Exception e) {

@@ -5,11 +5,13 @@ import dev.mycel.model.gguf.GgufFile;
 import dev.mycel.model.gguf.GgufTensorInfo;
 import dev.mycel.tensor.GgmlType;
 import dev.mycel.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
 import java.util.Set;
 
 /**
  * Reads a Llama-family model from a GGUF file: hyper-parameters from metadata, weights as
- * matrices over the memory-mapped file (nothing is copied but the small norm vectors).
+ * matrices over the memory-mapped file. Quantized matrices copy their weights into tiles the
+ * first time they multiply; everything else is read in place.
  */
 public final class GgufLlamaLoader {
     /** Architectures with the Llama block structure that this engine runs. */
@@ -65,13 +67,26 @@ public final class GgufLlamaLoader {
         }
     }
 
-    /** Loads the weights of {@code span} (use {@link LayerSpan#all} for the whole model). */
+    /**
+     * Loads the weights of {@code span} (use {@link LayerSpan#all} for the whole model). The
+     * quantized matrices' tiles are freed by the garbage collector; see
+     * {@link #weights(GgufFile, LlamaConfig, LayerSpan, Arena)} to free them explicitly.
+     */
     public static LlamaWeights weights(GgufFile gguf, LlamaConfig c, LayerSpan span) {
+        return weights(gguf, c, span, Arena.ofAuto());
+    }
+
+    /**
+     * Loads the weights of {@code span}; quantized matrices allocate their tiles (a copy of the
+     * weights laid out for the kernels, see {@link WeightMatrix#of(GgmlType, java.lang.foreign.MemorySegment,
+     * int, int, Arena)}) from {@code tiles}, which must stay open while the weights are used.
+     */
+    public static LlamaWeights weights(GgufFile gguf, LlamaConfig c, LayerSpan span, Arena tiles) {
         if (span.end() > c.layers()) {
             throw new ModelFormatException(gguf.name() + ": blocks " + span.first() + ".." + (span.end() - 1)
                     + " asked for, but the model has " + c.layers());
         }
-        Tensors t = new Tensors(gguf);
+        Tensors t = new Tensors(gguf, tiles);
         WeightMatrix embedding = span.embedding() ? t.matrix("token_embd.weight", c.vocabSize(), c.dim()) : null;
         LayerWeights[] layers = new LayerWeights[span.end() - span.first()];
         for (int l = span.first(); l < span.end(); l++) {
@@ -104,7 +119,7 @@ public final class GgufLlamaLoader {
     }
 
     /** Looks up tensors and checks their shapes and types. */
-    private record Tensors(GgufFile gguf) {
+    private record Tensors(GgufFile gguf, Arena tiles) {
         GgufTensorInfo info(String name) {
             return gguf.tensor(name).orElseThrow(() -> new ModelFormatException(gguf.name() + ": tensor '" + name
                     + "' is missing"));
@@ -120,7 +135,7 @@ public final class GgufLlamaLoader {
                 throw new ModelFormatException(gguf.name() + ": tensor '" + name + "' has type " + i.type()
                         + ", which Mycel cannot compute with yet (supported: " + GgmlType.computableNames() + ")");
             }
-            return WeightMatrix.of(i.type(), gguf.tensorData(i), rows, cols);
+            return WeightMatrix.of(i.type(), gguf.tensorData(i), rows, cols, tiles);
         }
 
         float[] vector(String name, int n) {
