@@ -20,10 +20,12 @@ import jdk.incubator.vector.VectorOperators;
  * Q8_K.
  *
  * <p>Tile block (3360 bytes, 210 per row as in the file): the 16 rows' {@code d}, scale j of the
- * 16 rows for j = 0..15, the 128 {@code ql} bytes in 64 pair steps and the 64 {@code qh} bytes
- * in 32 pair steps. The kernels walk 4 runs of 8 steps, run h = 2n + g covering
- * {@code l = 16g .. 16g + 15} of half n: {@code ql'[l]}, {@code ql'[l + 32]} and
- * {@code qh'[l]} give the four sub-blocks {@code 8n + g + 2k}, k = 0..3.
+ * 16 rows for j = 0..15, then the 128 {@code ql} and 64 {@code qh} bytes as pair steps in the
+ * order the kernels read them, so that they stream through memory in one pass: 4 runs of 8
+ * steps, run h = 2n + g covering {@code l = 16g .. 16g + 15} of half n, each step the pairs of
+ * {@code ql'[l]}, {@code ql'[l + 32]} and {@code qh'[l]} (96 bytes), which hold the values of the
+ * four sub-blocks {@code 8n + g + 2k}, k = 0..3. (With the three kinds of bytes in separate
+ * regions the kernel read at 5.7 GB/s from memory against 12 from cache.)
  *
  * <p>Exact integers: a 16-bit lane sums one row's {@code (q - 32) x} over one value of each of
  * 8 pair steps, at most 8 * 32 * 127 = 32,512 &lt; 2^15 (this is where |x| &le; 127 matters:
@@ -34,8 +36,9 @@ final class Q6_KMatrix extends QuantizedMatrix {
     private static final int BLOCK = 3360;
     /** Offsets in a tile block. */
     private static final int SCALES = 32;
-    private static final int QL = 288;
-    private static final int QH = 2336;
+    private static final int QS = 288;
+    /** Bytes of one step: pairs of ql'[l], ql'[l + 32] and qh'[l]. */
+    private static final int STEP = 96;
 
     Q6_KMatrix(MemorySegment data, int rows, int cols, Arena arena) {
         super(data, rows, cols, arena);
@@ -60,8 +63,14 @@ final class Q6_KMatrix extends QuantizedMatrix {
     void repackBlock(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
         interleavePairs(src, rowBytes, srcBlock + 208, 2, dst, dstOff);
         interleaveBytes(src, rowBytes, srcBlock + 192, 16, dst, dstOff + SCALES);
-        interleavePairs(src, rowBytes, srcBlock, 128, dst, dstOff + QL);
-        interleavePairs(src, rowBytes, srcBlock + 128, 64, dst, dstOff + QH);
+        for (int h = 0; h < 4; h++) {
+            int n = h >> 1;
+            int l = 16 * (h & 1);
+            int run = dstOff + QS + STEP * 8 * h;
+            interleavePairs(src, rowBytes, srcBlock + 64 * n + l, 16, dst, run, STEP);
+            interleavePairs(src, rowBytes, srcBlock + 64 * n + 32 + l, 16, dst, run + 32, STEP);
+            interleavePairs(src, rowBytes, srcBlock + 128 + 32 * n + l, 16, dst, run + 64, STEP);
+        }
     }
 
     @Override
@@ -75,8 +84,6 @@ final class Q6_KMatrix extends QuantizedMatrix {
         int p0 = t * (cols / 2);
         int s0 = t * nb;
         ShortVector nibble = ShortVector.broadcast(S, (short) 15);
-        ShortVector bits01 = ShortVector.broadcast(S, (short) 3);
-        ShortVector bits23 = ShortVector.broadcast(S, (short) 12);
         ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
         ShortVector offset = ShortVector.broadcast(S, (short) 32);
         for (int pass = 0; pass < PASSES; pass++) {
@@ -88,9 +95,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
                 for (int h = 0; h < 4; h++) {
                     int n = h >> 1;
                     int g = h & 1;
-                    long qa = bo + QL + 32 * (32 * n + 8 * g) + 2 * r0;
-                    long qb = qa + 32 * 16;
-                    long qh = bo + QH + 32 * (16 * n + 8 * g) + 2 * r0;
+                    long q = bo + QS + STEP * 8 * h + 2 * r0;
                     // Values 128n + 16g + 2i (+ 32k for the k-th quant) form pair 64n + 8g + i (+ 16k).
                     int p = p0 + 128 * b + 64 * n + 8 * g;
                     ShortVector a1 = ShortVector.zero(S);
@@ -98,16 +103,19 @@ final class Q6_KMatrix extends QuantizedMatrix {
                     ShortVector a3 = a1;
                     ShortVector a4 = a1;
                     for (int i = 0; i < 8; i++) {
-                        ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qa + 32 * i, LE)
+                        ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qb + 32 * i, LE)
+                        ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qh + 32 * i, LE)
+                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector q1 = va.and(nibble).or(hb.and(bits01).lanewise(VectorOperators.LSHL, 4)).sub(offset);
-                        ShortVector q2 = vb.and(nibble).or(hb.and(bits23).lanewise(VectorOperators.LSHL, 2)).sub(offset);
-                        ShortVector q3 = va.lanewise(VectorOperators.LSHR, 4).or(hb.and(bits45)).sub(offset);
-                        ShortVector q4 = vb.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and(bits45)).sub(offset);
+                        IntVector ha = hb.reinterpretAsInts();
+                        ShortVector q1 = va.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 4).reinterpretAsShorts().and(bits45)).sub(offset);
+                        ShortVector q2 = vb.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+                        ShortVector q3 = va.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                                .or(hb.and(bits45)).sub(offset);
+                        ShortVector q4 = vb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                                .or(ha.lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
                         int e = p + i;
                         a1 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a1);
                         a2 = q2.mul(IntVector.broadcast(I, pairs[e + 16]).reinterpretAsShorts()).add(a2);
@@ -158,8 +166,6 @@ final class Q6_KMatrix extends QuantizedMatrix {
         int p0 = t * (cols / 2);
         int s0 = t * nb;
         ShortVector nibble = ShortVector.broadcast(S, (short) 15);
-        ShortVector bits01 = ShortVector.broadcast(S, (short) 3);
-        ShortVector bits23 = ShortVector.broadcast(S, (short) 12);
         ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
         ShortVector offset = ShortVector.broadcast(S, (short) 32);
         for (int pass = 0; pass < PASSES; pass++) {
@@ -175,9 +181,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
                 for (int h = 0; h < 4; h++) {
                     int n = h >> 1;
                     int g = h & 1;
-                    long qa = bo + QL + 32 * (32 * n + 8 * g) + 2 * r0;
-                    long qb = qa + 32 * 16;
-                    long qh = bo + QH + 32 * (16 * n + 8 * g) + 2 * r0;
+                    long q = bo + QS + STEP * 8 * h + 2 * r0;
                     // Pair e of token u is at p0 + 4e + u, with e = 128b + 64n + 8g + i + 16k
                     // for the k-th quant of step i.
                     int p = p0 + 4 * (128 * b + 64 * n + 8 * g);
@@ -198,16 +202,19 @@ final class Q6_KMatrix extends QuantizedMatrix {
                     ShortVector d2 = a0;
                     ShortVector d3 = a0;
                     for (int i = 0; i < 8; i++) {
-                        ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qa + 32 * i, LE)
+                        ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qb + 32 * i, LE)
+                        ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, qh + 32 * i, LE)
+                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
                                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector q1 = va.and(nibble).or(hb.and(bits01).lanewise(VectorOperators.LSHL, 4)).sub(offset);
-                        ShortVector q2 = vb.and(nibble).or(hb.and(bits23).lanewise(VectorOperators.LSHL, 2)).sub(offset);
-                        ShortVector q3 = va.lanewise(VectorOperators.LSHR, 4).or(hb.and(bits45)).sub(offset);
-                        ShortVector q4 = vb.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 2).and(bits45)).sub(offset);
+                        IntVector ha = hb.reinterpretAsInts();
+                        ShortVector q1 = va.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 4).reinterpretAsShorts().and(bits45)).sub(offset);
+                        ShortVector q2 = vb.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+                        ShortVector q3 = va.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                                .or(hb.and(bits45)).sub(offset);
+                        ShortVector q4 = vb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                                .or(ha.lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
                         int e = p + 4 * i;
                         a0 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a0);
                         a1 = q1.mul(IntVector.broadcast(I, pairs[e + 1]).reinterpretAsShorts()).add(a1);

@@ -223,11 +223,19 @@ abstract class QuantizedMatrix extends WeightMatrix {
      * r (at {@code src[r * rowBytes + srcOff + 2k + e]}) goes to {@code dst[dstOff + 32k + 2r + e]}.
      */
     static void interleavePairs(byte[] src, int rowBytes, int srcOff, int bytes, byte[] dst, int dstOff) {
+        interleavePairs(src, rowBytes, srcOff, bytes, dst, dstOff, 32);
+    }
+
+    /**
+     * As {@link #interleavePairs(byte[], int, int, int, byte[], int)}, with pair step k at
+     * {@code dstOff + k * stride}, so that steps of different sources can alternate.
+     */
+    static void interleavePairs(byte[] src, int rowBytes, int srcOff, int bytes, byte[] dst, int dstOff, int stride) {
         for (int r = 0; r < ROWS; r++) {
             int s = r * rowBytes + srcOff;
             int d = dstOff + 2 * r;
             for (int k = 0; k < bytes; k += 2) {
-                SHORTS.set(dst, d + 16 * k, (short) SHORTS.get(src, s + k));
+                SHORTS.set(dst, d + stride / 2 * k, (short) SHORTS.get(src, s + k));
             }
         }
     }
