@@ -57,11 +57,17 @@ final class Q4_KMatrix extends QuantizedMatrix {
     }
 
     @Override
-    void repackBlock(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
-        interleavePairs(src, rowBytes, srcBlock, 2, dst, dstOff);
-        interleavePairs(src, rowBytes, srcBlock + 2, 2, dst, dstOff + DMIN);
+    int pairTarget(int k) {
+        // Bytes 0-1 d, 2-3 dmin, 4-15 packed scales (decoded apart), 16-143 quants.
+        if (k < 2) {
+            return k == 0 ? 0 : DMIN;
+        }
+        return k < 8 ? -1 : QS + 32 * (k - 8);
+    }
+
+    @Override
+    void repackScales(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
         KScales.interleave(src, rowBytes, srcBlock + 4, dst, dstOff + SCALES, dstOff + MINS);
-        interleavePairs(src, rowBytes, srcBlock + 16, 128, dst, dstOff + QS);
     }
 
     @Override

@@ -60,17 +60,27 @@ final class Q6_KMatrix extends QuantizedMatrix {
     }
 
     @Override
-    void repackBlock(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
-        interleavePairs(src, rowBytes, srcBlock + 208, 2, dst, dstOff);
-        interleaveBytes(src, rowBytes, srcBlock + 192, 16, dst, dstOff + SCALES);
-        for (int h = 0; h < 4; h++) {
-            int n = h >> 1;
-            int l = 16 * (h & 1);
-            int run = dstOff + QS + STEP * 8 * h;
-            interleavePairs(src, rowBytes, srcBlock + 64 * n + l, 16, dst, run, STEP);
-            interleavePairs(src, rowBytes, srcBlock + 64 * n + 32 + l, 16, dst, run + 32, STEP);
-            interleavePairs(src, rowBytes, srcBlock + 128 + 32 * n + l, 16, dst, run + 64, STEP);
+    int pairTarget(int k) {
+        // Bytes 0-127 ql, 128-191 qh, 192-207 scales (one byte per row, moved apart), 208-209 d.
+        int j = 2 * k;
+        if (j < 128) {
+            // ql byte 64n + l or 64n + 32 + l (l < 32): the first or the second pair of a step.
+            int n = j / 64;
+            int l = j % 32;
+            return QS + STEP * (8 * (2 * n + l / 16) + (l % 16) / 2) + (j % 64 < 32 ? 0 : 32);
         }
+        if (j < 192) {
+            // qh byte 32n + l: the third pair of a step.
+            int n = (j - 128) / 32;
+            int l = (j - 128) % 32;
+            return QS + STEP * (8 * (2 * n + l / 16) + (l % 16) / 2) + 64;
+        }
+        return j == 208 ? 0 : -1;
+    }
+
+    @Override
+    void repackScales(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
+        interleaveBytes(src, rowBytes, srcBlock + 192, 16, dst, dstOff + SCALES);
     }
 
     @Override

@@ -52,9 +52,8 @@ final class Q8_0Matrix extends QuantizedMatrix {
     }
 
     @Override
-    void repackBlock(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
-        interleavePairs(src, rowBytes, srcBlock, 2, dst, dstOff);
-        interleavePairs(src, rowBytes, srcBlock + 2, 32, dst, dstOff + QS);
+    int pairTarget(int k) {
+        return k == 0 ? 0 : QS + 32 * (k - 1);
     }
 
     @Override

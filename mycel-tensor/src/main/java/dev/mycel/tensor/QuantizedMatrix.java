@@ -107,10 +107,19 @@ abstract class QuantizedMatrix extends WeightMatrix {
     abstract int tileBlockBytes();
 
     /**
-     * Writes block {@code srcBlock} (byte offset in a row) of the 16 rows in {@code src}, row r
-     * at {@code r * rowBytes}, as a tile block at {@code dst[dstOff ..)}.
+     * Where the tile block keeps bytes {@code 2k} and {@code 2k + 1} of a row's block in the file:
+     * the offset of row 0's pair (row r's is {@code 2r} further on), or -1 for bytes that
+     * {@link #repackScales} writes instead.
      */
-    abstract void repackBlock(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff);
+    abstract int pairTarget(int k);
+
+    /**
+     * Writes the parts of a tile block that are not pairs of file bytes (decoded sub-block
+     * scales): block {@code srcBlock} (byte offset in a row) of the 16 rows in {@code src}, row r
+     * at {@code r * rowBytes}, into the tile block at {@code dst[dstOff ..)}.
+     */
+    void repackScales(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
+    }
 
     /**
      * The 16 results of one token: {@code s.acc[0 .. 16)} = dot products of the tile at byte
@@ -185,7 +194,7 @@ abstract class QuantizedMatrix extends WeightMatrix {
     /** Copies all rows into tiles, stretches of rows in parallel. */
     private MemorySegment repack() {
         int tileCount = (rows + ROWS - 1) / ROWS;
-        MemorySegment dst = arena.allocate(tileCount * tileBytes + SLACK, 64);
+        MemorySegment dst = TileMemory.allocate(arena, tileCount * tileBytes + SLACK);
         int perTask = (int) Math.max(1, REPACK_CHUNK / (ROWS * rowBytes));
         int tasks = (tileCount + perTask - 1) / perTask;
         IntStream.range(0, tasks).parallel().forEach(k ->
@@ -193,10 +202,18 @@ abstract class QuantizedMatrix extends WeightMatrix {
         return dst;
     }
 
+    /**
+     * Repacks tiles {@code firstTile .. endTile}. Most of a tile is pairs of file bytes moved as
+     * they are, which one loop over the pairs of a row does with a map of where each pair goes
+     * (the 16 rows' pairs side by side): simple loops are what the JIT compiles early and well,
+     * and this runs before it has seen much else. Unmapped pairs go to a dump slot past the tile.
+     */
     private void repackTiles(MemorySegment dst, int firstTile, int endTile) {
         int rb = Math.toIntExact(rowBytes);
+        int tb = Math.toIntExact(tileBytes);
+        int[] map = rowMap(tb);
         byte[] src = new byte[ROWS * rb];
-        byte[] tile = new byte[Math.toIntExact(tileBytes)];
+        byte[] tile = new byte[tb + 2 * ROWS];
         int blockBytes = type().bytesPerBlock();
         int tbb = tileBlockBytes();
         for (int t = firstTile; t < endTile; t++) {
@@ -206,10 +223,16 @@ abstract class QuantizedMatrix extends WeightMatrix {
             if (n < ROWS) {
                 Arrays.fill(src, n * rb, src.length, (byte) 0);
             }
-            for (int b = 0; b < blocks; b++) {
-                repackBlock(src, rb, b * blockBytes, tile, b * tbb);
+            for (int k = 0; k < map.length; k++) {
+                int m = map[k];
+                for (int r = 0; r < ROWS; r++) {
+                    SHORTS.set(tile, m + 2 * r, (short) SHORTS.get(src, r * rb + 2 * k));
+                }
             }
-            MemorySegment.copy(tile, 0, dst, ValueLayout.JAVA_BYTE, t * tileBytes, tile.length);
+            for (int b = 0; b < blocks; b++) {
+                repackScales(src, rb, b * blockBytes, tile, b * tbb);
+            }
+            MemorySegment.copy(tile, 0, dst, ValueLayout.JAVA_BYTE, t * tileBytes, tb);
         }
         if (data.isMapped()) {
             long start = firstTile * ROWS * rowBytes;
@@ -218,26 +241,17 @@ abstract class QuantizedMatrix extends WeightMatrix {
         }
     }
 
-    /**
-     * Interleaves {@code bytes} bytes of each of the 16 rows in pairs: byte {@code 2k + e} of row
-     * r (at {@code src[r * rowBytes + srcOff + 2k + e]}) goes to {@code dst[dstOff + 32k + 2r + e]}.
-     */
-    static void interleavePairs(byte[] src, int rowBytes, int srcOff, int bytes, byte[] dst, int dstOff) {
-        interleavePairs(src, rowBytes, srcOff, bytes, dst, dstOff, 32);
-    }
-
-    /**
-     * As {@link #interleavePairs(byte[], int, int, int, byte[], int)}, with pair step k at
-     * {@code dstOff + k * stride}, so that steps of different sources can alternate.
-     */
-    static void interleavePairs(byte[] src, int rowBytes, int srcOff, int bytes, byte[] dst, int dstOff, int stride) {
-        for (int r = 0; r < ROWS; r++) {
-            int s = r * rowBytes + srcOff;
-            int d = dstOff + 2 * r;
-            for (int k = 0; k < bytes; k += 2) {
-                SHORTS.set(dst, d + stride / 2 * k, (short) SHORTS.get(src, s + k));
+    /** For each pair of bytes of a row, where row 0's pair goes in the tile; {@code dump} if nowhere. */
+    private int[] rowMap(int dump) {
+        int perBlock = type().bytesPerBlock() / 2;
+        int[] map = new int[blocks * perBlock];
+        for (int b = 0; b < blocks; b++) {
+            for (int k = 0; k < perBlock; k++) {
+                int target = pairTarget(k);
+                map[b * perBlock + k] = target < 0 ? dump : b * tileBlockBytes() + target;
             }
         }
+        return map;
     }
 
     /**
