@@ -39,6 +39,8 @@ public final class PreparedActivations {
     private final int[] pairs;
     private final float[] scales;
     private final int[] sums;
+    /** One row's integers while it is being quantized. */
+    private final int[] quants;
 
     public PreparedActivations(ActivationFormat format, int maxRows, int cols) {
         if (cols % format.blockSize() != 0) {
@@ -57,6 +59,7 @@ public final class PreparedActivations {
         this.pairs = quantized ? new int[Math.multiplyExact(maxRows, cols / 2)] : new int[0];
         this.scales = quantized ? new float[maxRows * (cols / format.blockSize())] : new float[0];
         this.sums = quantized ? new int[maxRows * (cols / 32)] : new int[0];
+        this.quants = quantized ? new int[cols] : new int[0];
     }
 
     /**
@@ -68,7 +71,7 @@ public final class PreparedActivations {
             throw new IllegalArgumentException("batch holds " + maxRows + " rows, asked for " + rows);
         }
         this.rows = rows;
-        int[] q = format.blockSize() > 1 ? new int[cols] : null;
+        int[] q = quants;
         for (int r = 0; r < rows; r++) {
             int src = xOffset + r * cols;
             int dst = r * cols;

@@ -83,7 +83,6 @@ final class Q4_KMatrix extends QuantizedMatrix {
         int p0 = t * (cols / 2);
         int m0 = t * (cols / 32);
         int s0 = t * nb;
-        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
             zero(acc, r0);
@@ -92,29 +91,7 @@ final class Q4_KMatrix extends QuantizedMatrix {
                 long bo = tile + (long) b * BLOCK;
                 IntVector.zero(I).intoArray(isum, r0);
                 for (int c = 0; c < 4; c++) {
-                    long q = bo + QS + 512 * c + 2 * r0;
-                    // Pairs of values 64c + 2i (low nibbles) and 64c + 32 + 2i (high nibbles).
-                    int p = p0 + 128 * b + 32 * c;
-                    ShortVector lo = ShortVector.zero(S);
-                    ShortVector hi = lo;
-                    for (int i = 0; i < 16; i++) {
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * i, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        lo = v.and(nibble).mul(IntVector.broadcast(I, pairs[p + i]).reinterpretAsShorts()).add(lo);
-                        hi = v.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(I, pairs[p + 16 + i]).reinterpretAsShorts()).add(hi);
-                    }
-                    IntVector vl = lo.reinterpretAsInts();
-                    IntVector vh = hi.reinterpretAsInts();
-                    IntVector scLo = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + SCALES + 32 * c + r0, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector scHi = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + SCALES + 32 * c + 16 + r0, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector.fromArray(I, isum, r0)
-                            .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
-                            .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
-                            .intoArray(isum, r0);
+                    chunkOne(w, bo, c, r0, pairs, p0 + 128 * b + 32 * c, isum);
                 }
                 int m = m0 + 8 * b;
                 IntVector mins = IntVector.zero(I);
@@ -150,7 +127,6 @@ final class Q4_KMatrix extends QuantizedMatrix {
         int p0 = t * (cols / 2);
         int m0 = t * (cols / 32);
         int s0 = t * nb;
-        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
             for (int u = 0; u < 4; u++) {
@@ -163,70 +139,7 @@ final class Q4_KMatrix extends QuantizedMatrix {
                     IntVector.zero(I).intoArray(isum, u * ROWS + r0);
                 }
                 for (int c = 0; c < 4; c++) {
-                    long q = bo + QS + 512 * c + 2 * r0;
-                    // Pair e of token u is at p0 + 4e + u; low nibbles use e = 128b + 32c + i,
-                    // high nibbles e + 16.
-                    int p = p0 + 512 * b + 128 * c;
-                    ShortVector l0 = ShortVector.zero(S);
-                    ShortVector l1 = l0;
-                    ShortVector l2 = l0;
-                    ShortVector l3 = l0;
-                    ShortVector h0 = l0;
-                    ShortVector h1 = l0;
-                    ShortVector h2 = l0;
-                    ShortVector h3 = l0;
-                    for (int i = 0; i < 16; i++) {
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * i, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector lo = v.and(nibble);
-                        ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
-                        int il = p + 4 * i;
-                        int ih = il + 64;
-                        l0 = lo.mul(IntVector.broadcast(I, pairs[il]).reinterpretAsShorts()).add(l0);
-                        l1 = lo.mul(IntVector.broadcast(I, pairs[il + 1]).reinterpretAsShorts()).add(l1);
-                        l2 = lo.mul(IntVector.broadcast(I, pairs[il + 2]).reinterpretAsShorts()).add(l2);
-                        l3 = lo.mul(IntVector.broadcast(I, pairs[il + 3]).reinterpretAsShorts()).add(l3);
-                        h0 = hi.mul(IntVector.broadcast(I, pairs[ih]).reinterpretAsShorts()).add(h0);
-                        h1 = hi.mul(IntVector.broadcast(I, pairs[ih + 1]).reinterpretAsShorts()).add(h1);
-                        h2 = hi.mul(IntVector.broadcast(I, pairs[ih + 2]).reinterpretAsShorts()).add(h2);
-                        h3 = hi.mul(IntVector.broadcast(I, pairs[ih + 3]).reinterpretAsShorts()).add(h3);
-                    }
-                    IntVector scLo = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + SCALES + 32 * c + r0, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector scHi = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + SCALES + 32 * c + 16 + r0, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector vl = l0.reinterpretAsInts();
-                    IntVector vh = h0.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, r0)
-                            .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
-                            .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
-                            .intoArray(isum, r0);
-                    vl = l1.reinterpretAsInts();
-                    vh = h1.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, ROWS + r0)
-                            .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
-                            .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
-                            .intoArray(isum, ROWS + r0);
-                    vl = l2.reinterpretAsInts();
-                    vh = h2.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, 2 * ROWS + r0)
-                            .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
-                            .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
-                            .intoArray(isum, 2 * ROWS + r0);
-                    vl = l3.reinterpretAsInts();
-                    vh = h3.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, 3 * ROWS + r0)
-                            .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
-                            .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
-                            .intoArray(isum, 3 * ROWS + r0);
+                    chunkGroup(w, bo, c, r0, pairs, p0 + 512 * b + 128 * c, isum);
                 }
                 // Sub-block sums: entry 8b + j of token u is at m0 + 32b + 4j + u.
                 int m = m0 + 32 * b;
@@ -270,6 +183,109 @@ final class Q4_KMatrix extends QuantizedMatrix {
                 FloatVector.fromArray(F, acc, o).add(FloatVector.fromArray(F, minAcc, o)).intoArray(acc, o);
             }
         }
+    }
+
+    /**
+     * Chunk c (sub-blocks 2c and 2c + 1) of the super-block at {@code bo}, rows {@code r0 ..}
+     * of a pass, for the token whose pairs for the chunk start at {@code p}: adds
+     * {@code sc_2c isum_2c + sc_2c+1 isum_2c+1} to {@code isum[r0 ..]}. The kernels are cut into
+     * such pieces, with only arrays between them, because C2 compiles a method in one piece up
+     * to a node count limit, past which it stops inlining and vector operations allocate.
+     */
+    private static void chunkOne(MemorySegment w, long bo, int c, int r0, int[] pairs, int p, int[] isum) {
+        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
+        long q = bo + QS + 512 * c + 2 * r0;
+        // Pairs of values 64c + 2i (low nibbles) and 64c + 32 + 2i (high nibbles).
+        ShortVector lo = ShortVector.zero(S);
+        ShortVector hi = lo;
+        for (int i = 0; i < 16; i++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * i, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            lo = v.and(nibble).mul(IntVector.broadcast(I, pairs[p + i]).reinterpretAsShorts()).add(lo);
+            hi = v.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(I, pairs[p + 16 + i]).reinterpretAsShorts()).add(hi);
+        }
+        IntVector vl = lo.reinterpretAsInts();
+        IntVector vh = hi.reinterpretAsInts();
+        IntVector scLo = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + SCALES + 32 * c + r0, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector scHi = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + SCALES + 32 * c + 16 + r0, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector.fromArray(I, isum, r0)
+                .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
+                .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
+                .intoArray(isum, r0);
+    }
+
+    /**
+     * As {@link #chunkOne}, for the four tokens whose pairs for the chunk start at {@code p}
+     * (pair e of token u at {@code p + 4e + u}; low nibbles use e = i, high ones e = 16 + i),
+     * adding to {@code isum[16u + r0 ..]}.
+     */
+    private static void chunkGroup(MemorySegment w, long bo, int c, int r0, int[] pairs, int p, int[] isum) {
+        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
+        long q = bo + QS + 512 * c + 2 * r0;
+        ShortVector l0 = ShortVector.zero(S);
+        ShortVector l1 = l0;
+        ShortVector l2 = l0;
+        ShortVector l3 = l0;
+        ShortVector h0 = l0;
+        ShortVector h1 = l0;
+        ShortVector h2 = l0;
+        ShortVector h3 = l0;
+        for (int i = 0; i < 16; i++) {
+            ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * i, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector lo = v.and(nibble);
+            ShortVector hi = v.lanewise(VectorOperators.LSHR, 4);
+            int il = p + 4 * i;
+            int ih = il + 64;
+            l0 = lo.mul(IntVector.broadcast(I, pairs[il]).reinterpretAsShorts()).add(l0);
+            l1 = lo.mul(IntVector.broadcast(I, pairs[il + 1]).reinterpretAsShorts()).add(l1);
+            l2 = lo.mul(IntVector.broadcast(I, pairs[il + 2]).reinterpretAsShorts()).add(l2);
+            l3 = lo.mul(IntVector.broadcast(I, pairs[il + 3]).reinterpretAsShorts()).add(l3);
+            h0 = hi.mul(IntVector.broadcast(I, pairs[ih]).reinterpretAsShorts()).add(h0);
+            h1 = hi.mul(IntVector.broadcast(I, pairs[ih + 1]).reinterpretAsShorts()).add(h1);
+            h2 = hi.mul(IntVector.broadcast(I, pairs[ih + 2]).reinterpretAsShorts()).add(h2);
+            h3 = hi.mul(IntVector.broadcast(I, pairs[ih + 3]).reinterpretAsShorts()).add(h3);
+        }
+        IntVector scLo = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + SCALES + 32 * c + r0, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector scHi = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + SCALES + 32 * c + 16 + r0, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        IntVector vl = l0.reinterpretAsInts();
+        IntVector vh = h0.reinterpretAsInts();
+        IntVector.fromArray(I, isum, r0)
+                .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
+                .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
+                .intoArray(isum, r0);
+        vl = l1.reinterpretAsInts();
+        vh = h1.reinterpretAsInts();
+        IntVector.fromArray(I, isum, ROWS + r0)
+                .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
+                .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
+                .intoArray(isum, ROWS + r0);
+        vl = l2.reinterpretAsInts();
+        vh = h2.reinterpretAsInts();
+        IntVector.fromArray(I, isum, 2 * ROWS + r0)
+                .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
+                .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
+                .intoArray(isum, 2 * ROWS + r0);
+        vl = l3.reinterpretAsInts();
+        vh = h3.reinterpretAsInts();
+        IntVector.fromArray(I, isum, 3 * ROWS + r0)
+                .add(vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vl.lanewise(VectorOperators.ASHR, 16)).mul(scLo))
+                .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(vh.lanewise(VectorOperators.ASHR, 16)).mul(scHi))
+                .intoArray(isum, 3 * ROWS + r0);
     }
 
     @Override

@@ -93,9 +93,6 @@ final class Q6_KMatrix extends QuantizedMatrix {
         int nb = blocks;
         int p0 = t * (cols / 2);
         int s0 = t * nb;
-        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
-        ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
-        ShortVector offset = ShortVector.broadcast(S, (short) 32);
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
             zero(acc, r0);
@@ -103,58 +100,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
                 long bo = tile + (long) b * BLOCK;
                 IntVector.zero(I).intoArray(isum, r0);
                 for (int h = 0; h < 4; h++) {
-                    int n = h >> 1;
-                    int g = h & 1;
-                    long q = bo + QS + STEP * 8 * h + 2 * r0;
-                    // Values 128n + 16g + 2i (+ 32k for the k-th quant) form pair 64n + 8g + i (+ 16k).
-                    int p = p0 + 128 * b + 64 * n + 8 * g;
-                    ShortVector a1 = ShortVector.zero(S);
-                    ShortVector a2 = a1;
-                    ShortVector a3 = a1;
-                    ShortVector a4 = a1;
-                    for (int i = 0; i < 8; i++) {
-                        ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        IntVector ha = hb.reinterpretAsInts();
-                        ShortVector q1 = va.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 4).reinterpretAsShorts().and(bits45)).sub(offset);
-                        ShortVector q2 = vb.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 2).reinterpretAsShorts().and(bits45)).sub(offset);
-                        ShortVector q3 = va.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                                .or(hb.and(bits45)).sub(offset);
-                        ShortVector q4 = vb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                                .or(ha.lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
-                        int e = p + i;
-                        a1 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a1);
-                        a2 = q2.mul(IntVector.broadcast(I, pairs[e + 16]).reinterpretAsShorts()).add(a2);
-                        a3 = q3.mul(IntVector.broadcast(I, pairs[e + 32]).reinterpretAsShorts()).add(a3);
-                        a4 = q4.mul(IntVector.broadcast(I, pairs[e + 48]).reinterpretAsShorts()).add(a4);
-                    }
-                    long sc = bo + SCALES + 16 * (8 * n + g) + r0;
-                    IntVector v1 = a1.reinterpretAsInts();
-                    IntVector v2 = a2.reinterpretAsInts();
-                    IntVector v3 = a3.reinterpretAsInts();
-                    IntVector v4 = a4.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, r0)
-                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(v1.lanewise(VectorOperators.ASHR, 16))
-                                    .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc, LE)
-                                            .convertShape(VectorOperators.B2I, I, 0)))
-                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(v2.lanewise(VectorOperators.ASHR, 16))
-                                    .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 32, LE)
-                                            .convertShape(VectorOperators.B2I, I, 0)))
-                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(v3.lanewise(VectorOperators.ASHR, 16))
-                                    .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 64, LE)
-                                            .convertShape(VectorOperators.B2I, I, 0)))
-                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                    .add(v4.lanewise(VectorOperators.ASHR, 16))
-                                    .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 96, LE)
-                                            .convertShape(VectorOperators.B2I, I, 0)))
-                            .intoArray(isum, r0);
+                    runOne(w, bo, h, r0, pairs, p0 + 128 * b, isum);
                 }
                 halvesToFloats(w, bo + 2 * r0, scales, 0);
                 FloatVector a = FloatVector.fromArray(F, acc, r0);
@@ -165,19 +111,86 @@ final class Q6_KMatrix extends QuantizedMatrix {
         }
     }
 
+    /**
+     * Run {@code h} of the super-block at {@code bo}, rows {@code r0 ..} of a pass, for the
+     * token whose pairs for the super-block start at {@code p}: adds {@code sum_j sc_j isum_j}
+     * over the run's four sub-blocks to {@code isum[r0 ..]}. The kernels are cut into such
+     * pieces, with only arrays between them, because C2 compiles a method in one piece up to a
+     * node count limit, past which it stops inlining and vector operations allocate.
+     */
+    private static void runOne(MemorySegment w, long bo, int h, int r0, int[] pairs, int p, int[] isum) {
+        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
+        ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
+        ShortVector offset = ShortVector.broadcast(S, (short) 32);
+        int n = h >> 1;
+        int g = h & 1;
+        long q = bo + QS + STEP * 8 * h + 2 * r0;
+        // Values 128n + 16g + 2i (+ 32k for the k-th quant) form pair 64n + 8g + i (+ 16k).
+        int pr = p + 64 * n + 8 * g;
+        ShortVector a1 = ShortVector.zero(S);
+        ShortVector a2 = a1;
+        ShortVector a3 = a1;
+        ShortVector a4 = a1;
+        for (int i = 0; i < 8; i++) {
+            ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            IntVector ha = hb.reinterpretAsInts();
+            ShortVector q1 = va.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 4).reinterpretAsShorts().and(bits45)).sub(offset);
+            ShortVector q2 = vb.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+            ShortVector q3 = va.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                    .or(hb.and(bits45)).sub(offset);
+            ShortVector q4 = vb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                    .or(ha.lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+            int e = pr + i;
+            a1 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a1);
+            a2 = q2.mul(IntVector.broadcast(I, pairs[e + 16]).reinterpretAsShorts()).add(a2);
+            a3 = q3.mul(IntVector.broadcast(I, pairs[e + 32]).reinterpretAsShorts()).add(a3);
+            a4 = q4.mul(IntVector.broadcast(I, pairs[e + 48]).reinterpretAsShorts()).add(a4);
+        }
+        long sc = bo + SCALES + 16 * (8 * n + g) + r0;
+        IntVector v1 = a1.reinterpretAsInts();
+        IntVector v2 = a2.reinterpretAsInts();
+        IntVector v3 = a3.reinterpretAsInts();
+        IntVector v4 = a4.reinterpretAsInts();
+        IntVector.fromArray(I, isum, r0)
+                .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(v1.lanewise(VectorOperators.ASHR, 16))
+                        .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc, LE)
+                                .convertShape(VectorOperators.B2I, I, 0)))
+                .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(v2.lanewise(VectorOperators.ASHR, 16))
+                        .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 32, LE)
+                                .convertShape(VectorOperators.B2I, I, 0)))
+                .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(v3.lanewise(VectorOperators.ASHR, 16))
+                        .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 64, LE)
+                                .convertShape(VectorOperators.B2I, I, 0)))
+                .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .add(v4.lanewise(VectorOperators.ASHR, 16))
+                        .mul((IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 96, LE)
+                                .convertShape(VectorOperators.B2I, I, 0)))
+                .intoArray(isum, r0);
+    }
+
+    /**
+     * Four tokens share each decoded weight vector. The work of one super-block is in
+     * {@link #runGroup}, one call per run: a method that held all of it grew past what C2
+     * compiles in one piece (its node count limit), and left vector operations it no longer
+     * inlined allocating boxed vectors. Nothing but arrays crosses the call.
+     */
     @Override
     void multiplyGroup(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
         float[] acc = s.acc;
         float[] scales = s.scales;
         int[] isum = s.isum;
-        int[] pairs = x.pairs();
         float[] xs = x.scales();
         int nb = blocks;
         int p0 = t * (cols / 2);
         int s0 = t * nb;
-        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
-        ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
-        ShortVector offset = ShortVector.broadcast(S, (short) 32);
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
             for (int u = 0; u < 4; u++) {
@@ -189,105 +202,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
                     IntVector.zero(I).intoArray(isum, u * ROWS + r0);
                 }
                 for (int h = 0; h < 4; h++) {
-                    int n = h >> 1;
-                    int g = h & 1;
-                    long q = bo + QS + STEP * 8 * h + 2 * r0;
-                    // Pair e of token u is at p0 + 4e + u, with e = 128b + 64n + 8g + i + 16k
-                    // for the k-th quant of step i.
-                    int p = p0 + 4 * (128 * b + 64 * n + 8 * g);
-                    ShortVector a0 = ShortVector.zero(S);
-                    ShortVector a1 = a0;
-                    ShortVector a2 = a0;
-                    ShortVector a3 = a0;
-                    ShortVector b0 = a0;
-                    ShortVector b1 = a0;
-                    ShortVector b2 = a0;
-                    ShortVector b3 = a0;
-                    ShortVector c0 = a0;
-                    ShortVector c1 = a0;
-                    ShortVector c2 = a0;
-                    ShortVector c3 = a0;
-                    ShortVector d0 = a0;
-                    ShortVector d1 = a0;
-                    ShortVector d2 = a0;
-                    ShortVector d3 = a0;
-                    for (int i = 0; i < 8; i++) {
-                        ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        IntVector ha = hb.reinterpretAsInts();
-                        ShortVector q1 = va.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 4).reinterpretAsShorts().and(bits45)).sub(offset);
-                        ShortVector q2 = vb.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 2).reinterpretAsShorts().and(bits45)).sub(offset);
-                        ShortVector q3 = va.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                                .or(hb.and(bits45)).sub(offset);
-                        ShortVector q4 = vb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                                .or(ha.lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
-                        int e = p + 4 * i;
-                        a0 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a0);
-                        a1 = q1.mul(IntVector.broadcast(I, pairs[e + 1]).reinterpretAsShorts()).add(a1);
-                        a2 = q1.mul(IntVector.broadcast(I, pairs[e + 2]).reinterpretAsShorts()).add(a2);
-                        a3 = q1.mul(IntVector.broadcast(I, pairs[e + 3]).reinterpretAsShorts()).add(a3);
-                        b0 = q2.mul(IntVector.broadcast(I, pairs[e + 64]).reinterpretAsShorts()).add(b0);
-                        b1 = q2.mul(IntVector.broadcast(I, pairs[e + 65]).reinterpretAsShorts()).add(b1);
-                        b2 = q2.mul(IntVector.broadcast(I, pairs[e + 66]).reinterpretAsShorts()).add(b2);
-                        b3 = q2.mul(IntVector.broadcast(I, pairs[e + 67]).reinterpretAsShorts()).add(b3);
-                        c0 = q3.mul(IntVector.broadcast(I, pairs[e + 128]).reinterpretAsShorts()).add(c0);
-                        c1 = q3.mul(IntVector.broadcast(I, pairs[e + 129]).reinterpretAsShorts()).add(c1);
-                        c2 = q3.mul(IntVector.broadcast(I, pairs[e + 130]).reinterpretAsShorts()).add(c2);
-                        c3 = q3.mul(IntVector.broadcast(I, pairs[e + 131]).reinterpretAsShorts()).add(c3);
-                        d0 = q4.mul(IntVector.broadcast(I, pairs[e + 192]).reinterpretAsShorts()).add(d0);
-                        d1 = q4.mul(IntVector.broadcast(I, pairs[e + 193]).reinterpretAsShorts()).add(d1);
-                        d2 = q4.mul(IntVector.broadcast(I, pairs[e + 194]).reinterpretAsShorts()).add(d2);
-                        d3 = q4.mul(IntVector.broadcast(I, pairs[e + 195]).reinterpretAsShorts()).add(d3);
-                    }
-                    long sc = bo + SCALES + 16 * (8 * n + g) + r0;
-                    IntVector s1 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc, LE).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector s2 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector s3 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 64, LE).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector s4 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 96, LE).convertShape(VectorOperators.B2I, I, 0);
-                    IntVector v1 = a0.reinterpretAsInts();
-                    IntVector v2 = b0.reinterpretAsInts();
-                    IntVector v3 = c0.reinterpretAsInts();
-                    IntVector v4 = d0.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, r0)
-                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
-                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
-                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
-                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
-                            .intoArray(isum, r0);
-                    v1 = a1.reinterpretAsInts();
-                    v2 = b1.reinterpretAsInts();
-                    v3 = c1.reinterpretAsInts();
-                    v4 = d1.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, ROWS + r0)
-                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
-                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
-                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
-                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
-                            .intoArray(isum, ROWS + r0);
-                    v1 = a2.reinterpretAsInts();
-                    v2 = b2.reinterpretAsInts();
-                    v3 = c2.reinterpretAsInts();
-                    v4 = d2.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, 2 * ROWS + r0)
-                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
-                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
-                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
-                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
-                            .intoArray(isum, 2 * ROWS + r0);
-                    v1 = a3.reinterpretAsInts();
-                    v2 = b3.reinterpretAsInts();
-                    v3 = c3.reinterpretAsInts();
-                    v4 = d3.reinterpretAsInts();
-                    IntVector.fromArray(I, isum, 3 * ROWS + r0)
-                            .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
-                            .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
-                            .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
-                            .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
-                            .intoArray(isum, 3 * ROWS + r0);
+                    runGroup(w, bo, h, r0, x.pairs(), p0 + 4 * 128 * b, isum);
                 }
                 halvesToFloats(w, bo + 2 * r0, scales, 0);
                 FloatVector d = FloatVector.fromArray(F, scales, 0);
@@ -300,6 +215,117 @@ final class Q6_KMatrix extends QuantizedMatrix {
                 }
             }
         }
+    }
+
+    /**
+     * Run {@code h} of the super-block at {@code bo}, rows {@code r0 ..} of a pass, for the four
+     * tokens whose pairs for the super-block start at {@code p}: adds {@code sum_j sc_j * isum_j}
+     * over the run's four sub-blocks to {@code isum[16u + r0 ..]} for token u.
+     */
+    private static void runGroup(MemorySegment w, long bo, int h, int r0, int[] pairs, int p, int[] isum) {
+        ShortVector nibble = ShortVector.broadcast(S, (short) 15);
+        ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
+        ShortVector offset = ShortVector.broadcast(S, (short) 32);
+        int n = h >> 1;
+        int g = h & 1;
+        long q = bo + QS + STEP * 8 * h + 2 * r0;
+        // Pair e of token u is at p + 4e + u, with e = 64n + 8g + i + 16k for the k-th quant of step i.
+        int pr = p + 4 * (64 * n + 8 * g);
+        ShortVector a0 = ShortVector.zero(S);
+        ShortVector a1 = a0;
+        ShortVector a2 = a0;
+        ShortVector a3 = a0;
+        ShortVector b0 = a0;
+        ShortVector b1 = a0;
+        ShortVector b2 = a0;
+        ShortVector b3 = a0;
+        ShortVector c0 = a0;
+        ShortVector c1 = a0;
+        ShortVector c2 = a0;
+        ShortVector c3 = a0;
+        ShortVector d0 = a0;
+        ShortVector d1 = a0;
+        ShortVector d2 = a0;
+        ShortVector d3 = a0;
+        for (int i = 0; i < 8; i++) {
+            ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            IntVector ha = hb.reinterpretAsInts();
+            // 16-bit lanes hold bytes, so 32-bit shifts by less than 8 leave no bits in the
+            // wrong half after masking.
+            ShortVector q1 = va.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 4).reinterpretAsShorts().and(bits45)).sub(offset);
+            ShortVector q2 = vb.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+            ShortVector q3 = va.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                    .or(hb.and(bits45)).sub(offset);
+            ShortVector q4 = vb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                    .or(ha.lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+            int e = pr + 4 * i;
+            a0 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a0);
+            a1 = q1.mul(IntVector.broadcast(I, pairs[e + 1]).reinterpretAsShorts()).add(a1);
+            a2 = q1.mul(IntVector.broadcast(I, pairs[e + 2]).reinterpretAsShorts()).add(a2);
+            a3 = q1.mul(IntVector.broadcast(I, pairs[e + 3]).reinterpretAsShorts()).add(a3);
+            b0 = q2.mul(IntVector.broadcast(I, pairs[e + 64]).reinterpretAsShorts()).add(b0);
+            b1 = q2.mul(IntVector.broadcast(I, pairs[e + 65]).reinterpretAsShorts()).add(b1);
+            b2 = q2.mul(IntVector.broadcast(I, pairs[e + 66]).reinterpretAsShorts()).add(b2);
+            b3 = q2.mul(IntVector.broadcast(I, pairs[e + 67]).reinterpretAsShorts()).add(b3);
+            c0 = q3.mul(IntVector.broadcast(I, pairs[e + 128]).reinterpretAsShorts()).add(c0);
+            c1 = q3.mul(IntVector.broadcast(I, pairs[e + 129]).reinterpretAsShorts()).add(c1);
+            c2 = q3.mul(IntVector.broadcast(I, pairs[e + 130]).reinterpretAsShorts()).add(c2);
+            c3 = q3.mul(IntVector.broadcast(I, pairs[e + 131]).reinterpretAsShorts()).add(c3);
+            d0 = q4.mul(IntVector.broadcast(I, pairs[e + 192]).reinterpretAsShorts()).add(d0);
+            d1 = q4.mul(IntVector.broadcast(I, pairs[e + 193]).reinterpretAsShorts()).add(d1);
+            d2 = q4.mul(IntVector.broadcast(I, pairs[e + 194]).reinterpretAsShorts()).add(d2);
+            d3 = q4.mul(IntVector.broadcast(I, pairs[e + 195]).reinterpretAsShorts()).add(d3);
+        }
+        long sc = bo + SCALES + 16 * (8 * n + g) + r0;
+        IntVector s1 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector s2 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector s3 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 64, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector s4 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 96, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector v1 = a0.reinterpretAsInts();
+        IntVector v2 = b0.reinterpretAsInts();
+        IntVector v3 = c0.reinterpretAsInts();
+        IntVector v4 = d0.reinterpretAsInts();
+        IntVector.fromArray(I, isum, r0)
+                .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
+                .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
+                .intoArray(isum, r0);
+        v1 = a1.reinterpretAsInts();
+        v2 = b1.reinterpretAsInts();
+        v3 = c1.reinterpretAsInts();
+        v4 = d1.reinterpretAsInts();
+        IntVector.fromArray(I, isum, ROWS + r0)
+                .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
+                .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
+                .intoArray(isum, ROWS + r0);
+        v1 = a2.reinterpretAsInts();
+        v2 = b2.reinterpretAsInts();
+        v3 = c2.reinterpretAsInts();
+        v4 = d2.reinterpretAsInts();
+        IntVector.fromArray(I, isum, 2 * ROWS + r0)
+                .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
+                .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
+                .intoArray(isum, 2 * ROWS + r0);
+        v1 = a3.reinterpretAsInts();
+        v2 = b3.reinterpretAsInts();
+        v3 = c3.reinterpretAsInts();
+        v4 = d3.reinterpretAsInts();
+        IntVector.fromArray(I, isum, 3 * ROWS + r0)
+                .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v1.lanewise(VectorOperators.ASHR, 16)).mul(s1))
+                .add(v2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v2.lanewise(VectorOperators.ASHR, 16)).mul(s2))
+                .add(v3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v3.lanewise(VectorOperators.ASHR, 16)).mul(s3))
+                .add(v4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v4.lanewise(VectorOperators.ASHR, 16)).mul(s4))
+                .intoArray(isum, 3 * ROWS + r0);
     }
 
     @Override

@@ -83,6 +83,8 @@ abstract class QuantizedMatrix extends WeightMatrix {
     static final VectorSpecies<Short> HALVES = VectorSpecies.of(short.class, VectorShape.forBitSize(W * 16));
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** Each thread's kernel scratch: a dispatch calls the kernels for many chunks of rows. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     /** Bytes past the last tile, so that the 8-byte loads of {@link #ROW_BYTES} never leave it. */
     private static final int SLACK = 64;
     /** Source bytes repacked per task, and released together. */
@@ -141,7 +143,7 @@ abstract class QuantizedMatrix extends WeightMatrix {
         int tokens = x.rows();
         int group = PreparedActivations.GROUP;
         int grouped = tokens - tokens % group;
-        Scratch s = new Scratch();
+        Scratch s = SCRATCH.get();
         float[] acc = s.acc;
         for (int first = from - from % ROWS; first < to; first += ROWS) {
             long tile = (long) (first / ROWS) * tileBytes;

@@ -152,6 +152,31 @@ public final class ThreadPool implements AutoCloseable {
         });
     }
 
+    /**
+     * Splits {@code [0, n)} into chunks of {@code chunk} items (the last may be shorter) that the
+     * workers take from a shared counter until none are left, so that a worker that runs faster,
+     * or starts earlier, takes more of them. Which worker runs a chunk never changes what the
+     * chunk computes, so results stay the same; ranges are handed out in no particular order.
+     */
+    public void parallelForDynamic(int n, int chunk, RangeTask task) {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("chunk must be positive, not " + chunk);
+        }
+        if (n <= 0) {
+            return;
+        }
+        if (threads == 1 || n <= chunk) {
+            task.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        runOnAll(worker -> {
+            for (int from = next.getAndAdd(chunk); from < n; from = next.getAndAdd(chunk)) {
+                task.run(from, Math.min(n, from + chunk));
+            }
+        });
+    }
+
     private void loop(int index) {
         long seen = 0;
         while (true) {
