@@ -3,8 +3,8 @@ package dev.mycel.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -17,9 +17,10 @@ import jdk.incubator.vector.VectorOperators;
  * Value i is {@code d * sc_j * q_i - dmin * m_j} for the sub-block j holding it. Activations
  * arrive as Q8_K (as in llama.cpp).
  *
- * <p>Tile block (2368 bytes, 148 per row): the 16 rows' {@code d}, their {@code dmin}, then
- * scale j of the 16 rows for j = 0..7, mins likewise (one byte each, decoded), then the 128
- * quant bytes in 64 pair steps; steps 16c .. 16c + 15 are chunk c.
+ * <p>Tile block (2432 bytes, 152 per row): the 16 rows' {@code d} and {@code dmin} as floats,
+ * scale j of the 16 rows for j = 0..7, mins likewise (one byte each, decoded; see
+ * {@link KQuantEnd}), then the 128 quant bytes in 64 pair steps; steps 16c .. 16c + 15 are
+ * chunk c.
  *
  * <p>Exact integers (see {@link QuantizedMatrix} for what is computed). With q &le; 15 and
  * |x| &le; 127, a 16-bit lane sums one row's products with one of the two values of each of the
@@ -30,12 +31,10 @@ import jdk.incubator.vector.VectorOperators;
  * says.
  */
 final class Q4_KMatrix extends QuantizedMatrix {
-    private static final int BLOCK = 2368;
-    /** Offsets in a tile block. */
-    private static final int DMIN = 32;
-    private static final int SCALES = 64;
-    private static final int MINS = 192;
-    private static final int QS = 320;
+    private static final int BLOCK = 2432;
+    /** Offsets in a tile block; the header before {@link #QS} is {@link KQuantEnd}'s. */
+    private static final int SCALES = KQuantEnd.SCALES;
+    private static final int QS = KQuantEnd.HEADER;
 
     Q4_KMatrix(MemorySegment data, int rows, int cols, Arena arena) {
         super(data, rows, cols, arena);
@@ -58,24 +57,19 @@ final class Q4_KMatrix extends QuantizedMatrix {
 
     @Override
     int pairTarget(int k) {
-        // Bytes 0-1 d, 2-3 dmin, 4-15 packed scales (decoded apart), 16-143 quants.
-        if (k < 2) {
-            return k == 0 ? 0 : DMIN;
-        }
+        // Bytes 0-1 d, 2-3 dmin and 4-15 packed scales are converted apart; 16-143 are quants.
         return k < 8 ? -1 : QS + 32 * (k - 8);
     }
 
     @Override
     void repackScales(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
-        KScales.interleave(src, rowBytes, srcBlock + 4, dst, dstOff + SCALES, dstOff + MINS);
+        KQuantEnd.halvesAsFloats(src, rowBytes, srcBlock, dst, dstOff + KQuantEnd.D);
+        KQuantEnd.halvesAsFloats(src, rowBytes, srcBlock + 2, dst, dstOff + KQuantEnd.DMIN);
+        KScales.interleave(src, rowBytes, srcBlock + 4, dst, dstOff + SCALES, dstOff + KQuantEnd.MINS);
     }
 
     @Override
     void multiplyOne(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
-        float[] acc = s.acc;
-        float[] minAcc = s.minAcc;
-        float[] scales = s.scales;
-        int[] isum = s.isum;
         int[] pairs = x.pairs();
         int[] sums = x.sums();
         float[] xs = x.scales();
@@ -85,41 +79,22 @@ final class Q4_KMatrix extends QuantizedMatrix {
         int s0 = t * nb;
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
-            zero(acc, r0);
-            zero(minAcc, r0);
+            Arrays.fill(s.acc, r0, r0 + W, 0f);
+            Arrays.fill(s.minAcc, r0, r0 + W, 0f);
             for (int b = 0; b < nb; b++) {
                 long bo = tile + (long) b * BLOCK;
-                IntVector.zero(I).intoArray(isum, r0);
+                Arrays.fill(s.isum, r0, r0 + W, 0);
                 for (int c = 0; c < 4; c++) {
-                    chunkOne(w, bo, c, r0, pairs, p0 + 128 * b + 32 * c, isum);
+                    chunkOne(w, bo, c, r0, pairs, p0 + 128 * b + 32 * c, s.isum);
                 }
-                int m = m0 + 8 * b;
-                IntVector mins = IntVector.zero(I);
-                for (int j = 0; j < 8; j++) {
-                    IntVector mj = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + MINS + 16 * j + r0, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    mins = mj.mul(sums[m + j]).add(mins);
-                }
-                halvesToFloats(w, bo + 2 * r0, scales, 0);
-                halvesToFloats(w, bo + DMIN + 2 * r0, scales, ROWS);
-                float dx = xs[s0 + b];
-                ((FloatVector) IntVector.fromArray(I, isum, r0).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, scales, 0).mul(dx), FloatVector.fromArray(F, acc, r0))
-                        .intoArray(acc, r0);
-                ((FloatVector) mins.neg().convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, scales, ROWS).mul(dx), FloatVector.fromArray(F, minAcc, r0))
-                        .intoArray(minAcc, r0);
+                KQuantEnd.withMinsOne(w, bo, r0, sums, m0 + 8 * b, xs[s0 + b], s);
             }
-            FloatVector.fromArray(F, acc, r0).add(FloatVector.fromArray(F, minAcc, r0)).intoArray(acc, r0);
+            KQuantEnd.addMins(s, r0);
         }
     }
 
     @Override
     void multiplyGroup(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
-        float[] acc = s.acc;
-        float[] minAcc = s.minAcc;
-        float[] scales = s.scales;
-        int[] isum = s.isum;
         int[] pairs = x.pairs();
         int[] sums = x.sums();
         float[] xs = x.scales();
@@ -130,57 +105,23 @@ final class Q4_KMatrix extends QuantizedMatrix {
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
             for (int u = 0; u < 4; u++) {
-                zero(acc, u * ROWS + r0);
-                zero(minAcc, u * ROWS + r0);
+                Arrays.fill(s.acc, u * ROWS + r0, u * ROWS + r0 + W, 0f);
+                Arrays.fill(s.minAcc, u * ROWS + r0, u * ROWS + r0 + W, 0f);
             }
             for (int b = 0; b < nb; b++) {
                 long bo = tile + (long) b * BLOCK;
                 for (int u = 0; u < 4; u++) {
-                    IntVector.zero(I).intoArray(isum, u * ROWS + r0);
+                    Arrays.fill(s.isum, u * ROWS + r0, u * ROWS + r0 + W, 0);
                 }
+                // Pair e of token u is at p0 + 4e + u; this chunk's are e = 128b + 32c + i.
                 for (int c = 0; c < 4; c++) {
-                    chunkGroup(w, bo, c, r0, pairs, p0 + 512 * b + 128 * c, isum);
+                    chunkGroup(w, bo, c, r0, pairs, p0 + 512 * b + 128 * c, s.isum);
                 }
                 // Sub-block sums: entry 8b + j of token u is at m0 + 32b + 4j + u.
-                int m = m0 + 32 * b;
-                IntVector n0 = IntVector.zero(I);
-                IntVector n1 = n0;
-                IntVector n2 = n0;
-                IntVector n3 = n0;
-                for (int j = 0; j < 8; j++) {
-                    IntVector mj = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + MINS + 16 * j + r0, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    int e = m + 4 * j;
-                    n0 = mj.mul(sums[e]).add(n0);
-                    n1 = mj.mul(sums[e + 1]).add(n1);
-                    n2 = mj.mul(sums[e + 2]).add(n2);
-                    n3 = mj.mul(sums[e + 3]).add(n3);
-                }
-                halvesToFloats(w, bo + 2 * r0, scales, 0);
-                halvesToFloats(w, bo + DMIN + 2 * r0, scales, ROWS);
-                FloatVector d = FloatVector.fromArray(F, scales, 0);
-                FloatVector dmin = FloatVector.fromArray(F, scales, ROWS);
-                int sb = s0 + 4 * b;
-                ((FloatVector) IntVector.fromArray(I, isum, r0).convert(VectorOperators.I2F, 0))
-                        .fma(d.mul(xs[sb]), FloatVector.fromArray(F, acc, r0)).intoArray(acc, r0);
-                ((FloatVector) n0.neg().convert(VectorOperators.I2F, 0))
-                        .fma(dmin.mul(xs[sb]), FloatVector.fromArray(F, minAcc, r0)).intoArray(minAcc, r0);
-                ((FloatVector) IntVector.fromArray(I, isum, ROWS + r0).convert(VectorOperators.I2F, 0))
-                        .fma(d.mul(xs[sb + 1]), FloatVector.fromArray(F, acc, ROWS + r0)).intoArray(acc, ROWS + r0);
-                ((FloatVector) n1.neg().convert(VectorOperators.I2F, 0))
-                        .fma(dmin.mul(xs[sb + 1]), FloatVector.fromArray(F, minAcc, ROWS + r0)).intoArray(minAcc, ROWS + r0);
-                ((FloatVector) IntVector.fromArray(I, isum, 2 * ROWS + r0).convert(VectorOperators.I2F, 0))
-                        .fma(d.mul(xs[sb + 2]), FloatVector.fromArray(F, acc, 2 * ROWS + r0)).intoArray(acc, 2 * ROWS + r0);
-                ((FloatVector) n2.neg().convert(VectorOperators.I2F, 0))
-                        .fma(dmin.mul(xs[sb + 2]), FloatVector.fromArray(F, minAcc, 2 * ROWS + r0)).intoArray(minAcc, 2 * ROWS + r0);
-                ((FloatVector) IntVector.fromArray(I, isum, 3 * ROWS + r0).convert(VectorOperators.I2F, 0))
-                        .fma(d.mul(xs[sb + 3]), FloatVector.fromArray(F, acc, 3 * ROWS + r0)).intoArray(acc, 3 * ROWS + r0);
-                ((FloatVector) n3.neg().convert(VectorOperators.I2F, 0))
-                        .fma(dmin.mul(xs[sb + 3]), FloatVector.fromArray(F, minAcc, 3 * ROWS + r0)).intoArray(minAcc, 3 * ROWS + r0);
+                KQuantEnd.withMinsGroup(w, bo, r0, sums, m0 + 32 * b, xs, s0 + 4 * b, s);
             }
             for (int u = 0; u < 4; u++) {
-                int o = u * ROWS + r0;
-                FloatVector.fromArray(F, acc, o).add(FloatVector.fromArray(F, minAcc, o)).intoArray(acc, o);
+                KQuantEnd.addMins(s, u * ROWS + r0);
             }
         }
     }

@@ -3,8 +3,8 @@ package dev.mycel.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorOperators;
  * bit 2c of {@code qh[i]}; value {@code 64c + 32 + i} takes the high nibble and bit 2c+1. Value
  * i is {@code d * sc_j * q_i - dmin * m_j}. Activations arrive as Q8_K.
  *
- * <p>Tile block (2880 bytes, 180 per row): {@code d}, {@code dmin}, decoded scales and mins as
+ * <p>Tile block (2944 bytes, 184 per row): {@code d}, {@code dmin}, decoded scales and mins as
  * in {@link Q4_KMatrix}, the 32 {@code qh} bytes in 16 pair steps, then the 128 nibble bytes in
  * 64 pair steps. Pair step i of {@code qh} supplies the fifth bits of pair step
  * {@code 16c + i} of the nibbles, for every chunk c.
@@ -29,13 +29,11 @@ import jdk.incubator.vector.VectorOperators;
  * {@code |M| &lt; 2^21}, as in Q4_K.
  */
 final class Q5_KMatrix extends QuantizedMatrix {
-    private static final int BLOCK = 2880;
-    /** Offsets in a tile block. */
-    private static final int DMIN = 32;
-    private static final int SCALES = 64;
-    private static final int MINS = 192;
-    private static final int QH = 320;
-    private static final int QS = 832;
+    private static final int BLOCK = 2944;
+    /** Offsets in a tile block; the header before {@link #QH} is {@link KQuantEnd}'s. */
+    private static final int SCALES = KQuantEnd.SCALES;
+    private static final int QH = KQuantEnd.HEADER;
+    private static final int QS = QH + 512;
 
     Q5_KMatrix(MemorySegment data, int rows, int cols, Arena arena) {
         super(data, rows, cols, arena);
@@ -58,10 +56,8 @@ final class Q5_KMatrix extends QuantizedMatrix {
 
     @Override
     int pairTarget(int k) {
-        // Bytes 0-1 d, 2-3 dmin, 4-15 packed scales (decoded apart), 16-47 qh, 48-175 quants.
-        if (k < 2) {
-            return k == 0 ? 0 : DMIN;
-        }
+        // Bytes 0-1 d, 2-3 dmin and 4-15 packed scales are converted apart; 16-47 are qh and
+        // 48-175 quants.
         if (k < 8) {
             return -1;
         }
@@ -70,15 +66,13 @@ final class Q5_KMatrix extends QuantizedMatrix {
 
     @Override
     void repackScales(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
-        KScales.interleave(src, rowBytes, srcBlock + 4, dst, dstOff + SCALES, dstOff + MINS);
+        KQuantEnd.halvesAsFloats(src, rowBytes, srcBlock, dst, dstOff + KQuantEnd.D);
+        KQuantEnd.halvesAsFloats(src, rowBytes, srcBlock + 2, dst, dstOff + KQuantEnd.DMIN);
+        KScales.interleave(src, rowBytes, srcBlock + 4, dst, dstOff + SCALES, dstOff + KQuantEnd.MINS);
     }
 
     @Override
     void multiplyOne(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
-        float[] acc = s.acc;
-        float[] minAcc = s.minAcc;
-        float[] scales = s.scales;
-        int[] isum = s.isum;
         int[] pairs = x.pairs();
         int[] sums = x.sums();
         float[] xs = x.scales();
@@ -88,41 +82,22 @@ final class Q5_KMatrix extends QuantizedMatrix {
         int s0 = t * nb;
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
-            zero(acc, r0);
-            zero(minAcc, r0);
+            Arrays.fill(s.acc, r0, r0 + W, 0f);
+            Arrays.fill(s.minAcc, r0, r0 + W, 0f);
             for (int b = 0; b < nb; b++) {
                 long bo = tile + (long) b * BLOCK;
-                IntVector.zero(I).intoArray(isum, r0);
+                Arrays.fill(s.isum, r0, r0 + W, 0);
                 for (int h = 0; h < 8; h++) {
-                    halfChunkOne(w, bo, h, r0, pairs, p0 + 128 * b + 32 * (h >> 1), isum);
+                    halfChunkOne(w, bo, h, r0, pairs, p0 + 128 * b + 32 * (h >> 1), s.isum);
                 }
-                int m = m0 + 8 * b;
-                IntVector mins = IntVector.zero(I);
-                for (int j = 0; j < 8; j++) {
-                    IntVector mj = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + MINS + 16 * j + r0, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    mins = mj.mul(sums[m + j]).add(mins);
-                }
-                halvesToFloats(w, bo + 2 * r0, scales, 0);
-                halvesToFloats(w, bo + DMIN + 2 * r0, scales, ROWS);
-                float dx = xs[s0 + b];
-                ((FloatVector) IntVector.fromArray(I, isum, r0).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, scales, 0).mul(dx), FloatVector.fromArray(F, acc, r0))
-                        .intoArray(acc, r0);
-                ((FloatVector) mins.neg().convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, scales, ROWS).mul(dx), FloatVector.fromArray(F, minAcc, r0))
-                        .intoArray(minAcc, r0);
+                KQuantEnd.withMinsOne(w, bo, r0, sums, m0 + 8 * b, xs[s0 + b], s);
             }
-            FloatVector.fromArray(F, acc, r0).add(FloatVector.fromArray(F, minAcc, r0)).intoArray(acc, r0);
+            KQuantEnd.addMins(s, r0);
         }
     }
 
     @Override
     void multiplyGroup(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
-        float[] acc = s.acc;
-        float[] minAcc = s.minAcc;
-        float[] scales = s.scales;
-        int[] isum = s.isum;
         int[] pairs = x.pairs();
         int[] sums = x.sums();
         float[] xs = x.scales();
@@ -133,57 +108,23 @@ final class Q5_KMatrix extends QuantizedMatrix {
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
             for (int u = 0; u < 4; u++) {
-                zero(acc, u * ROWS + r0);
-                zero(minAcc, u * ROWS + r0);
+                Arrays.fill(s.acc, u * ROWS + r0, u * ROWS + r0 + W, 0f);
+                Arrays.fill(s.minAcc, u * ROWS + r0, u * ROWS + r0 + W, 0f);
             }
             for (int b = 0; b < nb; b++) {
                 long bo = tile + (long) b * BLOCK;
                 for (int u = 0; u < 4; u++) {
-                    IntVector.zero(I).intoArray(isum, u * ROWS + r0);
+                    Arrays.fill(s.isum, u * ROWS + r0, u * ROWS + r0 + W, 0);
                 }
+                // Pair e of token u is at p0 + 4e + u; chunk c's are e = 128b + 32c + i.
                 for (int h = 0; h < 8; h++) {
-                    halfChunkGroup(w, bo, h, r0, pairs, p0 + 4 * (128 * b + 32 * (h >> 1)), isum);
+                    halfChunkGroup(w, bo, h, r0, pairs, p0 + 4 * (128 * b + 32 * (h >> 1)), s.isum);
                 }
                 // Sub-block sums: entry 8b + j of token u is at m0 + 32b + 4j + u.
-                int m = m0 + 32 * b;
-                IntVector n0 = IntVector.zero(I);
-                IntVector n1 = n0;
-                IntVector n2 = n0;
-                IntVector n3 = n0;
-                for (int j = 0; j < 8; j++) {
-                    IntVector mj = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, bo + MINS + 16 * j + r0, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    int e = m + 4 * j;
-                    n0 = mj.mul(sums[e]).add(n0);
-                    n1 = mj.mul(sums[e + 1]).add(n1);
-                    n2 = mj.mul(sums[e + 2]).add(n2);
-                    n3 = mj.mul(sums[e + 3]).add(n3);
-                }
-                halvesToFloats(w, bo + 2 * r0, scales, 0);
-                halvesToFloats(w, bo + DMIN + 2 * r0, scales, ROWS);
-                FloatVector d = FloatVector.fromArray(F, scales, 0);
-                FloatVector dmin = FloatVector.fromArray(F, scales, ROWS);
-                int sb = s0 + 4 * b;
-                ((FloatVector) IntVector.fromArray(I, isum, r0).convert(VectorOperators.I2F, 0))
-                        .fma(d.mul(xs[sb]), FloatVector.fromArray(F, acc, r0)).intoArray(acc, r0);
-                ((FloatVector) n0.neg().convert(VectorOperators.I2F, 0))
-                        .fma(dmin.mul(xs[sb]), FloatVector.fromArray(F, minAcc, r0)).intoArray(minAcc, r0);
-                ((FloatVector) IntVector.fromArray(I, isum, ROWS + r0).convert(VectorOperators.I2F, 0))
-                        .fma(d.mul(xs[sb + 1]), FloatVector.fromArray(F, acc, ROWS + r0)).intoArray(acc, ROWS + r0);
-                ((FloatVector) n1.neg().convert(VectorOperators.I2F, 0))
-                        .fma(dmin.mul(xs[sb + 1]), FloatVector.fromArray(F, minAcc, ROWS + r0)).intoArray(minAcc, ROWS + r0);
-                ((FloatVector) IntVector.fromArray(I, isum, 2 * ROWS + r0).convert(VectorOperators.I2F, 0))
-                        .fma(d.mul(xs[sb + 2]), FloatVector.fromArray(F, acc, 2 * ROWS + r0)).intoArray(acc, 2 * ROWS + r0);
-                ((FloatVector) n2.neg().convert(VectorOperators.I2F, 0))
-                        .fma(dmin.mul(xs[sb + 2]), FloatVector.fromArray(F, minAcc, 2 * ROWS + r0)).intoArray(minAcc, 2 * ROWS + r0);
-                ((FloatVector) IntVector.fromArray(I, isum, 3 * ROWS + r0).convert(VectorOperators.I2F, 0))
-                        .fma(d.mul(xs[sb + 3]), FloatVector.fromArray(F, acc, 3 * ROWS + r0)).intoArray(acc, 3 * ROWS + r0);
-                ((FloatVector) n3.neg().convert(VectorOperators.I2F, 0))
-                        .fma(dmin.mul(xs[sb + 3]), FloatVector.fromArray(F, minAcc, 3 * ROWS + r0)).intoArray(minAcc, 3 * ROWS + r0);
+                KQuantEnd.withMinsGroup(w, bo, r0, sums, m0 + 32 * b, xs, s0 + 4 * b, s);
             }
             for (int u = 0; u < 4; u++) {
-                int o = u * ROWS + r0;
-                FloatVector.fromArray(F, acc, o).add(FloatVector.fromArray(F, minAcc, o)).intoArray(acc, o);
+                KQuantEnd.addMins(s, u * ROWS + r0);
             }
         }
     }

@@ -3,8 +3,8 @@ package dev.mycel.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -19,8 +19,8 @@ import jdk.incubator.vector.VectorOperators;
  * {@code qh'[l]} on top. Value i is {@code d * sc_(i/16) * (q_i - 32)}. Activations arrive as
  * Q8_K.
  *
- * <p>Tile block (3360 bytes, 210 per row as in the file): the 16 rows' {@code d}, scale j of the
- * 16 rows for j = 0..15, then the 128 {@code ql} and 64 {@code qh} bytes as pair steps in the
+ * <p>Tile block (3392 bytes, 212 per row): the 16 rows' {@code d} as floats (see
+ * {@link KQuantEnd}), scale j of the 16 rows for j = 0..15, then the 128 {@code ql} and 64 {@code qh} bytes as pair steps in the
  * order the kernels read them, so that they stream through memory in one pass: 4 runs of 8
  * steps, run h = 2n + g covering {@code l = 16g .. 16g + 15} of half n, each step the pairs of
  * {@code ql'[l]}, {@code ql'[l + 32]} and {@code qh'[l]} (96 bytes), which hold the values of the
@@ -33,10 +33,10 @@ import jdk.incubator.vector.VectorOperators;
  * its scale (|sc| &le; 128) over 16 sub-blocks, {@code |S| &le; 133,169,152 &lt; 2^31}.
  */
 final class Q6_KMatrix extends QuantizedMatrix {
-    private static final int BLOCK = 3360;
-    /** Offsets in a tile block. */
-    private static final int SCALES = 32;
-    private static final int QS = 288;
+    private static final int BLOCK = 3392;
+    /** Offsets in a tile block; {@code d} is at {@link KQuantEnd#D}. */
+    private static final int SCALES = 64;
+    private static final int QS = 320;
     /** Bytes of one step: pairs of ql'[l], ql'[l + 32] and qh'[l]. */
     private static final int STEP = 96;
 
@@ -61,7 +61,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
 
     @Override
     int pairTarget(int k) {
-        // Bytes 0-127 ql, 128-191 qh, 192-207 scales (one byte per row, moved apart), 208-209 d.
+        // Bytes 0-127 ql and 128-191 qh; 192-207 scales and 208-209 d are converted apart.
         int j = 2 * k;
         if (j < 128) {
             // ql byte 64n + l or 64n + 32 + l (l < 32): the first or the second pair of a step.
@@ -75,19 +75,17 @@ final class Q6_KMatrix extends QuantizedMatrix {
             int l = (j - 128) % 32;
             return QS + STEP * (8 * (2 * n + l / 16) + (l % 16) / 2) + 64;
         }
-        return j == 208 ? 0 : -1;
+        return -1;
     }
 
     @Override
     void repackScales(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
+        KQuantEnd.halvesAsFloats(src, rowBytes, srcBlock + 208, dst, dstOff + KQuantEnd.D);
         interleaveBytes(src, rowBytes, srcBlock + 192, 16, dst, dstOff + SCALES);
     }
 
     @Override
     void multiplyOne(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
-        float[] acc = s.acc;
-        float[] scales = s.scales;
-        int[] isum = s.isum;
         int[] pairs = x.pairs();
         float[] xs = x.scales();
         int nb = blocks;
@@ -95,18 +93,14 @@ final class Q6_KMatrix extends QuantizedMatrix {
         int s0 = t * nb;
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
-            zero(acc, r0);
+            Arrays.fill(s.acc, r0, r0 + W, 0f);
             for (int b = 0; b < nb; b++) {
                 long bo = tile + (long) b * BLOCK;
-                IntVector.zero(I).intoArray(isum, r0);
+                Arrays.fill(s.isum, r0, r0 + W, 0);
                 for (int h = 0; h < 4; h++) {
-                    runOne(w, bo, h, r0, pairs, p0 + 128 * b, isum);
+                    runOne(w, bo, h, r0, pairs, p0 + 128 * b, s.isum);
                 }
-                halvesToFloats(w, bo + 2 * r0, scales, 0);
-                FloatVector a = FloatVector.fromArray(F, acc, r0);
-                ((FloatVector) IntVector.fromArray(I, isum, r0).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.fromArray(F, scales, 0).mul(xs[s0 + b]), a)
-                        .intoArray(acc, r0);
+                KQuantEnd.scaledOne(w, bo, r0, xs[s0 + b], s);
             }
         }
     }
@@ -176,17 +170,10 @@ final class Q6_KMatrix extends QuantizedMatrix {
                 .intoArray(isum, r0);
     }
 
-    /**
-     * Four tokens share each decoded weight vector. The work of one super-block is in
-     * {@link #runGroup}, one call per run: a method that held all of it grew past what C2
-     * compiles in one piece (its node count limit), and left vector operations it no longer
-     * inlined allocating boxed vectors. Nothing but arrays crosses the call.
-     */
+    /** Four tokens share each decoded weight vector; the runs are cut as in {@link #multiplyOne}. */
     @Override
     void multiplyGroup(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
-        float[] acc = s.acc;
-        float[] scales = s.scales;
-        int[] isum = s.isum;
+        int[] pairs = x.pairs();
         float[] xs = x.scales();
         int nb = blocks;
         int p0 = t * (cols / 2);
@@ -194,25 +181,17 @@ final class Q6_KMatrix extends QuantizedMatrix {
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
             for (int u = 0; u < 4; u++) {
-                zero(acc, u * ROWS + r0);
+                Arrays.fill(s.acc, u * ROWS + r0, u * ROWS + r0 + W, 0f);
             }
             for (int b = 0; b < nb; b++) {
                 long bo = tile + (long) b * BLOCK;
                 for (int u = 0; u < 4; u++) {
-                    IntVector.zero(I).intoArray(isum, u * ROWS + r0);
+                    Arrays.fill(s.isum, u * ROWS + r0, u * ROWS + r0 + W, 0);
                 }
                 for (int h = 0; h < 4; h++) {
-                    runGroup(w, bo, h, r0, x.pairs(), p0 + 4 * 128 * b, isum);
+                    runGroup(w, bo, h, r0, pairs, p0 + 4 * 128 * b, s.isum);
                 }
-                halvesToFloats(w, bo + 2 * r0, scales, 0);
-                FloatVector d = FloatVector.fromArray(F, scales, 0);
-                int sb = s0 + 4 * b;
-                for (int u = 0; u < 4; u++) {
-                    int o = u * ROWS + r0;
-                    ((FloatVector) IntVector.fromArray(I, isum, o).convert(VectorOperators.I2F, 0))
-                            .fma(d.mul(xs[sb + u]), FloatVector.fromArray(F, acc, o))
-                            .intoArray(acc, o);
-                }
+                KQuantEnd.scaledGroup(w, bo, r0, xs, s0 + 4 * b, s);
             }
         }
     }
