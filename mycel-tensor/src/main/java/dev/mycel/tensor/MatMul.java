@@ -9,8 +9,8 @@ package dev.mycel.tensor;
 public final class MatMul {
     /** Output rows handed out together; a multiple of the kernels' row block. */
     private static final int GRAIN = 16;
-    /** Chunks of rows per thread in one dispatch (see {@link #chunk}). */
-    private static final int CHUNKS_PER_THREAD = 8;
+    /** Multiply-adds in the smallest range of rows handed to a thread (see {@link #minChunk}). */
+    private static final long MIN_CHUNK_MACS = 1 << 17;
     /** Below this many multiply-adds a dispatch to other threads costs more than it saves. */
     private static final long PARALLEL_THRESHOLD = 1L << 17;
 
@@ -23,7 +23,7 @@ public final class MatMul {
             w.multiply(x, out, w.rows(), 0, w.rows());
             return;
         }
-        pool.parallelForDynamic(w.rows(), chunk(pool, w.rows()), (from, to) -> w.multiply(x, out, w.rows(), from, to));
+        pool.parallelForGuided(w.rows(), GRAIN, minChunk(w.cols() * x.rows()), (from, to) -> w.multiply(x, out, w.rows(), from, to));
     }
 
     /**
@@ -53,17 +53,19 @@ public final class MatMul {
         if (work < PARALLEL_THRESHOLD) {
             task.run(0, total);
         } else {
-            pool.parallelForDynamic(total, chunk(pool, total), task);
+            pool.parallelForGuided(total, GRAIN, minChunk(ws[0].cols() * x.rows()), task);
         }
     }
 
     /**
-     * Rows per chunk of a dynamically shared dispatch: about {@link #CHUNKS_PER_THREAD} per
-     * thread, whole grains. Static halves left one thread waiting about 8% of the time (its twin
-     * ran the same rows that much faster); chunks even that out for an atomic add per chunk.
+     * The fewest rows a thread takes at once, for rows of {@code macsPerRow} multiply-adds: about
+     * {@link #MIN_CHUNK_MACS} of them, whole grains. Rows are handed out guided (large ranges
+     * first, then smaller ones down to this), because static halves left one thread waiting
+     * about 8% of the time for its twin, and fixed chunks left a tail of up to a chunk.
      */
-    private static int chunk(ThreadPool pool, int rows) {
-        return roundUp(Math.max(1, rows / (pool.threads() * CHUNKS_PER_THREAD)), GRAIN);
+    private static int minChunk(long macsPerRow) {
+        long rows = Math.max(1, MIN_CHUNK_MACS / Math.max(1, macsPerRow));
+        return roundUp((int) Math.min(rows, 1 << 20), GRAIN);
     }
 
     private static int roundUp(int n, int m) {

@@ -153,26 +153,38 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     /**
-     * Splits {@code [0, n)} into chunks of {@code chunk} items (the last may be shorter) that the
-     * workers take from a shared counter until none are left, so that a worker that runs faster,
-     * or starts earlier, takes more of them. Which worker runs a chunk never changes what the
-     * chunk computes, so results stay the same; ranges are handed out in no particular order.
+     * Runs {@code task} over {@code [0, n)} in ranges that the workers take from a shared counter
+     * until none are left ("guided" scheduling): each range is an equal share of what remains
+     * between twice the thread count, rounded up to whole grains, and at least {@code minChunk}
+     * items (a multiple of {@code grain}). Early ranges are long, the last ones short, so that
+     * workers that run at different speeds, or start at different times, finish together.
+     * Ranges start at multiples of {@code grain}. Which worker runs a range never changes what
+     * the range computes, so results stay the same.
      */
-    public void parallelForDynamic(int n, int chunk, RangeTask task) {
-        if (chunk < 1) {
-            throw new IllegalArgumentException("chunk must be positive, not " + chunk);
+    public void parallelForGuided(int n, int grain, int minChunk, RangeTask task) {
+        if (grain < 1 || minChunk < grain || minChunk % grain != 0) {
+            throw new IllegalArgumentException("minimum chunk " + minChunk + " must be a positive multiple of the grain " + grain);
         }
         if (n <= 0) {
             return;
         }
-        if (threads == 1 || n <= chunk) {
+        if (threads == 1 || n <= minChunk) {
             task.run(0, n);
             return;
         }
         AtomicInteger next = new AtomicInteger();
+        int shares = 2 * threads;
         runOnAll(worker -> {
-            for (int from = next.getAndAdd(chunk); from < n; from = next.getAndAdd(chunk)) {
-                task.run(from, Math.min(n, from + chunk));
+            while (true) {
+                int from = next.get();
+                if (from >= n) {
+                    return;
+                }
+                int size = Math.max(minChunk, ((n - from) / shares + grain - 1) / grain * grain);
+                int to = Math.min(n, from + size);
+                if (next.compareAndSet(from, to)) {
+                    task.run(from, to);
+                }
             }
         });
     }
