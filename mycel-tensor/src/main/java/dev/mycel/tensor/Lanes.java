@@ -1,18 +1,22 @@
 package dev.mycel.tensor;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The fixed virtual-lane layout every reduction in Mycel uses.
+ * The fixed virtual-lane layout of Mycel's float reductions, and the hardware vector width.
  *
- * <p>A sum over n values is computed as {@link #COUNT} independent partial sums: value i goes to
- * virtual lane {@code i % COUNT}, each lane accumulates in increasing index order, and the lanes
- * are combined by {@link #reduce(float[])} in one fixed tree. Hardware vectors of any width
- * (4, 8 or 16 floats) just process a subset of the virtual lanes, so the rounding of every
- * lane, and therefore the result, is the same bits on SSE, AVX2, AVX-512 and in the scalar
- * reference. Work is split among threads by output element, never by partial sums.
+ * <p>A float sum over n values (dense F32/F16/BF16 products, attention, norms) is computed as
+ * {@link #COUNT} independent partial sums: value i goes to virtual lane {@code i % COUNT}, each
+ * lane accumulates in increasing index order, and the lanes are combined by
+ * {@link #reduce(float[])} in one fixed tree. Hardware vectors of any width (4, 8 or 16 floats)
+ * just process a subset of the virtual lanes, so the rounding of every lane, and therefore the
+ * result, is the same bits on SSE, AVX2, AVX-512 and in the scalar reference. Work is split
+ * among threads by output element, never by partial sums.
+ *
+ * <p>Quantized products need no virtual lanes: each block's sum is an exact integer, and the
+ * blocks are added in order with one fused multiply-add each (see {@link QuantizedMatrix}).
+ * Their kernels use {@link #WIDTH} for the number of rows a vector holds.
  */
 public final class Lanes {
     /** Number of virtual lanes: the widest float vector on common hardware (AVX-512). */
@@ -30,10 +34,6 @@ public final class Lanes {
 
     /** Passes of one hardware vector over the virtual lanes (1 on AVX-512, 2 on AVX2). */
     public static final int GROUPS = COUNT / WIDTH;
-
-    /** Byte species whose lanes convert one-to-one (or by parts) into {@link #FLOATS}. */
-    static final VectorSpecies<Byte> BYTES =
-            WIDTH >= 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
 
     private Lanes() {
     }

@@ -46,9 +46,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <h2>Tiles</h2>
  * The kernels do not read the file's block layout. On the first multiplication the rows are
- * copied, 16 at a time, into <em>tiles</em>: for each block, the 16 rows' scales side by side,
- * then the quant bytes interleaved so that one vector load brings the same bytes of 16 rows
- * (or of {@link #W} rows, on narrower hardware). The last tile is padded with zero rows. Quant
+ * copied, 16 at a time, into <em>tiles</em>: for each block, the 16 rows' scales side by side
+ * (fp16 for Q8_0 and Q4_0, whose blocks are small enough for 2 more bytes to cost more memory
+ * traffic than converting saves; floats, converted exactly, for the K-quants), decoded
+ * sub-block scales, then the quant bytes interleaved so that one vector load brings the same
+ * bytes of 16 rows (or of {@link #W} rows, on narrower hardware). The last tile is padded with
+ * zero rows. Tiles live in {@link TileMemory}, freed with the arena given to
+ * {@link WeightMatrix#of(GgmlType, MemorySegment, int, int, Arena)}. Quant
  * bytes are stored in <em>pairs</em>: bytes 2k and 2k + 1 of a row's block sit together, the
  * 16 rows one after another, 32 bytes per pair. Widened to 16-bit lanes, such a pair step holds
  * (row, value 2k), (row, value 2k + 1) for each row, which multiplies lane by lane with
@@ -60,6 +64,14 @@ import jdk.incubator.vector.VectorSpecies;
  * where they were, for {@link #dequantizeRow}. When those bytes are a file mapping, the pages
  * read for the tiles are released again ({@link MemorySegment#unload}) as soon as a stretch of
  * rows is done, so that building tiles does not keep the file resident twice.
+ *
+ * <h2>Kernels</h2>
+ * Each type has a kernel for one token and one for a group of {@link PreparedActivations#GROUP}
+ * tokens that shares every decoded weight vector among them (prompt processing). Both give
+ * the same bits for a token. A kernel loops over W-row passes of a tile and over its blocks;
+ * vectors that would live across a loop holding another loop are kept in {@link Scratch}
+ * arrays instead, and large kernels are cut into methods with only arrays between them, since
+ * C2 may box vectors in either case.
  */
 abstract class QuantizedMatrix extends WeightMatrix {
     /** Rows per tile. */
