@@ -20,12 +20,15 @@ import jdk.incubator.vector.VectorOperators;
  * Q8_K.
  *
  * <p>Tile block (3392 bytes, 212 per row): the 16 rows' {@code d} as floats (see
- * {@link KQuantEnd}), scale j of the 16 rows for j = 0..15, then the 128 {@code ql} and 64 {@code qh} bytes as pair steps in the
- * order the kernels read them, so that they stream through memory in one pass: 4 runs of 8
- * steps, run h = 2n + g covering {@code l = 16g .. 16g + 15} of half n, each step the pairs of
- * {@code ql'[l]}, {@code ql'[l + 32]} and {@code qh'[l]} (96 bytes), which hold the values of the
- * four sub-blocks {@code 8n + g + 2k}, k = 0..3. (With the three kinds of bytes in separate
- * regions the kernel read at 5.7 GB/s from memory against 12 from cache.)
+ * {@link KQuantEnd}), scale j of the 16 rows for j = 0..15, then the quants in the order the
+ * kernels read them, so that they stream through memory in one pass (with {@code ql} and
+ * {@code qh} in separate regions the kernel read at 5.7 GB/s from memory against 12 from
+ * cache): 4 runs of 8 steps, run h = 2n + g covering {@code l = 16g .. 16g + 15} of half n. A
+ * step holds, for l = 16g + 2i + e, e = 0 and 1, the four 6-bit quants q1 .. q4 of values
+ * {@code 128n + l + 32k} (k = 0..3, sub-blocks {@code 8n + g + 2k}), re-encoded into three
+ * bytes that take fewer operations to decode than ggml's nibbles and 2-bit fields: {@code q1}
+ * with the top two bits of {@code q3} above it, {@code q2} with those of {@code q4}, and the
+ * low nibbles of {@code q3} and {@code q4}. Each kind of byte is a pair step (32 bytes).
  *
  * <p>Exact integers: a 16-bit lane sums one row's {@code (q - 32) x} over one value of each of
  * 8 pair steps, at most 8 * 32 * 127 = 32,512 &lt; 2^15 (this is where |x| &le; 127 matters:
@@ -37,7 +40,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
     /** Offsets in a tile block; {@code d} is at {@link KQuantEnd#D}. */
     private static final int SCALES = 64;
     private static final int QS = 320;
-    /** Bytes of one step: pairs of ql'[l], ql'[l + 32] and qh'[l]. */
+    /** Bytes of one step: three pair steps of re-encoded quants. */
     private static final int STEP = 96;
 
     Q6_KMatrix(MemorySegment data, int rows, int cols, Arena arena) {
@@ -61,20 +64,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
 
     @Override
     int pairTarget(int k) {
-        // Bytes 0-127 ql and 128-191 qh; 192-207 scales and 208-209 d are converted apart.
-        int j = 2 * k;
-        if (j < 128) {
-            // ql byte 64n + l or 64n + 32 + l (l < 32): the first or the second pair of a step.
-            int n = j / 64;
-            int l = j % 32;
-            return QS + STEP * (8 * (2 * n + l / 16) + (l % 16) / 2) + (j % 64 < 32 ? 0 : 32);
-        }
-        if (j < 192) {
-            // qh byte 32n + l: the third pair of a step.
-            int n = (j - 128) / 32;
-            int l = (j - 128) % 32;
-            return QS + STEP * (8 * (2 * n + l / 16) + (l % 16) / 2) + 64;
-        }
+        // Everything is converted or re-encoded in repackScales.
         return -1;
     }
 
@@ -82,6 +72,22 @@ final class Q6_KMatrix extends QuantizedMatrix {
     void repackScales(byte[] src, int rowBytes, int srcBlock, byte[] dst, int dstOff) {
         KQuantEnd.halvesAsFloats(src, rowBytes, srcBlock + 208, dst, dstOff + KQuantEnd.D);
         interleaveBytes(src, rowBytes, srcBlock + 192, 16, dst, dstOff + SCALES);
+        for (int r = 0; r < ROWS; r++) {
+            for (int n = 0; n < 2; n++) {
+                int ql = r * rowBytes + srcBlock + 64 * n;
+                int qh = r * rowBytes + srcBlock + 128 + 32 * n;
+                for (int l = 0; l < 32; l++) {
+                    // a: low nibbles of q1 and q3; b: of q2 and q4; h: their top two bits.
+                    int a = src[ql + l] & 0xff;
+                    int b = src[ql + l + 32] & 0xff;
+                    int h = src[qh + l] & 0xff;
+                    int step = dstOff + QS + STEP * (8 * (2 * n + l / 16) + (l % 16) / 2) + 2 * r + (l & 1);
+                    dst[step] = (byte) ((a & 15) | (h & 3) << 4 | (h & 0x30) << 2);
+                    dst[step + 32] = (byte) ((b & 15) | (h & 0x0c) << 2 | (h & 0xc0));
+                    dst[step + 64] = (byte) (a >>> 4 | (b & 0xf0));
+                }
+            }
+        }
     }
 
     @Override
@@ -113,6 +119,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
      * node count limit, past which it stops inlining and vector operations allocate.
      */
     private static void runOne(MemorySegment w, long bo, int h, int r0, int[] pairs, int p, int[] isum) {
+        ShortVector six = ShortVector.broadcast(S, (short) 63);
         ShortVector nibble = ShortVector.broadcast(S, (short) 15);
         ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
         ShortVector offset = ShortVector.broadcast(S, (short) 32);
@@ -126,19 +133,20 @@ final class Q6_KMatrix extends QuantizedMatrix {
         ShortVector a3 = a1;
         ShortVector a4 = a1;
         for (int i = 0; i < 8; i++) {
-            ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
+            ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
+            ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
+            ShortVector v2 = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            IntVector ha = hb.reinterpretAsInts();
-            ShortVector q1 = va.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 4).reinterpretAsShorts().and(bits45)).sub(offset);
-            ShortVector q2 = vb.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 2).reinterpretAsShorts().and(bits45)).sub(offset);
-            ShortVector q3 = va.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                    .or(hb.and(bits45)).sub(offset);
-            ShortVector q4 = vb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                    .or(ha.lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+            // 16-bit lanes hold bytes, so 32-bit shifts by less than 8 leave no bits in the
+            // wrong half after masking.
+            ShortVector q1 = v0.and(six).sub(offset);
+            ShortVector q2 = v1.and(six).sub(offset);
+            ShortVector q3 = v2.and(nibble).or(v0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts()
+                    .and(bits45)).sub(offset);
+            ShortVector q4 = v2.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                    .or(v1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
             int e = pr + i;
             a1 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a1);
             a2 = q2.mul(IntVector.broadcast(I, pairs[e + 16]).reinterpretAsShorts()).add(a2);
@@ -202,6 +210,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
      * over the run's four sub-blocks to {@code isum[16u + r0 ..]} for token u.
      */
     private static void runGroup(MemorySegment w, long bo, int h, int r0, int[] pairs, int p, int[] isum) {
+        ShortVector six = ShortVector.broadcast(S, (short) 63);
         ShortVector nibble = ShortVector.broadcast(S, (short) 15);
         ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
         ShortVector offset = ShortVector.broadcast(S, (short) 32);
@@ -227,21 +236,20 @@ final class Q6_KMatrix extends QuantizedMatrix {
         ShortVector d2 = a0;
         ShortVector d3 = a0;
         for (int i = 0; i < 8; i++) {
-            ShortVector va = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
+            ShortVector v0 = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector vb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
+            ShortVector v1 = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 32, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
+            ShortVector v2 = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + STEP * i + 64, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-            IntVector ha = hb.reinterpretAsInts();
             // 16-bit lanes hold bytes, so 32-bit shifts by less than 8 leave no bits in the
             // wrong half after masking.
-            ShortVector q1 = va.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 4).reinterpretAsShorts().and(bits45)).sub(offset);
-            ShortVector q2 = vb.and(nibble).or(ha.lanewise(VectorOperators.LSHL, 2).reinterpretAsShorts().and(bits45)).sub(offset);
-            ShortVector q3 = va.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                    .or(hb.and(bits45)).sub(offset);
-            ShortVector q4 = vb.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                    .or(ha.lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+            ShortVector q1 = v0.and(six).sub(offset);
+            ShortVector q2 = v1.and(six).sub(offset);
+            ShortVector q3 = v2.and(nibble).or(v0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts()
+                    .and(bits45)).sub(offset);
+            ShortVector q4 = v2.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
+                    .or(v1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
             int e = pr + 4 * i;
             a0 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a0);
             a1 = q1.mul(IntVector.broadcast(I, pairs[e + 1]).reinterpretAsShorts()).add(a1);
