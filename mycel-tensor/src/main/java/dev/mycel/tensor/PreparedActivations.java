@@ -16,7 +16,11 @@ import java.util.Arrays;
  *       2k + 1 (high 16 bits) as shorts. Broadcast to every int lane of a vector and read as
  *       shorts, it lines up with weights stored as (row, value 2k), (row, value 2k + 1) pairs;
  *   <li>{@code scales}: per token, one float per block ({@link ActivationFormat#blockSize});
- *   <li>{@code sums}: per token, the integer sum of every 32 values.
+ *   <li>{@code sums}: per token, the integer sum of every 32 values;
+ *   <li>{@code offsets} (Q8_K only): per token and 16 values, {@code 32 * (sum of the 8 values
+ *       at even positions)} and {@code 32 * (sum of the 8 at odd positions)} as the low and high
+ *       shorts of an int, at most 32 * 8 * 127 = 32,512 in magnitude: what Q6_K's offset of 32
+ *       takes off a sub-block's products in each 16-bit lane of a pair.
  * </ul>
  *
  * <p><b>Token groups.</b> Kernels that run several tokens over one decoded weight vector read
@@ -39,6 +43,7 @@ public final class PreparedActivations {
     private final int[] pairs;
     private final float[] scales;
     private final int[] sums;
+    private final int[] offsets;
     /** One row's integers while it is being quantized. */
     private final int[] quants;
 
@@ -59,6 +64,7 @@ public final class PreparedActivations {
         this.pairs = quantized ? new int[Math.multiplyExact(maxRows, cols / 2)] : new int[0];
         this.scales = quantized ? new float[maxRows * (cols / format.blockSize())] : new float[0];
         this.sums = quantized ? new int[maxRows * (cols / 32)] : new int[0];
+        this.offsets = format == ActivationFormat.Q8_K ? new int[maxRows * (cols / 16)] : new int[0];
         this.quants = quantized ? new int[cols] : new int[0];
     }
 
@@ -167,6 +173,18 @@ public final class PreparedActivations {
             }
             sums[entry(row, g, groups)] = s;
         }
+        if (format == ActivationFormat.Q8_K) {
+            int sixteens = cols / 16;
+            for (int j = 0; j < sixteens; j++) {
+                int even = 0;
+                int odd = 0;
+                for (int i = 0; i < 16; i += 2) {
+                    even += q[16 * j + i];
+                    odd += q[16 * j + i + 1];
+                }
+                offsets[entry(row, j, sixteens)] = (32 * even & 0xffff) | (32 * odd << 16);
+            }
+        }
     }
 
     /**
@@ -233,5 +251,9 @@ public final class PreparedActivations {
 
     int[] sums() {
         return sums;
+    }
+
+    int[] offsets() {
+        return offsets;
     }
 }

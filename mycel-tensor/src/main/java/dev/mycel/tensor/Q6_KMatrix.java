@@ -30,10 +30,14 @@ import jdk.incubator.vector.VectorOperators;
  * with the top two bits of {@code q3} above it, {@code q2} with those of {@code q4}, and the
  * low nibbles of {@code q3} and {@code q4}. Each kind of byte is a pair step (32 bytes).
  *
- * <p>Exact integers: a 16-bit lane sums one row's {@code (q - 32) x} over one value of each of
- * 8 pair steps, at most 8 * 32 * 127 = 32,512 &lt; 2^15 (this is where |x| &le; 127 matters:
- * with -128 it could reach 2^15). A sub-block's sum is at most 16 * 32 * 127 = 65,024; times
- * its scale (|sc| &le; 128) over 16 sub-blocks, {@code |S| &le; 133,169,152 &lt; 2^31}.
+ * <p>Exact integers. A 16-bit lane sums one row's {@code q x} over one value of each of the 8
+ * steps of a run (q in [0, 63] as stored), then subtracts {@code 32 * sum x} over the same 8
+ * values ({@link PreparedActivations}' offsets), leaving {@code sum (q - 32) x}. The first sum
+ * can exceed 16 bits, but lane arithmetic wraps modulo 2^16, and the result lies in
+ * [-8 * 32 * 127, 8 * 31 * 127], within a signed 16-bit lane (this is where |x| &le; 127
+ * matters: with -128 it could reach -2^15 - 256), so the wrapped value is the exact one; this
+ * saves a subtraction per quant. A sub-block's sum is then at most 16 * 32 * 127 = 65,024;
+ * times its scale (|sc| &le; 128) over 16 sub-blocks, {@code |S| &le; 133,169,152 &lt; 2^31}.
  */
 final class Q6_KMatrix extends QuantizedMatrix {
     private static final int BLOCK = 3392;
@@ -93,9 +97,11 @@ final class Q6_KMatrix extends QuantizedMatrix {
     @Override
     void multiplyOne(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
         int[] pairs = x.pairs();
+        int[] offsets = x.offsets();
         float[] xs = x.scales();
         int nb = blocks;
         int p0 = t * (cols / 2);
+        int o0 = t * (cols / 16);
         int s0 = t * nb;
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
@@ -104,7 +110,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
                 long bo = tile + (long) b * BLOCK;
                 Arrays.fill(s.isum, r0, r0 + W, 0);
                 for (int h = 0; h < 4; h++) {
-                    runOne(w, bo, h, r0, pairs, p0 + 128 * b, s.isum);
+                    runOne(w, bo, h, r0, pairs, p0 + 128 * b, offsets, o0 + 16 * b, s.isum);
                 }
                 KQuantEnd.scaledOne(w, bo, r0, xs[s0 + b], s);
             }
@@ -118,11 +124,11 @@ final class Q6_KMatrix extends QuantizedMatrix {
      * pieces, with only arrays between them, because C2 compiles a method in one piece up to a
      * node count limit, past which it stops inlining and vector operations allocate.
      */
-    private static void runOne(MemorySegment w, long bo, int h, int r0, int[] pairs, int p, int[] isum) {
+    private static void runOne(MemorySegment w, long bo, int h, int r0, int[] pairs, int p, int[] offsets, int o,
+                               int[] isum) {
         ShortVector six = ShortVector.broadcast(S, (short) 63);
         ShortVector nibble = ShortVector.broadcast(S, (short) 15);
         ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
-        ShortVector offset = ShortVector.broadcast(S, (short) 32);
         int n = h >> 1;
         int g = h & 1;
         long q = bo + QS + STEP * 8 * h + 2 * r0;
@@ -141,23 +147,25 @@ final class Q6_KMatrix extends QuantizedMatrix {
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             // 16-bit lanes hold bytes, so 32-bit shifts by less than 8 leave no bits in the
             // wrong half after masking.
-            ShortVector q1 = v0.and(six).sub(offset);
-            ShortVector q2 = v1.and(six).sub(offset);
+            ShortVector q1 = v0.and(six);
+            ShortVector q2 = v1.and(six);
             ShortVector q3 = v2.and(nibble).or(v0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts()
-                    .and(bits45)).sub(offset);
+                    .and(bits45));
             ShortVector q4 = v2.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                    .or(v1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+                    .or(v1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45));
             int e = pr + i;
             a1 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a1);
             a2 = q2.mul(IntVector.broadcast(I, pairs[e + 16]).reinterpretAsShorts()).add(a2);
             a3 = q3.mul(IntVector.broadcast(I, pairs[e + 32]).reinterpretAsShorts()).add(a3);
             a4 = q4.mul(IntVector.broadcast(I, pairs[e + 48]).reinterpretAsShorts()).add(a4);
         }
+        // Take off the offset of 32: the 16-bit sums wrapped, but what remains fits (see the class).
+        int j = o + 8 * n + g;
         long sc = bo + SCALES + 16 * (8 * n + g) + r0;
-        IntVector v1 = a1.reinterpretAsInts();
-        IntVector v2 = a2.reinterpretAsInts();
-        IntVector v3 = a3.reinterpretAsInts();
-        IntVector v4 = a4.reinterpretAsInts();
+        IntVector v1 = a1.sub(IntVector.broadcast(I, offsets[j]).reinterpretAsShorts()).reinterpretAsInts();
+        IntVector v2 = a2.sub(IntVector.broadcast(I, offsets[j + 2]).reinterpretAsShorts()).reinterpretAsInts();
+        IntVector v3 = a3.sub(IntVector.broadcast(I, offsets[j + 4]).reinterpretAsShorts()).reinterpretAsInts();
+        IntVector v4 = a4.sub(IntVector.broadcast(I, offsets[j + 6]).reinterpretAsShorts()).reinterpretAsInts();
         IntVector.fromArray(I, isum, r0)
                 .add(v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                         .add(v1.lanewise(VectorOperators.ASHR, 16))
@@ -182,9 +190,11 @@ final class Q6_KMatrix extends QuantizedMatrix {
     @Override
     void multiplyGroup(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
         int[] pairs = x.pairs();
+        int[] offsets = x.offsets();
         float[] xs = x.scales();
         int nb = blocks;
         int p0 = t * (cols / 2);
+        int o0 = t * (cols / 16);
         int s0 = t * nb;
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
@@ -197,7 +207,7 @@ final class Q6_KMatrix extends QuantizedMatrix {
                     Arrays.fill(s.isum, u * ROWS + r0, u * ROWS + r0 + W, 0);
                 }
                 for (int h = 0; h < 4; h++) {
-                    runGroup(w, bo, h, r0, pairs, p0 + 4 * 128 * b, s.isum);
+                    runGroup(w, bo, h, r0, pairs, p0 + 4 * 128 * b, offsets, o0 + 4 * 16 * b, s.isum);
                 }
                 KQuantEnd.scaledGroup(w, bo, r0, xs, s0 + 4 * b, s);
             }
@@ -209,11 +219,11 @@ final class Q6_KMatrix extends QuantizedMatrix {
      * tokens whose pairs for the super-block start at {@code p}: adds {@code sum_j sc_j * isum_j}
      * over the run's four sub-blocks to {@code isum[16u + r0 ..]} for token u.
      */
-    private static void runGroup(MemorySegment w, long bo, int h, int r0, int[] pairs, int p, int[] isum) {
+    private static void runGroup(MemorySegment w, long bo, int h, int r0, int[] pairs, int p, int[] offsets, int o,
+                                 int[] isum) {
         ShortVector six = ShortVector.broadcast(S, (short) 63);
         ShortVector nibble = ShortVector.broadcast(S, (short) 15);
         ShortVector bits45 = ShortVector.broadcast(S, (short) 48);
-        ShortVector offset = ShortVector.broadcast(S, (short) 32);
         int n = h >> 1;
         int g = h & 1;
         long q = bo + QS + STEP * 8 * h + 2 * r0;
@@ -244,12 +254,12 @@ final class Q6_KMatrix extends QuantizedMatrix {
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             // 16-bit lanes hold bytes, so 32-bit shifts by less than 8 leave no bits in the
             // wrong half after masking.
-            ShortVector q1 = v0.and(six).sub(offset);
-            ShortVector q2 = v1.and(six).sub(offset);
+            ShortVector q1 = v0.and(six);
+            ShortVector q2 = v1.and(six);
             ShortVector q3 = v2.and(nibble).or(v0.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts()
-                    .and(bits45)).sub(offset);
+                    .and(bits45));
             ShortVector q4 = v2.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts().and(nibble)
-                    .or(v1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45)).sub(offset);
+                    .or(v1.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsShorts().and(bits45));
             int e = pr + 4 * i;
             a0 = q1.mul(IntVector.broadcast(I, pairs[e]).reinterpretAsShorts()).add(a0);
             a1 = q1.mul(IntVector.broadcast(I, pairs[e + 1]).reinterpretAsShorts()).add(a1);
@@ -268,6 +278,25 @@ final class Q6_KMatrix extends QuantizedMatrix {
             d2 = q4.mul(IntVector.broadcast(I, pairs[e + 194]).reinterpretAsShorts()).add(d2);
             d3 = q4.mul(IntVector.broadcast(I, pairs[e + 195]).reinterpretAsShorts()).add(d3);
         }
+        // Take off the offset of 32: the 16-bit sums wrapped, but what remains fits (see the
+        // class). Sub-block j's offsets for token u are at o + 4j + u.
+        int j = o + 4 * (8 * n + g);
+        a0 = a0.sub(IntVector.broadcast(I, offsets[j]).reinterpretAsShorts());
+        a1 = a1.sub(IntVector.broadcast(I, offsets[j + 1]).reinterpretAsShorts());
+        a2 = a2.sub(IntVector.broadcast(I, offsets[j + 2]).reinterpretAsShorts());
+        a3 = a3.sub(IntVector.broadcast(I, offsets[j + 3]).reinterpretAsShorts());
+        b0 = b0.sub(IntVector.broadcast(I, offsets[j + 8]).reinterpretAsShorts());
+        b1 = b1.sub(IntVector.broadcast(I, offsets[j + 9]).reinterpretAsShorts());
+        b2 = b2.sub(IntVector.broadcast(I, offsets[j + 10]).reinterpretAsShorts());
+        b3 = b3.sub(IntVector.broadcast(I, offsets[j + 11]).reinterpretAsShorts());
+        c0 = c0.sub(IntVector.broadcast(I, offsets[j + 16]).reinterpretAsShorts());
+        c1 = c1.sub(IntVector.broadcast(I, offsets[j + 17]).reinterpretAsShorts());
+        c2 = c2.sub(IntVector.broadcast(I, offsets[j + 18]).reinterpretAsShorts());
+        c3 = c3.sub(IntVector.broadcast(I, offsets[j + 19]).reinterpretAsShorts());
+        d0 = d0.sub(IntVector.broadcast(I, offsets[j + 24]).reinterpretAsShorts());
+        d1 = d1.sub(IntVector.broadcast(I, offsets[j + 25]).reinterpretAsShorts());
+        d2 = d2.sub(IntVector.broadcast(I, offsets[j + 26]).reinterpretAsShorts());
+        d3 = d3.sub(IntVector.broadcast(I, offsets[j + 27]).reinterpretAsShorts());
         long sc = bo + SCALES + 16 * (8 * n + g) + r0;
         IntVector s1 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc, LE).convertShape(VectorOperators.B2I, I, 0);
         IntVector s2 = (IntVector) ByteVector.fromMemorySegment(ROW_BYTES, w, sc + 32, LE).convertShape(VectorOperators.B2I, I, 0);
