@@ -47,9 +47,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <h2>Tiles</h2>
  * The kernels do not read the file's block layout. On the first multiplication the rows are
  * copied, 16 at a time, into <em>tiles</em>: for each block, the 16 rows' scales side by side
- * (fp16 for Q8_0 and Q4_0, whose blocks are small enough for 2 more bytes to cost more memory
- * traffic than converting saves; floats, converted exactly, for the K-quants), decoded
- * sub-block scales, then the quant bytes interleaved so that one vector load brings the same
+ * (fp16 for Q8_0 and Q4_0, whose blocks are small, so that 2 more bytes per block cost more in
+ * memory traffic than converting does: floats made tg slower; floats for the K-quants, where
+ * they cost 1 to 3% more memory and made Q6_K 11% faster), decoded sub-block scales, then the
+ * quant bytes interleaved so that one vector load brings the same
  * bytes of 16 rows (or of {@link #W} rows, on narrower hardware). The last tile is padded with
  * zero rows. Tiles live in {@link TileMemory}, freed with the arena given to
  * {@link WeightMatrix#of(GgmlType, MemorySegment, int, int, Arena)}. Quant
