@@ -1,0 +1,53 @@
+package dev.mycel.net.transport;
+
+import java.time.Duration;
+
+/**
+ * The bounds every connection lives within. Defaults suit a home machine; the node's config
+ * file overrides them.
+ *
+ * @param maxMessageBytes      largest message accepted on any call (larger ones end the call)
+ * @param rpcTimeout           deadline of a request-response call
+ * @param handshakeTimeout     time allowed for the TLS handshake
+ * @param keepAliveTime        idle time before a keep-alive ping
+ * @param keepAliveTimeout     time to wait for the ping's answer before the connection is dropped
+ * @param requestsPerSecond    calls each peer may start per second, sustained
+ * @param requestBurst         calls each peer may start at once after a quiet spell
+ * @param maxConcurrentCalls   calls open at once on one connection
+ */
+public record NetLimits(int maxMessageBytes, Duration rpcTimeout, Duration handshakeTimeout,
+                        Duration keepAliveTime, Duration keepAliveTimeout,
+                        double requestsPerSecond, int requestBurst, int maxConcurrentCalls) {
+
+    public static NetLimits defaults() {
+        return new NetLimits(4 << 20, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(30), Duration.ofSeconds(10), 200, 400, 256);
+    }
+
+    public NetLimits {
+        if (maxMessageBytes < 1024) {
+            throw new IllegalArgumentException("max message size must be at least 1024 bytes, got " + maxMessageBytes);
+        }
+        if (requestsPerSecond <= 0 || requestBurst < 1) {
+            throw new IllegalArgumentException("rate limits must be positive");
+        }
+        if (maxConcurrentCalls < 1) {
+            throw new IllegalArgumentException("max concurrent calls must be positive");
+        }
+    }
+
+    public NetLimits withRate(double perSecond, int burst) {
+        return new NetLimits(maxMessageBytes, rpcTimeout, handshakeTimeout, keepAliveTime, keepAliveTimeout,
+                perSecond, burst, maxConcurrentCalls);
+    }
+
+    public NetLimits withMaxMessageBytes(int bytes) {
+        return new NetLimits(bytes, rpcTimeout, handshakeTimeout, keepAliveTime, keepAliveTimeout,
+                requestsPerSecond, requestBurst, maxConcurrentCalls);
+    }
+
+    public NetLimits withRpcTimeout(Duration timeout) {
+        return new NetLimits(maxMessageBytes, timeout, handshakeTimeout, keepAliveTime, keepAliveTimeout,
+                requestsPerSecond, requestBurst, maxConcurrentCalls);
+    }
+}

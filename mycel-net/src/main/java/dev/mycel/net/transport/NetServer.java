@@ -1,0 +1,86 @@
+package dev.mycel.net.transport;
+
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.tls.TlsContexts;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node's listening side: gRPC on Netty over TLS 1.3 with mutual authentication. Every
+ * service sees only authenticated callers ({@link Caller}) that are within their rate limit;
+ * messages above the size bound end the call before they are buffered.
+ */
+public final class NetServer implements AutoCloseable {
+    private final Server server;
+    private final RateLimitInterceptor rateLimit;
+
+    private NetServer(Server server, RateLimitInterceptor rateLimit) {
+        this.server = server;
+        this.rateLimit = rateLimit;
+    }
+
+    /**
+     * Binds and starts. Port 0 picks a free port ({@link #port()} tells which).
+     *
+     * @param executor where service code runs; null for gRPC's default pool
+     */
+    public static NetServer start(NodeIdentity identity, TlsContexts tls, InetSocketAddress bind, NetLimits limits,
+                                  List<BindableService> services, Executor executor) throws IOException {
+        RateLimitInterceptor rateLimit = new RateLimitInterceptor(limits);
+        AuthInterceptor auth = new AuthInterceptor();
+        NettyServerBuilder b = NettyServerBuilder.forAddress(bind)
+                .sslContext(tls.server())
+                .maxInboundMessageSize(limits.maxMessageBytes())
+                .maxInboundMetadataSize(16 * 1024)
+                .maxConcurrentCallsPerConnection(limits.maxConcurrentCalls())
+                .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveTime(limits.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(limits.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                // Clients ping at most every 10 s; faster pings are a misbehaving peer.
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .maxConnectionIdle(10, TimeUnit.MINUTES);
+        if (executor != null) {
+            b.executor(executor);
+        }
+        for (BindableService s : services) {
+            // Interceptors run last-added first: authentication, then the rate limit.
+            ServerServiceDefinition def = ServerInterceptors.intercept(s, rateLimit, auth);
+            b.addService(def);
+        }
+        Server server = b.build().start();
+        return new NetServer(server, rateLimit);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+    }
+
+    /** Calls refused so far because their peer was over its rate limit. */
+    public long rateLimited() {
+        return rateLimit.refused.get();
+    }
+
+    /** Stops accepting, lets running calls finish for up to a second, then cuts them. */
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.mycel.net.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.identity.PeerId;
+import dev.mycel.net.proto.DhtGrpc;
+import dev.mycel.net.proto.PingRequest;
+import dev.mycel.net.proto.PingResponse;
+import dev.mycel.net.transport.Caller;
+import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.NetServer;
+import dev.mycel.net.transport.PeerChannels;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Real TLS 1.3 handshakes on 127.0.0.1: who may connect, and who the server believes it is talking to. */
+class MutualTlsTest {
+    private final NodeIdentity server = NodeIdentity.generate();
+    private final NodeIdentity client = NodeIdentity.generate();
+    private final ConcurrentLinkedQueue<PeerId> callers = new ConcurrentLinkedQueue<>();
+    private NetServer net;
+
+    @BeforeEach
+    void start() throws Exception {
+        DhtGrpc.DhtImplBase ping = new DhtGrpc.DhtImplBase() {
+            @Override
+            public void ping(PingRequest request, StreamObserver<PingResponse> out) {
+                callers.add(Caller.current().peer());
+                out.onNext(PingResponse.getDefaultInstance());
+                out.onCompleted();
+            }
+        };
+        net = NetServer.start(server, new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                NetLimits.defaults(), List.of(ping), null);
+    }
+
+    @AfterEach
+    void stop() {
+        net.close();
+    }
+
+    private PingResponse ping(TlsContexts tls, PeerId expected) {
+        try (PeerChannels channels = new PeerChannels(tls, NetLimits.defaults(), 4)) {
+            return DhtGrpc.newBlockingStub(channels.channel(expected, "127.0.0.1", net.port()))
+                    .withDeadlineAfter(5, TimeUnit.SECONDS).ping(PingRequest.getDefaultInstance());
+        }
+    }
+
+    @Test
+    void bothSidesProveTheirKeysAndTheServerKnowsTheCaller() {
+        ping(new TlsContexts(client), server.peerId());
+        assertEquals(List.of(client.peerId()), List.copyOf(callers));
+        // A bootstrap dial (no expected id) also works: the server still proves some key.
+        ping(new TlsContexts(client), null);
+    }
+
+    @Test
+    void serverWithAnotherIdThanExpectedIsRefused() {
+        PeerId someoneElse = NodeIdentity.generate().peerId();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ping(new TlsContexts(client), someoneElse));
+        assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertEquals(List.of(), List.copyOf(callers));
+    }
+
+    @Test
+    void serverPresentingAnotherPeersCertificateIsRefused() throws Exception {
+        // An impostor has the victim's genuine certificate but not the victim's private key:
+        // TLS 1.3's CertificateVerify, signed with the impostor's key, cannot check out.
+        NodeIdentity victim = NodeIdentity.generate();
+        NodeIdentity impostor = NodeIdentity.generate();
+        try (NetServer fake = NetServer.start(impostor, new TlsContexts(impostor, PeerCertificates.selfSigned(victim)),
+                new InetSocketAddress("127.0.0.1", 0), NetLimits.defaults(), List.of(new DhtGrpc.DhtImplBase() { }), null);
+             PeerChannels channels = new PeerChannels(new TlsContexts(client), NetLimits.defaults(), 4)) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+                    DhtGrpc.newBlockingStub(channels.channel(victim.peerId(), "127.0.0.1", fake.port()))
+                            .withDeadlineAfter(5, TimeUnit.SECONDS).ping(PingRequest.getDefaultInstance()));
+            assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        }
+    }
+
+    @Test
+    void clientPresentingAnotherPeersCertificateIsRefusedAndTheServerGoesOn() {
+        NodeIdentity victim = NodeIdentity.generate();
+        TlsContexts forged = new TlsContexts(client, PeerCertificates.selfSigned(victim));
+        assertThrows(StatusRuntimeException.class, () -> ping(forged, server.peerId()));
+        assertEquals(List.of(), List.copyOf(callers));
+        ping(new TlsContexts(client), server.peerId());
+        assertEquals(List.of(client.peerId()), List.copyOf(callers));
+    }
+
+    @Test
+    void plaintextClientIsRefused() throws InterruptedException {
+        ManagedChannel plain = NettyChannelBuilder.forAddress("127.0.0.1", net.port()).usePlaintext().build();
+        try {
+            assertThrows(StatusRuntimeException.class, () -> DhtGrpc.newBlockingStub(plain)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS).ping(PingRequest.getDefaultInstance()));
+        } finally {
+            plain.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of(), List.copyOf(callers));
+    }
+}
