@@ -1,0 +1,152 @@
+package dev.mycel.net.dht;
+
+import dev.mycel.net.identity.PeerId;
+import dev.mycel.net.proto.ProviderRecord;
+import dev.mycel.net.proto.ValueRecord;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * The records a node holds for the network. Everything is checked before it is kept: the
+ * signature, the key it claims, the expiry, the size; and a value only replaces one with a
+ * lower sequence number, so neither a replay nor a stale copy can roll a value back.
+ */
+public final class RecordStore {
+    private final RecordLimits limits;
+    private final LongSupplier clockMs;
+    private final HashMap<DhtKey, ValueRecord> values = new HashMap<>();
+    private final HashMap<DhtKey, LinkedHashMap<PeerId, ProviderRecord>> providers = new HashMap<>();
+
+    public RecordStore(RecordLimits limits, LongSupplier clockMs) {
+        this.limits = limits;
+        this.clockMs = clockMs;
+    }
+
+    public RecordLimits limits() {
+        return limits;
+    }
+
+    /** Checks and keeps a value record; true when it changed what is stored. */
+    public synchronized boolean putValue(ValueRecord r) throws RecordRefusedException {
+        long now = clockMs.getAsLong();
+        DhtKey key = Records.check(r, now, limits);
+        ValueRecord old = values.get(key);
+        if (old != null && old.getExpiresAtMs() > now) {
+            if (r.getSequence() < old.getSequence()) {
+                throw new RecordRefusedException("stale record: sequence " + r.getSequence()
+                        + " is older than the stored " + old.getSequence());
+            }
+            if (r.getSequence() == old.getSequence()) {
+                if (r.equals(old)) {
+                    return false;
+                }
+                throw new RecordRefusedException("a different record with the same sequence " + r.getSequence() + " is stored");
+            }
+        } else if (old == null && values.size() >= limits.maxValues()) {
+            expire();
+            if (values.size() >= limits.maxValues()) {
+                throw new RecordRefusedException("this node holds its maximum of " + limits.maxValues() + " values");
+            }
+        }
+        values.put(key, r);
+        return true;
+    }
+
+    public synchronized Optional<ValueRecord> value(DhtKey key) {
+        ValueRecord r = values.get(key);
+        if (r != null && r.getExpiresAtMs() <= clockMs.getAsLong()) {
+            values.remove(key);
+            return Optional.empty();
+        }
+        return Optional.ofNullable(r);
+    }
+
+    /** Checks and keeps a provider record; a provider's newer record replaces its older one. */
+    public synchronized boolean addProvider(ProviderRecord r) throws RecordRefusedException {
+        long now = clockMs.getAsLong();
+        DhtKey key = Records.check(r, now, limits);
+        PeerId provider = Records.providerOf(r);
+        LinkedHashMap<PeerId, ProviderRecord> forKey = providers.get(key);
+        if (forKey == null) {
+            if (providers.size() >= limits.maxProviderKeys()) {
+                expire();
+                if (providers.size() >= limits.maxProviderKeys()) {
+                    throw new RecordRefusedException("this node holds provider records for its maximum of "
+                            + limits.maxProviderKeys() + " keys");
+                }
+            }
+            forKey = new LinkedHashMap<>();
+            providers.put(key, forKey);
+        }
+        ProviderRecord old = forKey.get(provider);
+        if (old != null && old.getExpiresAtMs() > now) {
+            if (r.getSequence() < old.getSequence()) {
+                throw new RecordRefusedException("stale provider record: sequence " + r.getSequence()
+                        + " is older than the stored " + old.getSequence());
+            }
+            if (r.getSequence() == old.getSequence()) {
+                if (r.equals(old)) {
+                    return false;
+                }
+                throw new RecordRefusedException("a different provider record with the same sequence is stored");
+            }
+        } else if (old == null && forKey.size() >= limits.maxProvidersPerKey()) {
+            forKey.values().removeIf(p -> p.getExpiresAtMs() <= now);
+            if (forKey.size() >= limits.maxProvidersPerKey()) {
+                throw new RecordRefusedException("key already has " + limits.maxProvidersPerKey() + " providers");
+            }
+        }
+        forKey.remove(provider);
+        forKey.put(provider, r);
+        return true;
+    }
+
+    /** Unexpired providers of the key, most recently announced last. */
+    public synchronized List<ProviderRecord> providers(DhtKey key) {
+        LinkedHashMap<PeerId, ProviderRecord> forKey = providers.get(key);
+        if (forKey == null) {
+            return List.of();
+        }
+        long now = clockMs.getAsLong();
+        forKey.values().removeIf(p -> p.getExpiresAtMs() <= now);
+        return new ArrayList<>(forKey.values());
+    }
+
+    /** Every unexpired value, for replication to the nodes closest to each key. */
+    public synchronized Map<DhtKey, ValueRecord> values() {
+        expire();
+        return new HashMap<>(values);
+    }
+
+    public synchronized Map<DhtKey, List<ProviderRecord>> allProviders() {
+        expire();
+        Map<DhtKey, List<ProviderRecord>> out = new HashMap<>();
+        providers.forEach((k, v) -> out.put(k, new ArrayList<>(v.values())));
+        return out;
+    }
+
+    public synchronized int valueCount() {
+        return values.size();
+    }
+
+    public synchronized int providerCount() {
+        int n = 0;
+        for (var m : providers.values()) {
+            n += m.size();
+        }
+        return n;
+    }
+
+    /** Drops everything past its expiry. */
+    public synchronized void expire() {
+        long now = clockMs.getAsLong();
+        values.values().removeIf(r -> r.getExpiresAtMs() <= now);
+        providers.values().forEach(m -> m.values().removeIf(p -> p.getExpiresAtMs() <= now));
+        providers.values().removeIf(Map::isEmpty);
+    }
+}
