@@ -60,29 +60,29 @@ final class DhtService extends DhtGrpc.DhtImplBase {
 
     @Override
     public void store(StoreRequest request, StreamObserver<StoreResponse> out) {
-        node.heardFrom(Caller.current());
-        try {
-            node.store().putValue(request.getRecord());
-        } catch (RecordRefusedException e) {
-            node.refused(e);
-            out.onError(Status.INVALID_ARGUMENT.withDescription("record refused: " + e.getMessage()).asRuntimeException());
-            return;
-        }
-        out.onNext(StoreResponse.getDefaultInstance());
-        out.onCompleted();
+        keep(() -> node.store().putValue(request.getRecord()), StoreResponse.getDefaultInstance(), out);
     }
 
     @Override
     public void addProvider(AddProviderRequest request, StreamObserver<AddProviderResponse> out) {
+        keep(() -> node.store().addProvider(request.getRecord()), AddProviderResponse.getDefaultInstance(), out);
+    }
+
+    private interface Keep {
+        void run() throws RecordRefusedException;
+    }
+
+    /** Stores a record for the caller; a refused record ends the call with the reason. */
+    private <R> void keep(Keep keep, R response, StreamObserver<R> out) {
         node.heardFrom(Caller.current());
         try {
-            node.store().addProvider(request.getRecord());
+            keep.run();
         } catch (RecordRefusedException e) {
             node.refused(e);
             out.onError(Status.INVALID_ARGUMENT.withDescription("record refused: " + e.getMessage()).asRuntimeException());
             return;
         }
-        out.onNext(AddProviderResponse.getDefaultInstance());
+        out.onNext(response);
         out.onCompleted();
     }
 

@@ -37,15 +37,8 @@ public final class RecordStore {
         DhtKey key = Records.check(r, now, limits);
         ValueRecord old = values.get(key);
         if (old != null && old.getExpiresAtMs() > now) {
-            if (r.getSequence() < old.getSequence()) {
-                throw new RecordRefusedException("stale record: sequence " + r.getSequence()
-                        + " is older than the stored " + old.getSequence());
-            }
-            if (r.getSequence() == old.getSequence()) {
-                if (r.equals(old)) {
-                    return false;
-                }
-                throw new RecordRefusedException("a different record with the same sequence " + r.getSequence() + " is stored");
+            if (!replaces(r.getSequence(), old.getSequence(), r.equals(old), "record")) {
+                return false;
             }
         } else if (old == null && values.size() >= limits.maxValues()) {
             expire();
@@ -54,6 +47,24 @@ public final class RecordStore {
             }
         }
         values.put(key, r);
+        return true;
+    }
+
+    /**
+     * Whether a record with sequence {@code seq} replaces a live one with {@code stored}: only a
+     * higher sequence does; the identical record again (a harmless replay) changes nothing; an
+     * older one or another record with the same sequence is refused.
+     */
+    private static boolean replaces(long seq, long stored, boolean identical, String what) throws RecordRefusedException {
+        if (seq < stored) {
+            throw new RecordRefusedException("stale " + what + ": sequence " + seq + " is older than the stored " + stored);
+        }
+        if (seq == stored) {
+            if (identical) {
+                return false;
+            }
+            throw new RecordRefusedException("a different " + what + " with the same sequence " + seq + " is stored");
+        }
         return true;
     }
 
@@ -85,15 +96,8 @@ public final class RecordStore {
         }
         ProviderRecord old = forKey.get(provider);
         if (old != null && old.getExpiresAtMs() > now) {
-            if (r.getSequence() < old.getSequence()) {
-                throw new RecordRefusedException("stale provider record: sequence " + r.getSequence()
-                        + " is older than the stored " + old.getSequence());
-            }
-            if (r.getSequence() == old.getSequence()) {
-                if (r.equals(old)) {
-                    return false;
-                }
-                throw new RecordRefusedException("a different provider record with the same sequence is stored");
+            if (!replaces(r.getSequence(), old.getSequence(), r.equals(old), "provider record")) {
+                return false;
             }
         } else if (old == null && forKey.size() >= limits.maxProvidersPerKey()) {
             forKey.values().removeIf(p -> p.getExpiresAtMs() <= now);
