@@ -47,6 +47,15 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Opens a GGUF file or a Hugging Face model directory and runs it with {@code threads} threads. */
     public static LoadedModel open(Path path, int threads) {
+        return open(path, threads, null);
+    }
+
+    /**
+     * Opens only part of a model: the blocks of {@code span} and, if it says so, the embedding and
+     * the head (null = everything). Nothing outside the span is read from the file beyond its
+     * table of contents, which is how a block server holds only the blocks it serves.
+     */
+    public static LoadedModel open(Path path, int threads, LayerSpan span) {
         if (!Files.exists(path)) {
             throw new ModelFormatException(path + ": no such file or directory");
         }
@@ -54,19 +63,20 @@ public final class LoadedModel implements AutoCloseable {
             throw new IllegalArgumentException("thread count must be at least 1, not " + threads);
         }
         if (Files.isDirectory(path) || HfModel.looksLikeHfModel(path)) {
-            return openHf(path, threads);
+            return openHf(path, threads, span);
         }
-        return openGguf(path, threads);
+        return openGguf(path, threads, span);
     }
 
-    private static LoadedModel openGguf(Path path, int threads) {
+    private static LoadedModel openGguf(Path path, int threads, LayerSpan span) {
         GgufFile gguf = GgufFile.open(path);
         Arena tiles = Arena.ofShared();
         ThreadPool pool = null;
         try {
             LlamaConfig config = GgufLlamaLoader.config(gguf);
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
-            LlamaWeights weights = GgufLlamaLoader.weights(gguf, config, LayerSpan.all(config.layers()), tiles);
+            LlamaWeights weights = GgufLlamaLoader.weights(gguf, config,
+                    span == null ? LayerSpan.all(config.layers()) : span, tiles);
             checkVocabulary(path, config, tokenizer);
             pool = new ThreadPool(threads);
             return new LoadedModel(path, Format.GGUF, gguf, tiles, new LlamaModel(config, weights, pool), tokenizer, pool);
@@ -80,13 +90,14 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    private static LoadedModel openHf(Path path, int threads) {
+    private static LoadedModel openHf(Path path, int threads, LayerSpan span) {
         HfModel hf = HfModel.open(path);
         ThreadPool pool = null;
         try {
             LlamaConfig config = SafetensorsLlamaLoader.config(hf);
             Tokenizer tokenizer = Tokenizers.fromHuggingFace(hf.directory());
-            LlamaWeights weights = SafetensorsLlamaLoader.weights(hf, config, LayerSpan.all(config.layers()));
+            LlamaWeights weights = SafetensorsLlamaLoader.weights(hf, config,
+                    span == null ? LayerSpan.all(config.layers()) : span);
             checkVocabulary(path, config, tokenizer);
             pool = new ThreadPool(threads);
             return new LoadedModel(path, Format.SAFETENSORS, hf, null, new LlamaModel(config, weights, pool), tokenizer,

@@ -48,10 +48,35 @@ public final class Generator {
      */
     public GenerationResult generate(InferenceState state, int[] prompt, GenerationOptions options,
                                      Consumer<String> onText) {
+        return generate(local(model, state), prompt, options, onText);
+    }
+
+    /** A sequence run by this process's model in {@code state}. */
+    public static Sequence local(LlamaModel model, InferenceState state) {
+        return new Sequence() {
+            @Override
+            public int position() {
+                return state.position();
+            }
+
+            @Override
+            public int capacity() {
+                return state.cache().maxPositions();
+            }
+
+            @Override
+            public float[] forward(int[] tokens, int off, int n) {
+                return model.forward(state, tokens, off, n);
+            }
+        };
+    }
+
+    /** Continues any sequence (local or spread over peers) with {@code prompt} and generates after it. */
+    public GenerationResult generate(Sequence seq, int[] prompt, GenerationOptions options, Consumer<String> onText) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: give at least one token (for example BOS)");
         }
-        int room = state.cache().maxPositions() - state.position();
+        int room = seq.capacity() - seq.position();
         if (prompt.length > room) {
             throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but only " + room
                     + " positions are left in the context");
@@ -63,7 +88,7 @@ public final class Generator {
         StreamingDecoder decoder = new StreamingDecoder(tokenizer);
         StopMatcher text = new StopMatcher(options.stop());
         long t0 = System.nanoTime();
-        float[] logits = model.forward(state, prompt, 0, prompt.length);
+        float[] logits = seq.forward(prompt, 0, prompt.length);
         long t1 = System.nanoTime();
         int[] generated = new int[Math.min(options.maxTokens(), 1 << 20)];
         int count = 0;
@@ -87,11 +112,11 @@ public final class Generator {
                 reason = FinishReason.STOP;
                 break;
             }
-            if (count == options.maxTokens() || state.position() >= state.cache().maxPositions()) {
+            if (count == options.maxTokens() || seq.position() >= seq.capacity()) {
                 break;
             }
             one[0] = token;
-            logits = model.forward(state, one, 0, 1);
+            logits = seq.forward(one, 0, 1);
         }
         String rest = text.add(decoder.flush()) + text.finish();
         if (!rest.isEmpty()) {

@@ -32,4 +32,17 @@ public record LlamaWeights(
     public boolean hasHead() {
         return output != null;
     }
+
+    /**
+     * Blocks {@code [first, end)} of the ones held (indices in the whole model), without the
+     * embedding or the head; the weights are shared, not copied.
+     */
+    public LlamaWeights slice(int first, int end) {
+        if (first < firstLayer || end > endLayer() || end <= first) {
+            throw new IllegalArgumentException("blocks " + first + ".." + (end - 1) + " are not within the held "
+                    + firstLayer + ".." + (endLayer() - 1));
+        }
+        return new LlamaWeights(null, java.util.Arrays.copyOfRange(layers, first - firstLayer, end - firstLayer), first,
+                null, null, ropeFreqFactors);
+    }
 }

@@ -1,0 +1,419 @@
+package dev.mycel.inference.client;
+
+import com.google.protobuf.ByteString;
+import dev.mycel.inference.HiddenStates;
+import dev.mycel.model.generate.Sequence;
+import dev.mycel.model.llama.InferenceState;
+import dev.mycel.model.llama.LlamaModel;
+import dev.mycel.net.identity.PeerId;
+import io.grpc.Channel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A sequence whose transformer blocks run on block servers along a route. This process embeds
+ * the tokens and runs the final norm and the head; the hidden states go through every hop in
+ * turn, one step at a time.
+ *
+ * <p>Nothing is lost when a server leaves: every hidden state sent into each block boundary is
+ * kept, so when a hop fails a new route for its blocks is planned and the session's earlier
+ * inputs are replayed there to rebuild the cache; the kernels are bit-exact, so the new servers
+ * return exactly the bits the old one would have, and the hops after it never notice. Servers are
+ * also checked: chosen steps go to a second server for the same blocks and the outputs must be
+ * equal; on a mismatch a referee (a third server, or this process itself) decides who lied, the
+ * liar is banned and reported, and the step is done again through an honest server.
+ */
+public final class RemoteSequence implements Sequence, AutoCloseable {
+    /**
+     * @param stepTimeout   a server that does not answer a step within this is taken as gone
+     * @param maxFailovers  fail-overs allowed in one sequence before giving up
+     * @param spotChecks    which steps are verified on a second server
+     * @param maxChunk      most tokens sent in one step (bounded by the message size)
+     */
+    public record Options(Duration stepTimeout, int maxFailovers, SpotCheckPolicy spotChecks, int maxChunk) {
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(60), 16, SpotCheckPolicy.none(), 64);
+        }
+
+        public Options withSpotChecks(SpotCheckPolicy policy) {
+            return new Options(stepTimeout, maxFailovers, policy, maxChunk);
+        }
+
+        public Options withStepTimeout(Duration timeout) {
+            return new Options(timeout, maxFailovers, spotChecks, maxChunk);
+        }
+    }
+
+    private record Chunk(int position, int tokens, ByteString hidden) {
+    }
+
+    private final LlamaModel local;
+    private final InferenceState scratch;
+    private final byte[] model;
+    private final int layers;
+    private final int dim;
+    private final int capacity;
+    private final int chunk;
+    private final ServerDirectory directory;
+    private final Function<ServerEntry, Channel> channels;
+    private final Function<Hop, LlamaModel> localBlocks;
+    private final Options options;
+    private final Consumer<String> events;
+    private final Set<PeerId> excluded;
+    private final Set<PeerId> banned;
+    private final List<HopStream> route = new ArrayList<>();
+    private final Map<Integer, List<Chunk>> history = new HashMap<>();
+    private final Map<Long, HopStream> checkers = new HashMap<>();
+    private final Set<String> verifiedOnce = new HashSet<>();
+    private final float[] logits;
+    private List<ServerEntry> known;
+    private int position;
+    private int failovers;
+
+    /**
+     * @param local       the embedding and the head of the model (no blocks)
+     * @param model       SHA-256 of the model file, as servers announce it
+     * @param capacity    positions this sequence may hold
+     * @param channels    an authenticated channel to a server
+     * @param localBlocks this process's own copy of some blocks, to referee a disputed step
+     *                    (may return null when it has none)
+     * @param banned      servers already caught lying (shared across sequences of a client)
+     */
+    public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
+                          Function<ServerEntry, Channel> channels, Function<Hop, LlamaModel> localBlocks,
+                          Options options, Set<PeerId> banned, Consumer<String> events) {
+        if (!local.weights().hasEmbedding() || !local.weights().hasHead()) {
+            throw new IllegalArgumentException("the client needs the model's embedding and head");
+        }
+        this.local = local;
+        this.model = model.clone();
+        this.layers = local.config().layers();
+        this.dim = local.config().dim();
+        this.capacity = capacity;
+        this.chunk = Math.max(1, options.maxChunk());
+        this.scratch = local.newState(1, chunk);
+        this.logits = new float[local.config().vocabSize()];
+        this.directory = directory;
+        this.channels = channels;
+        this.localBlocks = localBlocks;
+        this.options = options;
+        this.events = events;
+        this.banned = banned;
+        this.excluded = new HashSet<>(banned);
+        this.known = directory.servers(model);
+        replace(0, layers, -1, false);
+    }
+
+    @Override
+    public int position() {
+        return position;
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The servers now on the route, in order. */
+    public List<Hop> route() {
+        return route.stream().map(HopStream::hop).toList();
+    }
+
+    public int failovers() {
+        return failovers;
+    }
+
+    @Override
+    public float[] forward(int[] tokens, int off, int n) {
+        if (n < 1 || position + n > capacity) {
+            throw new IllegalArgumentException("cannot add " + n + " tokens at position " + position + " of " + capacity);
+        }
+        for (int done = 0; done < n; ) {
+            int c = Math.min(chunk, n - done);
+            forwardChunk(tokens, off + done, c);
+            done += c;
+        }
+        return logits;
+    }
+
+    private void forwardChunk(int[] tokens, int off, int c) {
+        float[] x = new float[c * dim];
+        local.embed(tokens, off, c, x);
+        ByteString h = HiddenStates.encode(x, c, dim);
+        int boundary = 0;
+        while (boundary < layers) {
+            record(boundary, new Chunk(position, c, h));
+            HopStream hop = hopAt(boundary);
+            ByteString out;
+            try {
+                out = hop.step(position, c, h);
+            } catch (HopFailedException e) {
+                failover(hop, e);
+                continue;
+            }
+            String key = hop.hop().server().peer() + "/" + hop.hop().first() + "/" + hop.hop().end();
+            if (options.spotChecks().check(!verifiedOnce.contains(key))) {
+                if (!verify(hop, c, h, out)) {
+                    banAndReplace(hop, "its output for blocks " + hop.hop().first() + ".." + (hop.hop().end() - 1)
+                            + " at position " + position + " differs from an honest server's");
+                    continue;
+                }
+                verifiedOnce.add(key);
+            }
+            h = out;
+            boundary = hop.hop().end();
+        }
+        record(layers, new Chunk(position, c, h));
+        HiddenStates.decode(h, c, dim, x);
+        position += c;
+        local.head(scratch, x, c - 1, logits);
+    }
+
+    private HopStream hopAt(int boundary) {
+        for (HopStream s : route) {
+            if (s.hop().first() == boundary) {
+                return s;
+            }
+        }
+        throw new IllegalStateException("the route has no hop starting at block " + boundary);
+    }
+
+    /** Keeps the chunk entering a boundary, dropping anything at or after its position (a rewind). */
+    private void record(int boundary, Chunk c) {
+        List<Chunk> list = history.computeIfAbsent(boundary, b -> new ArrayList<>());
+        while (!list.isEmpty() && list.getLast().position() >= c.position()) {
+            list.removeLast();
+        }
+        list.add(c);
+    }
+
+    private void failover(HopStream failed, HopFailedException e) {
+        events.accept("server " + failed.hop().server() + " failed (" + e.getMessage() + "); re-routing blocks "
+                + failed.hop().first() + ".." + (failed.hop().end() - 1));
+        excluded.add(failed.hop().server().peer());
+        failed.close();
+        replace(failed.hop().first(), failed.hop().end(), route.indexOf(failed), false);
+    }
+
+    private void banAndReplace(HopStream liar, String evidence) {
+        ServerEntry s = liar.hop().server();
+        events.accept("server " + s + " banned: " + evidence);
+        banned.add(s.peer());
+        excluded.add(s.peer());
+        try {
+            directory.report(s, evidence);
+        } catch (RuntimeException e) {
+            events.accept("could not file the report: " + e.getMessage());
+        }
+        liar.close();
+        replace(liar.hop().first(), liar.hop().end(), route.indexOf(liar), true);
+    }
+
+    /**
+     * Plans and opens hops for blocks {@code [a, b)}, replays the session's earlier inputs through
+     * them, and puts them in the route in place of the hop at {@code index} (-1: the route is new).
+     * With {@code audit}, the replayed outputs are compared with the ones used before: a
+     * difference means a banned server's earlier answers were wrong and were used.
+     */
+    private void replace(int a, int b, int index, boolean audit) {
+        String lastFailure = null;
+        while (true) {
+            if (index >= 0 && ++failovers > options.maxFailovers()) {
+                throw new IllegalStateException("gave up after " + options.maxFailovers() + " fail-overs");
+            }
+            List<Hop> plan;
+            try {
+                plan = RoutePlanner.plan(known, a, b, excluded, Map.of());
+            } catch (NoRouteException e) {
+                known = directory.servers(model);
+                try {
+                    plan = RoutePlanner.plan(known, a, b, excluded, Map.of());
+                } catch (NoRouteException still) {
+                    throw new NoRouteException(still.getMessage() + (lastFailure == null ? "" : "; last failure: " + lastFailure));
+                }
+            }
+            List<HopStream> opened = new ArrayList<>();
+            try {
+                for (Hop h : plan) {
+                    opened.add(HopStream.open(h, channels.apply(h.server()), model, capacity, options.stepTimeout()));
+                }
+                boolean tainted = replay(opened, a, b, audit);
+                if (index >= 0) {
+                    route.remove(index);
+                    route.addAll(index, opened);
+                    events.accept("blocks " + a + ".." + (b - 1) + " now on " + plan + (position > 0
+                            ? " (replayed " + position + " positions)" : ""));
+                } else {
+                    route.addAll(opened);
+                }
+                if (tainted) {
+                    throw new TaintedHistoryException("a banned server's earlier results for blocks " + a + ".." + (b - 1)
+                            + " were wrong and already used; start the generation again");
+                }
+                return;
+            } catch (HopFailedException e) {
+                opened.forEach(HopStream::close);
+                excluded.add(e.hop().server().peer());
+                lastFailure = e.getMessage();
+                events.accept("server " + e.hop().server() + " failed while taking over (" + e.getMessage() + ")");
+                if (index < 0 && ++failovers > options.maxFailovers()) {
+                    throw new IllegalStateException("gave up after " + options.maxFailovers() + " fail-overs; last: "
+                            + lastFailure);
+                }
+            }
+        }
+    }
+
+    /** Replays every earlier chunk entering block {@code a} through the new hops. */
+    private boolean replay(List<HopStream> hops, int a, int b, boolean audit) {
+        boolean tainted = false;
+        for (Chunk c : List.copyOf(history.getOrDefault(a, List.of()))) {
+            if (c.position() >= position) {
+                break;
+            }
+            ByteString h = c.hidden();
+            for (HopStream s : hops) {
+                h = s.step(c.position(), c.tokens(), h);
+                if (s.hop().end() < b) {
+                    record(s.hop().end(), new Chunk(c.position(), c.tokens(), h));
+                }
+            }
+            if (audit) {
+                for (Chunk used : history.getOrDefault(b, List.of())) {
+                    if (used.position() == c.position() && !used.hidden().equals(h)) {
+                        tainted = true;
+                    }
+                }
+            }
+        }
+        return tainted;
+    }
+
+    /**
+     * Runs the step on a second server for the same blocks and compares. Returns false when the
+     * route's server is the one that lied.
+     */
+    private boolean verify(HopStream hop, int c, ByteString input, ByteString output) {
+        int a = hop.hop().first();
+        int b = hop.hop().end();
+        PeerId routeServer = hop.hop().server().peer();
+        while (true) {
+            HopStream checker;
+            try {
+                checker = checker(a, b, routeServer);
+            } catch (NoRouteException e) {
+                events.accept("no second server for blocks " + a + ".." + (b - 1) + "; step not checked");
+                return true;
+            }
+            ByteString other;
+            try {
+                other = catchUpAndStep(checker, a, c, input);
+            } catch (HopFailedException e) {
+                excluded.add(checker.hop().server().peer());
+                checkers.remove(((long) a << 32) | b);
+                continue;
+            }
+            if (other.equals(output)) {
+                return true;
+            }
+            ByteString referee = referee(a, b, c, input, routeServer, checker.hop().server().peer());
+            if (referee == null) {
+                events.accept("servers " + hop.hop().server() + " and " + checker.hop().server()
+                        + " disagree and no referee is available; using neither");
+                excluded.add(checker.hop().server().peer());
+                checkers.remove(((long) a << 32) | b);
+                return false;
+            }
+            if (referee.equals(output)) {
+                ServerEntry liar = checker.hop().server();
+                events.accept("server " + liar + " banned: its check of blocks " + a + ".." + (b - 1) + " was wrong");
+                banned.add(liar.peer());
+                excluded.add(liar.peer());
+                directory.report(liar, "wrong output for blocks " + a + ".." + (b - 1) + " at position " + position);
+                checker.close();
+                checkers.remove(((long) a << 32) | b);
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private HopStream checker(int a, int b, PeerId notThis) {
+        long key = ((long) a << 32) | b;
+        HopStream s = checkers.get(key);
+        if (s != null && !excluded.contains(s.hop().server().peer()) && !s.hop().server().peer().equals(notThis)) {
+            return s;
+        }
+        Set<PeerId> skip = new HashSet<>(excluded);
+        skip.add(notThis);
+        ServerEntry best = known.stream().filter(e -> !skip.contains(e.peer()) && e.covers(a, b))
+                .max(Comparator.comparingDouble(e -> e.info().getBlocksPerSecond()))
+                .orElseThrow(() -> new NoRouteException("no second server"));
+        Hop h = new Hop(best, a, b);
+        s = HopStream.open(h, channels.apply(best), model, capacity, options.stepTimeout());
+        checkers.put(key, s);
+        return s;
+    }
+
+    private ByteString catchUpAndStep(HopStream s, int a, int c, ByteString input) {
+        for (Chunk past : List.copyOf(history.getOrDefault(a, List.of()))) {
+            if (past.position() >= position) {
+                break;
+            }
+            if (past.position() >= s.position()) {
+                s.step(past.position(), past.tokens(), past.hidden());
+            }
+        }
+        return s.step(position, c, input);
+    }
+
+    /** A third opinion: another server, or this process's own copy of the blocks. */
+    private ByteString referee(int a, int b, int c, ByteString input, PeerId one, PeerId other) {
+        Set<PeerId> skip = new HashSet<>(excluded);
+        skip.add(one);
+        skip.add(other);
+        for (ServerEntry e : known) {
+            if (skip.contains(e.peer()) || !e.covers(a, b)) {
+                continue;
+            }
+            try (HopStream s = HopStream.open(new Hop(e, a, b), channels.apply(e), model, capacity, options.stepTimeout())) {
+                return catchUpAndStep(s, a, c, input);
+            } catch (HopFailedException failed) {
+                excluded.add(e.peer());
+            }
+        }
+        LlamaModel own = localBlocks == null ? null : localBlocks.apply(new Hop(null, a, b));
+        if (own == null) {
+            return null;
+        }
+        events.accept("refereeing blocks " + a + ".." + (b - 1) + " locally");
+        InferenceState s = own.newState(capacity, chunk);
+        float[] x = new float[chunk * dim];
+        for (Chunk past : List.copyOf(history.getOrDefault(a, List.of()))) {
+            if (past.position() >= position) {
+                break;
+            }
+            HiddenStates.decode(past.hidden(), past.tokens(), dim, x);
+            own.blocks(s, x, past.tokens());
+        }
+        HiddenStates.decode(input, c, dim, x);
+        own.blocks(s, x, c);
+        return HiddenStates.encode(x, c, dim);
+    }
+
+    @Override
+    public void close() {
+        route.forEach(HopStream::close);
+        checkers.values().forEach(HopStream::close);
+        route.clear();
+        checkers.clear();
+    }
+}

@@ -1,0 +1,295 @@
+package dev.mycel.inference.server;
+
+import com.google.protobuf.ByteString;
+import dev.mycel.inference.HiddenStates;
+import dev.mycel.inference.proto.BlockServerGrpc;
+import dev.mycel.inference.proto.InfoRequest;
+import dev.mycel.inference.proto.Open;
+import dev.mycel.inference.proto.Opened;
+import dev.mycel.inference.proto.ServerInfo;
+import dev.mycel.inference.proto.SessionRequest;
+import dev.mycel.inference.proto.SessionResponse;
+import dev.mycel.inference.proto.Step;
+import dev.mycel.inference.proto.StepResult;
+import dev.mycel.model.llama.InferenceState;
+import dev.mycel.model.llama.LlamaConfig;
+import dev.mycel.model.llama.LlamaModel;
+import dev.mycel.net.transport.Caller;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import java.util.logging.Logger;
+
+/**
+ * The server side of distributed inference: one session per client stream, each with its own
+ * KV cache reserved from a fixed budget, run one step at a time on one compute thread (the
+ * kernels use every core already; steps of different sessions interleave, which keeps a
+ * server busy while the others in a route work on their part).
+ */
+public final class BlockService extends BlockServerGrpc.BlockServerImplBase implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BlockService.class.getName());
+
+    private final ServedBlocks blocks;
+    private final ServerLimits limits;
+    private final UnaryOperator<float[]> tamper;
+    private final ExecutorService compute;
+    private final ScheduledExecutorService reaper;
+    private final AtomicLong reserved = new AtomicLong();
+    private final Map<Session, Boolean> sessions = new ConcurrentHashMap<>();
+    private volatile double blocksPerSecond;
+    private volatile double advertisedSpeed;
+
+    /**
+     * @param tamper applied to every output before it is sent: the identity for an honest server;
+     *               tests use it to play a server that lies
+     */
+    public BlockService(ServedBlocks blocks, ServerLimits limits, UnaryOperator<float[]> tamper) {
+        this.blocks = blocks;
+        this.limits = limits;
+        this.tamper = tamper;
+        this.compute = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "blocks-" + blocks.first() + "-" + blocks.end());
+            t.setDaemon(true);
+            return t;
+        });
+        this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "session-reaper");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(100, limits.idleTimeout().toMillis() / 4);
+        reaper.scheduleWithFixedDelay(this::closeIdle, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    public BlockService(ServedBlocks blocks, ServerLimits limits) {
+        this(blocks, limits, UnaryOperator.identity());
+    }
+
+    /** Measures this server's speed: one token through every block, after a warm-up. */
+    public double measureSpeed() {
+        LlamaModel model = blocks.span(blocks.first(), blocks.end());
+        InferenceState s = model.newState(4, 1);
+        float[] x = new float[blocks.config().dim()];
+        java.util.Arrays.fill(x, 0.01f);
+        model.blocks(s, x, 1);
+        long t0 = System.nanoTime();
+        model.blocks(s, x, 1);
+        double seconds = Math.max(1e-6, (System.nanoTime() - t0) / 1e9);
+        blocksPerSecond = (blocks.end() - blocks.first()) / seconds;
+        return blocksPerSecond;
+    }
+
+    /**
+     * Announces this speed (blocks of one token per second) instead of the measured one, as an
+     * operator may to keep a shared machine from attracting more work than it should take.
+     */
+    public void advertiseSpeed(double blocksPerSecond) {
+        this.advertisedSpeed = blocksPerSecond;
+    }
+
+    public ServerInfo info() {
+        long bytesPerPosition = bytesPerPosition(blocks.end() - blocks.first());
+        long free = Math.max(0, limits.cacheBytes() - reserved.get());
+        return ServerInfo.newBuilder().setModel(ByteString.copyFrom(blocks.modelHash()))
+                .setFirst(blocks.first()).setEnd(blocks.end()).setLayers(blocks.config().layers())
+                .setDim(blocks.config().dim())
+                .setBlocksPerSecond(advertisedSpeed > 0 ? advertisedSpeed : blocksPerSecond)
+                .setFreeCacheTokens(free / bytesPerPosition).build();
+    }
+
+    private long bytesPerPosition(int layers) {
+        return 2L * layers * blocks.config().kvDim() * Float.BYTES;
+    }
+
+    public int activeSessions() {
+        return sessions.size();
+    }
+
+    @Override
+    public void info(InfoRequest request, StreamObserver<ServerInfo> out) {
+        out.onNext(info());
+        out.onCompleted();
+    }
+
+    @Override
+    public StreamObserver<SessionRequest> session(StreamObserver<SessionResponse> out) {
+        Session s = new Session(out, Caller.current().peer().shortString());
+        return s;
+    }
+
+    private void closeIdle() {
+        long now = System.nanoTime();
+        for (Session s : sessions.keySet()) {
+            if (now - s.lastUsed > limits.idleTimeout().toNanos()) {
+                s.fail(Status.DEADLINE_EXCEEDED.withDescription("session idle for more than "
+                        + limits.idleTimeout().toSeconds() + " s; its cache was freed"));
+            }
+        }
+    }
+
+    private final class Session implements StreamObserver<SessionRequest> {
+        private final StreamObserver<SessionResponse> out;
+        private final String who;
+        private LlamaModel model;
+        private InferenceState state;
+        private long reservedBytes;
+        private volatile long lastUsed = System.nanoTime();
+        private volatile boolean done;
+        private float[] x;
+
+        Session(StreamObserver<SessionResponse> out, String who) {
+            this.out = out;
+            this.who = who;
+        }
+
+        @Override
+        public void onNext(SessionRequest request) {
+            lastUsed = System.nanoTime();
+            // Every step of a session runs on the compute thread, in order.
+            compute.execute(() -> {
+                if (done) {
+                    return;
+                }
+                try {
+                    switch (request.getKindCase()) {
+                        case OPEN -> open(request.getOpen());
+                        case STEP -> step(request.getStep());
+                        default -> throw Status.INVALID_ARGUMENT.withDescription("empty session request").asRuntimeException();
+                    }
+                } catch (StatusRuntimeException e) {
+                    fail(e.getStatus());
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+                } catch (OutOfMemoryError e) {
+                    fail(Status.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this session"));
+                }
+            });
+        }
+
+        private void open(Open o) {
+            if (model != null) {
+                throw Status.FAILED_PRECONDITION.withDescription("session already open").asRuntimeException();
+            }
+            if (!blocks.isModel(o.getModel().toByteArray())) {
+                throw Status.NOT_FOUND.withDescription("this server does not serve that model").asRuntimeException();
+            }
+            if (o.getMaxPositions() < 1 || o.getMaxPositions() > limits.maxPositions()) {
+                throw Status.OUT_OF_RANGE.withDescription("a session may hold 1.." + limits.maxPositions()
+                        + " positions here, asked for " + o.getMaxPositions()).asRuntimeException();
+            }
+            LlamaModel m = blocks.span(o.getFirst(), o.getEnd());
+            long need = bytesPerPosition(o.getEnd() - o.getFirst()) * o.getMaxPositions();
+            long after = reserved.addAndGet(need);
+            if (after > limits.cacheBytes()) {
+                reserved.addAndGet(-need);
+                throw Status.RESOURCE_EXHAUSTED.withDescription("server cache full: the session needs " + need / 1024
+                        + " KiB of KV cache, " + Math.max(0, limits.cacheBytes() - after + need) / 1024
+                        + " KiB are free; try another server or a shorter context").asRuntimeException();
+            }
+            reservedBytes = need;
+            sessions.put(this, Boolean.TRUE);
+            model = m;
+            state = m.newState(o.getMaxPositions());
+            state.cache().ensureCapacity(o.getMaxPositions());
+            x = new float[state.maxBatch() * m.config().dim()];
+            LOG.fine(() -> "session opened by " + who + " for blocks " + o.getFirst() + ".." + (o.getEnd() - 1));
+            out.onNext(SessionResponse.newBuilder().setOpened(Opened.newBuilder().setReservedBytes(need)).build());
+        }
+
+        private void step(Step st) {
+            if (model == null) {
+                throw Status.FAILED_PRECONDITION.withDescription("open the session before sending steps").asRuntimeException();
+            }
+            LlamaConfig c = model.config();
+            int n = st.getTokens();
+            if (n < 1) {
+                throw Status.INVALID_ARGUMENT.withDescription("a step has at least one token").asRuntimeException();
+            }
+            if (st.getPosition() > state.position()) {
+                throw Status.FAILED_PRECONDITION.withDescription("step at position " + st.getPosition() + " but the cache holds "
+                        + state.position() + "; replay the missing positions first").asRuntimeException();
+            }
+            if ((long) st.getPosition() + n > state.cache().maxPositions()) {
+                throw Status.OUT_OF_RANGE.withDescription("the session's context of " + state.cache().maxPositions()
+                        + " positions is full").asRuntimeException();
+            }
+            if (st.getHidden().size() != (long) n * c.dim() * Float.BYTES) {
+                throw Status.INVALID_ARGUMENT.withDescription("hidden states of " + st.getHidden().size() + " bytes, expected "
+                        + (long) n * c.dim() * Float.BYTES).asRuntimeException();
+            }
+            state.rewind(st.getPosition());
+            float[] all = new float[n * c.dim()];
+            HiddenStates.decode(st.getHidden(), n, c.dim(), all);
+            for (int done = 0; done < n; ) {
+                int batch = Math.min(state.maxBatch(), n - done);
+                System.arraycopy(all, done * c.dim(), x, 0, batch * c.dim());
+                model.blocks(state, x, batch);
+                System.arraycopy(x, 0, all, done * c.dim(), batch * c.dim());
+                done += batch;
+            }
+            float[] result = tamper.apply(all);
+            lastUsed = System.nanoTime();
+            out.onNext(SessionResponse.newBuilder().setResult(StepResult.newBuilder().setId(st.getId())
+                    .setHidden(HiddenStates.encode(result, n, c.dim()))).build());
+        }
+
+        void fail(Status status) {
+            if (release()) {
+                try {
+                    out.onError(status.asRuntimeException());
+                } catch (IllegalStateException alreadyClosed) {
+                    // the client went away first
+                }
+            }
+        }
+
+        private synchronized boolean release() {
+            if (done) {
+                return false;
+            }
+            done = true;
+            sessions.remove(this);
+            reserved.addAndGet(-reservedBytes);
+            reservedBytes = 0;
+            state = null;
+            return true;
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            release();
+        }
+
+        @Override
+        public void onCompleted() {
+            compute.execute(() -> {
+                if (release()) {
+                    out.onCompleted();
+                }
+            });
+        }
+    }
+
+    /** Ends every session and waits for the step in progress, so the weights can be freed after. */
+    @Override
+    public void close() {
+        reaper.shutdownNow();
+        for (Session s : sessions.keySet()) {
+            s.fail(Status.UNAVAILABLE.withDescription("the server is shutting down"));
+        }
+        compute.shutdownNow();
+        try {
+            compute.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.mycel.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mycel.inference.client.Hop;
+import dev.mycel.inference.client.NoRouteException;
+import dev.mycel.inference.client.RemoteSequence;
+import dev.mycel.inference.client.SpotCheckPolicy;
+import dev.mycel.inference.server.ServerLimits;
+import dev.mycel.model.engine.LoadedModel;
+import dev.mycel.model.generate.GenerationOptions;
+import dev.mycel.model.generate.GenerationResult;
+import dev.mycel.model.generate.Generator;
+import dev.mycel.model.generate.SamplerConfig;
+import dev.mycel.model.testing.TestData;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Generation through block servers in one JVM (real gRPC over TLS, real DHT): identical bits to
+ * single-process generation, through fail-overs and past a lying server.
+ */
+class DistributedGenerationTest {
+    private static final Path MODEL = TestData.shippedModel("stories260K.gguf");
+    private static final String PROMPT = "Once upon a time";
+
+    private static GenerationOptions options() {
+        return new GenerationOptions(40, new SamplerConfig(0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 1234), List.of(), true);
+    }
+
+    private static GenerationResult local() {
+        try (LoadedModel m = LoadedModel.open(MODEL, 1)) {
+            int[] prompt = m.tokenizer().encode(PROMPT, true, false);
+            return new Generator(m.model(), m.tokenizer()).generate(prompt, 128, options(), s -> { });
+        }
+    }
+
+    private interface TokenHook {
+        void after(int pieces, RemoteSequence seq);
+    }
+
+    private static GenerationResult remote(InferenceNetwork net, RemoteSequence.Options options, TokenHook hook)
+            throws Exception {
+        try (RemoteSequence seq = net.sequence(128, options)) {
+            LoadedModel m = net.clientModel();
+            int[] prompt = m.tokenizer().encode(PROMPT, true, false);
+            AtomicInteger pieces = new AtomicInteger();
+            return new Generator(m.model(), m.tokenizer()).generate(seq, prompt, options(),
+                    s -> hook.after(pieces.incrementAndGet(), seq));
+        }
+    }
+
+    private static InferenceNetwork.Server serverOf(InferenceNetwork net, Hop hop) {
+        return net.servers.stream().filter(s -> s.dht().id().equals(hop.server().peer())).findFirst().orElseThrow();
+    }
+
+    private static void assertSame(GenerationResult expected, GenerationResult actual) {
+        assertArrayEquals(expected.promptTokens(), actual.promptTokens());
+        assertArrayEquals(expected.tokens(), actual.tokens());
+        assertEquals(expected.logitsSha256(), actual.logitsSha256());
+        assertEquals(expected.text(), actual.text());
+    }
+
+    @Test
+    void threeServersEachWithAThirdGiveTheSameBitsAsOneProcess() throws Exception {
+        GenerationResult expected = local();
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 2);
+            net.addServer(2, 4);
+            net.addServer(4, 5);
+            try (RemoteSequence seq = net.sequence(128, RemoteSequence.Options.defaults())) {
+                assertEquals(3, seq.route().size());
+            }
+            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> { }));
+        }
+    }
+
+    @Test
+    void serversKilledMidGenerationCostOnlyARerouteOneAfterAnother() throws Exception {
+        GenerationResult expected = local();
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 3);
+            net.addServer(3, 5);
+            net.addServer(0, 2);
+            net.addServer(2, 5);
+            net.addServer(0, 5);
+            List<String> killed = new java.util.ArrayList<>();
+            GenerationResult got = remote(net, RemoteSequence.Options.defaults(), (n, seq) -> {
+                if (n == 10 || n == 20) {
+                    // Whoever serves the first hop right now dies without warning.
+                    InferenceNetwork.Server victim = serverOf(net, seq.route().getFirst());
+                    killed.add(victim.dht().id().toString());
+                    victim.kill();
+                }
+            });
+            assertSame(expected, got);
+            assertEquals(2, killed.size());
+            assertTrue(net.events.stream().filter(e -> e.contains("re-routing")).count() >= 2, String.join("\n", net.events));
+        }
+    }
+
+    @Test
+    void aLyingServerIsCaughtBannedAndTheAnswerIsStillHonest() throws Exception {
+        GenerationResult expected = local();
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 2);
+            // The liar claims to be very fast, so the route goes through it.
+            InferenceNetwork.Server liar = net.addServer(2, 4, x -> {
+                x[0] += 1e-3f; // slightly perturbed, as a cheap or malicious server would
+                return x;
+            }, ServerLimits.defaults());
+            liar.service().advertiseSpeed(1e9);
+            liar.announcer().announce();
+            net.addServer(2, 4);
+            net.addServer(4, 5);
+            RemoteSequence.Options checked = RemoteSequence.Options.defaults().withSpotChecks(new SpotCheckPolicy(0.2, 7));
+            GenerationResult got = remote(net, checked, (n, seq) -> { });
+            assertSame(expected, got);
+            assertTrue(net.banned.contains(liar.dht().id()), String.join("\n", net.events));
+            // The report is in the DHT, signed by the client.
+            assertEquals(1, net.clientDht().providers(ModelKeys.reports(liar.dht().id())).size());
+        }
+    }
+
+    @Test
+    void aFullServerRefusesNewSessionsWithAClearError() throws Exception {
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 5, x -> x, new ServerLimits(64 * 1024, Duration.ofMinutes(1), 8192));
+            NoRouteException e = assertThrows(NoRouteException.class, () -> net.sequence(128, RemoteSequence.Options.defaults()));
+            assertTrue(e.getMessage().contains("server cache full"), e.getMessage());
+        }
+    }
+
+    @Test
+    void routesPreferFewerFasterHops() throws Exception {
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 5);
+            net.addServer(0, 2);
+            net.addServer(2, 5);
+            try (RemoteSequence seq = net.sequence(16, RemoteSequence.Options.defaults())) {
+                List<Hop> route = seq.route();
+                assertEquals(0, route.getFirst().first());
+                assertEquals(5, route.getLast().end());
+            }
+        }
+    }
+}

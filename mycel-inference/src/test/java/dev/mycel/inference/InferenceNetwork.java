@@ -1,0 +1,131 @@
+package dev.mycel.inference;
+
+import dev.mycel.inference.client.RemoteSequence;
+import dev.mycel.inference.client.ServerEntry;
+import dev.mycel.inference.server.BlockService;
+import dev.mycel.inference.server.ServedBlocks;
+import dev.mycel.inference.server.ServerLimits;
+import dev.mycel.model.engine.LoadedModel;
+import dev.mycel.model.llama.LayerSpan;
+import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.net.dht.DhtConfig;
+import dev.mycel.net.dht.DhtNode;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.identity.PeerId;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.PeerChannels;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
+
+/**
+ * Block servers and a client in one JVM, each a real DHT node with its own identity and gRPC
+ * server over TLS on 127.0.0.1: the servers announce their spans, the client finds them
+ * through the DHT.
+ */
+final class InferenceNetwork implements AutoCloseable {
+    final Path model;
+    final DhtNode bootstrap;
+    final List<Server> servers = new ArrayList<>();
+    final List<String> events = new CopyOnWriteArrayList<>();
+    final Set<PeerId> banned = new HashSet<>();
+    private DhtNode clientDht;
+    private PeerChannels clientChannels;
+    private LoadedModel clientModel;
+
+    record Server(DhtNode dht, BlockService service, ServedBlocks blocks, BlockServerNode announcer,
+                  java.util.concurrent.atomic.AtomicBoolean dead) {
+        void kill() {
+            if (dead.getAndSet(true)) {
+                return;
+            }
+            // Abrupt: the gRPC server stops and every session with it.
+            announcer.close();
+            service.close();
+            dht.close();
+            blocks.close();
+        }
+    }
+
+    static DhtConfig config() {
+        DhtConfig d = DhtConfig.defaults();
+        return d.withNet(d.net().withRpcTimeout(Duration.ofSeconds(3)));
+    }
+
+    InferenceNetwork(Path model) throws Exception {
+        this.model = model;
+        this.bootstrap = DhtNode.start(config(), NodeIdentity.generate(), null);
+        bootstrap.onEvent(e -> { });
+    }
+
+    Server addServer(int first, int end, UnaryOperator<float[]> tamper, ServerLimits limits) throws Exception {
+        ServedBlocks blocks = ServedBlocks.load(model, first, end, 1);
+        BlockService service = new BlockService(blocks, limits, tamper);
+        service.measureSpeed();
+        DhtNode dht = DhtNode.start(config(), NodeIdentity.generate(), null, List.of(service));
+        dht.onEvent(e -> { });
+        dht.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", bootstrap.port())));
+        BlockServerNode announcer = new BlockServerNode(dht, service, 3600);
+        announcer.announce();
+        Server s = new Server(dht, service, blocks, announcer, new java.util.concurrent.atomic.AtomicBoolean());
+        servers.add(s);
+        return s;
+    }
+
+    Server addServer(int first, int end) throws Exception {
+        return addServer(first, end, UnaryOperator.identity(), ServerLimits.defaults());
+    }
+
+    RemoteSequence sequence(int capacity, RemoteSequence.Options options) throws Exception {
+        if (clientDht == null) {
+            NodeIdentity me = NodeIdentity.generate();
+            clientDht = DhtNode.start(config(), me, null);
+            clientDht.onEvent(e -> { });
+            clientDht.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", bootstrap.port())));
+            clientChannels = new PeerChannels(new TlsContexts(me), NetLimits.defaults(), 64);
+            clientModel = LoadedModel.open(model, 1, new LayerSpan(0, 0, true, true));
+        }
+        byte[] hash = ModelHash.of(model);
+        return new RemoteSequence(clientModel.model(), hash, capacity, new DhtServerDirectory(clientDht),
+                (ServerEntry e) -> clientChannels.channel(e.peer(), e.host(), e.port()),
+                hop -> {
+                    try {
+                        return ServedBlocks.load(model, hop.first(), hop.end(), 1).span(hop.first(), hop.end());
+                    } catch (java.io.IOException e) {
+                        return null;
+                    }
+                },
+                options, banned, events::add);
+    }
+
+    LoadedModel clientModel() {
+        return clientModel;
+    }
+
+    DhtNode clientDht() {
+        return clientDht;
+    }
+
+    @Override
+    public void close() {
+        if (clientChannels != null) {
+            clientChannels.close();
+        }
+        if (clientDht != null) {
+            clientDht.close();
+        }
+        if (clientModel != null) {
+            clientModel.close();
+        }
+        for (Server s : servers) {
+            s.kill();
+        }
+        bootstrap.close();
+    }
+}
