@@ -48,10 +48,10 @@ class DistributedGenerationTest {
     private static GenerationResult remote(InferenceNetwork net, RemoteSequence.Options options, TokenHook hook)
             throws Exception {
         try (RemoteSequence seq = net.sequence(128, options)) {
-            LoadedModel m = net.clientModel();
-            int[] prompt = m.tokenizer().encode(PROMPT, true, false);
+            InferenceClient c = net.client();
+            int[] prompt = c.tokenizer().encode(PROMPT, true, false);
             AtomicInteger pieces = new AtomicInteger();
-            return new Generator(m.model(), m.tokenizer()).generate(seq, prompt, options(),
+            return new Generator(c.localModel(), c.tokenizer()).generate(seq, prompt, options(),
                     s -> hook.after(pieces.incrementAndGet(), seq));
         }
     }
@@ -122,7 +122,7 @@ class DistributedGenerationTest {
             RemoteSequence.Options checked = RemoteSequence.Options.defaults().withSpotChecks(new SpotCheckPolicy(0.2, 7));
             GenerationResult got = remote(net, checked, (n, seq) -> { });
             assertSame(expected, got);
-            assertTrue(net.banned.contains(liar.dht().id()), String.join("\n", net.events));
+            assertTrue(net.client().banned().contains(liar.dht().id()), String.join("\n", net.events));
             // The report is in the DHT, signed by the client.
             assertEquals(1, net.clientDht().providers(ModelKeys.reports(liar.dht().id())).size());
         }

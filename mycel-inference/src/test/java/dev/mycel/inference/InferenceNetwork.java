@@ -34,10 +34,8 @@ final class InferenceNetwork implements AutoCloseable {
     final DhtNode bootstrap;
     final List<Server> servers = new ArrayList<>();
     final List<String> events = new CopyOnWriteArrayList<>();
-    final Set<PeerId> banned = new HashSet<>();
     private DhtNode clientDht;
-    private PeerChannels clientChannels;
-    private LoadedModel clientModel;
+    private InferenceClient client;
 
     record Server(DhtNode dht, BlockService service, ServedBlocks blocks, BlockServerNode announcer,
                   java.util.concurrent.atomic.AtomicBoolean dead) {
@@ -83,29 +81,19 @@ final class InferenceNetwork implements AutoCloseable {
     }
 
     RemoteSequence sequence(int capacity, RemoteSequence.Options options) throws Exception {
-        if (clientDht == null) {
+        if (client == null) {
             NodeIdentity me = NodeIdentity.generate();
             clientDht = DhtNode.start(config(), me, null);
             clientDht.onEvent(e -> { });
             clientDht.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", bootstrap.port())));
-            clientChannels = new PeerChannels(new TlsContexts(me), NetLimits.defaults(), 64);
-            clientModel = LoadedModel.open(model, 1, new LayerSpan(0, 0, true, true));
+            client = new InferenceClient(me, clientDht, model, 1, NetLimits.defaults());
+            client.onEvent(events::add);
         }
-        byte[] hash = ModelHash.of(model);
-        return new RemoteSequence(clientModel.model(), hash, capacity, new DhtServerDirectory(clientDht),
-                (ServerEntry e) -> clientChannels.channel(e.peer(), e.host(), e.port()),
-                hop -> {
-                    try {
-                        return ServedBlocks.load(model, hop.first(), hop.end(), 1).span(hop.first(), hop.end());
-                    } catch (java.io.IOException e) {
-                        return null;
-                    }
-                },
-                options, banned, events::add);
+        return client.sequence(capacity, options);
     }
 
-    LoadedModel clientModel() {
-        return clientModel;
+    InferenceClient client() {
+        return client;
     }
 
     DhtNode clientDht() {
@@ -114,14 +102,11 @@ final class InferenceNetwork implements AutoCloseable {
 
     @Override
     public void close() {
-        if (clientChannels != null) {
-            clientChannels.close();
+        if (client != null) {
+            client.close();
         }
         if (clientDht != null) {
             clientDht.close();
-        }
-        if (clientModel != null) {
-            clientModel.close();
         }
         for (Server s : servers) {
             s.kill();

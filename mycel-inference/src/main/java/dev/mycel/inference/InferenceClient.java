@@ -1,0 +1,98 @@
+package dev.mycel.inference;
+
+import dev.mycel.inference.client.RemoteSequence;
+import dev.mycel.inference.client.ServerEntry;
+import dev.mycel.inference.server.ServedBlocks;
+import dev.mycel.model.engine.LoadedModel;
+import dev.mycel.model.llama.LayerSpan;
+import dev.mycel.model.llama.LlamaModel;
+import dev.mycel.model.tokenizer.Tokenizer;
+import dev.mycel.net.dht.DhtNode;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.identity.PeerId;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.PeerChannels;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The client side of a model served by the network: this process holds the embedding, the head
+ * and the tokenizer (read from its copy of the model file, nothing else), finds block servers
+ * through the DHT and runs sequences through them. Servers caught lying stay banned for the
+ * client's lifetime; a block span is loaded locally only to referee a disputed step.
+ */
+public final class InferenceClient implements AutoCloseable {
+    private final Path modelFile;
+    private final byte[] modelHash;
+    private final LoadedModel local;
+    private final PeerChannels channels;
+    private final DhtServerDirectory directory;
+    private final Set<PeerId> banned = ConcurrentHashMap.newKeySet();
+    private final Map<Long, ServedBlocks> referees = new ConcurrentHashMap<>();
+    private final int threads;
+    private volatile Consumer<String> events = e -> { };
+
+    public InferenceClient(NodeIdentity identity, DhtNode dht, Path modelFile, int threads, NetLimits limits)
+            throws IOException {
+        this.modelFile = modelFile;
+        this.modelHash = ModelHash.of(modelFile);
+        this.threads = threads;
+        this.local = LoadedModel.open(modelFile, threads, new LayerSpan(0, 0, true, true));
+        this.channels = new PeerChannels(new TlsContexts(identity), limits, 64);
+        this.directory = new DhtServerDirectory(dht);
+    }
+
+    public void onEvent(Consumer<String> log) {
+        this.events = log;
+    }
+
+    public byte[] modelHash() {
+        return modelHash.clone();
+    }
+
+    public LlamaModel localModel() {
+        return local.model();
+    }
+
+    public Tokenizer tokenizer() {
+        return local.tokenizer();
+    }
+
+    public Set<PeerId> banned() {
+        return banned;
+    }
+
+    /** A new sequence of up to {@code capacity} positions, routed through the servers found now. */
+    public RemoteSequence sequence(int capacity, RemoteSequence.Options options) {
+        return new RemoteSequence(local.model(), modelHash, capacity, directory,
+                (ServerEntry e) -> channels.channel(e.peer(), e.host(), e.port()), hop -> referee(hop.first(), hop.end()),
+                options, banned, e -> events.accept(e));
+    }
+
+    private LlamaModel referee(int first, int end) {
+        try {
+            ServedBlocks b = referees.computeIfAbsent(((long) first << 32) | end, k -> {
+                try {
+                    return ServedBlocks.load(modelFile, first, end, threads);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            return b.span(first, end);
+        } catch (java.io.UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        channels.close();
+        referees.values().forEach(ServedBlocks::close);
+        local.close();
+    }
+}
