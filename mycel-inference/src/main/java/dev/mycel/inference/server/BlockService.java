@@ -20,7 +20,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +29,10 @@ import java.util.logging.Logger;
 
 /**
  * The server side of distributed inference: one session per client stream, each with its own
- * KV cache reserved from a fixed budget, run one step at a time on one compute thread (the
- * kernels use every core already; steps of different sessions interleave, which keeps a
- * server busy while the others in a route work on their part).
+ * KV cache reserved from a fixed budget. Steps run one at a time under one lock, on the thread
+ * that received them (no hand-off to another thread: each costs tens of microseconds per hop);
+ * the kernels use every core already, and steps of different sessions interleave, which keeps
+ * a server busy while the others in a route work on their part.
  */
 public final class BlockService extends BlockServerGrpc.BlockServerImplBase implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BlockService.class.getName());
@@ -40,7 +40,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private final ServedBlocks blocks;
     private final ServerLimits limits;
     private final UnaryOperator<float[]> tamper;
-    private final ExecutorService compute;
+    private final java.util.concurrent.locks.ReentrantLock compute = new java.util.concurrent.locks.ReentrantLock(true);
+    private volatile boolean closing;
     private final ScheduledExecutorService reaper;
     private final AtomicLong reserved = new AtomicLong();
     private final Map<Session, Boolean> sessions = new ConcurrentHashMap<>();
@@ -55,11 +56,6 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         this.blocks = blocks;
         this.limits = limits;
         this.tamper = tamper;
-        this.compute = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "blocks-" + blocks.first() + "-" + blocks.end());
-            t.setDaemon(true);
-            return t;
-        });
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "session-reaper");
             t.setDaemon(true);
@@ -126,12 +122,18 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     }
 
     private void closeIdle() {
-        long now = System.nanoTime();
-        for (Session s : sessions.keySet()) {
-            if (now - s.lastUsed > limits.idleTimeout().toNanos()) {
-                s.fail(Status.DEADLINE_EXCEEDED.withDescription("session idle for more than "
-                        + limits.idleTimeout().toSeconds() + " s; its cache was freed"));
+        // Under the compute lock, so a session is never freed in the middle of a step.
+        compute.lock();
+        try {
+            long now = System.nanoTime();
+            for (Session s : sessions.keySet()) {
+                if (now - s.lastUsed > limits.idleTimeout().toNanos()) {
+                    s.fail(Status.DEADLINE_EXCEEDED.withDescription("session idle for more than "
+                            + limits.idleTimeout().toSeconds() + " s; its cache was freed"));
+                }
             }
+        } finally {
+            compute.unlock();
         }
     }
 
@@ -153,9 +155,10 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         @Override
         public void onNext(SessionRequest request) {
             lastUsed = System.nanoTime();
-            // Every step of a session runs on the compute thread, in order.
-            compute.execute(() -> {
-                if (done) {
+            // gRPC delivers one stream's messages one at a time and in order.
+            compute.lock();
+            try {
+                if (done || closing) {
                     return;
                 }
                 try {
@@ -171,7 +174,9 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 } catch (OutOfMemoryError e) {
                     fail(Status.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this session"));
                 }
-            });
+            } finally {
+                compute.unlock();
+            }
         }
 
         private void open(Open o) {
@@ -270,26 +275,31 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
 
         @Override
         public void onCompleted() {
-            compute.execute(() -> {
-                if (release()) {
-                    out.onCompleted();
-                }
-            });
+            if (release()) {
+                out.onCompleted();
+            }
         }
     }
 
-    /** Ends every session and waits for the step in progress, so the weights can be freed after. */
+    /** Waits for the step in progress, then ends every session, so the weights can be freed after. */
     @Override
     public void close() {
+        closing = true;
         reaper.shutdownNow();
-        for (Session s : sessions.keySet()) {
-            s.fail(Status.UNAVAILABLE.withDescription("the server is shutting down"));
-        }
-        compute.shutdownNow();
+        boolean locked = false;
         try {
-            compute.awaitTermination(30, TimeUnit.SECONDS);
+            locked = compute.tryLock(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            for (Session s : sessions.keySet()) {
+                s.fail(Status.UNAVAILABLE.withDescription("the server is shutting down"));
+            }
+        } finally {
+            if (locked) {
+                compute.unlock();
+            }
         }
     }
 }

@@ -1,0 +1,177 @@
+package dev.mycel.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.mycel.inference.proto.BlockServerGrpc;
+import dev.mycel.inference.proto.InfoRequest;
+import dev.mycel.inference.proto.Open;
+import dev.mycel.inference.proto.SessionRequest;
+import dev.mycel.inference.proto.SessionResponse;
+import dev.mycel.inference.proto.Step;
+import dev.mycel.inference.server.BlockService;
+import dev.mycel.inference.server.ServedBlocks;
+import dev.mycel.inference.server.ServerLimits;
+import dev.mycel.model.testing.TestData;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.NetServer;
+import dev.mycel.net.transport.PeerChannels;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A block server's answers to malformed, out-of-order and idle sessions: a clear status each, and the server goes on. */
+class BlockServiceTest {
+    private static final Path MODEL = TestData.shippedModel("stories260K.gguf");
+    private final NodeIdentity server = NodeIdentity.generate();
+    private ServedBlocks blocks;
+    private BlockService service;
+    private NetServer net;
+    private PeerChannels channels;
+    private byte[] hash;
+    private int dim;
+
+    @BeforeEach
+    void start() throws Exception {
+        blocks = ServedBlocks.load(MODEL, 1, 3, 1);
+        dim = blocks.config().dim();
+        hash = ModelHash.of(MODEL);
+        service = new BlockService(blocks, new ServerLimits(16L << 20, Duration.ofMillis(400), 256));
+        net = NetServer.start(server, new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0), NetLimits.defaults(),
+                List.of(service), null);
+        channels = new PeerChannels(new TlsContexts(NodeIdentity.generate()), NetLimits.defaults(), 4);
+    }
+
+    @AfterEach
+    void stop() {
+        channels.close();
+        net.close();
+        service.close();
+        blocks.close();
+    }
+
+    /** Sends the requests on one session and returns the answers, ending with the closing status. */
+    private List<Object> session(SessionRequest... requests) throws InterruptedException {
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        StreamObserver<SessionRequest> out = BlockServerGrpc.newStub(channels.channel(server.peerId(), "127.0.0.1", net.port()))
+                .session(new StreamObserver<>() {
+                    @Override
+                    public void onNext(SessionResponse r) {
+                        got.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        got.add(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        got.add(Status.OK);
+                    }
+                });
+        for (SessionRequest r : requests) {
+            out.onNext(r);
+        }
+        java.util.ArrayList<Object> answers = new java.util.ArrayList<>();
+        while (true) {
+            Object o = got.poll(10, TimeUnit.SECONDS);
+            answers.add(o);
+            if (o == null || o instanceof Status) {
+                out.onCompleted();
+                return answers;
+            }
+            if (answers.size() == requests.length) {
+                out.onCompleted();
+                answers.add(got.poll(10, TimeUnit.SECONDS));
+                return answers;
+            }
+        }
+    }
+
+    private SessionRequest open(int first, int end) {
+        return SessionRequest.newBuilder().setOpen(Open.newBuilder().setModel(ByteString.copyFrom(hash)).setFirst(first)
+                .setEnd(end).setMaxPositions(64)).build();
+    }
+
+    private SessionRequest step(int position, int tokens, int bytes) {
+        return SessionRequest.newBuilder().setStep(Step.newBuilder().setPosition(position).setTokens(tokens)
+                .setHidden(ByteString.copyFrom(new byte[bytes]))).build();
+    }
+
+    private static Status last(List<Object> answers) {
+        return (Status) answers.getLast();
+    }
+
+    @Test
+    void wellFormedSessionRunsStepsAndRewinds() throws Exception {
+        List<Object> a = session(open(1, 3), step(0, 2, 2 * dim * 4), step(2, 1, dim * 4), step(1, 1, dim * 4));
+        assertEquals(4, a.stream().filter(o -> o instanceof SessionResponse).count(), a.toString());
+        assertEquals(Status.Code.OK, last(a).getCode());
+    }
+
+    @Test
+    void badSessionsGetClearErrors() throws Exception {
+        Status wrongModel = last(session(SessionRequest.newBuilder().setOpen(Open.newBuilder()
+                .setModel(ByteString.copyFrom(new byte[32])).setFirst(1).setEnd(3).setMaxPositions(8)).build()));
+        assertEquals(Status.Code.NOT_FOUND, wrongModel.getCode());
+        Status notServed = last(session(open(0, 3)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, notServed.getCode());
+        assertTrue(notServed.getDescription().contains("not served here"), notServed.getDescription());
+        Status stepFirst = last(session(step(0, 1, dim * 4)));
+        assertEquals(Status.Code.FAILED_PRECONDITION, stepFirst.getCode());
+        Status badSize = last(session(open(1, 3), step(0, 1, dim * 4 - 1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, badSize.getCode());
+        Status gap = last(session(open(1, 3), step(5, 1, dim * 4)));
+        assertEquals(Status.Code.FAILED_PRECONDITION, gap.getCode());
+        assertTrue(gap.getDescription().contains("replay"), gap.getDescription());
+        Status tooLong = last(session(SessionRequest.newBuilder().setOpen(Open.newBuilder().setModel(ByteString.copyFrom(hash))
+                .setFirst(1).setEnd(3).setMaxPositions(100_000)).build()));
+        assertEquals(Status.Code.OUT_OF_RANGE, tooLong.getCode());
+        // After all that, the server still serves.
+        assertEquals(Status.Code.OK, last(session(open(1, 3), step(0, 1, dim * 4))).getCode());
+        assertEquals(0, service.activeSessions());
+    }
+
+    @Test
+    void idleSessionIsClosedAndItsCacheFreed() throws Exception {
+        long free = service.info().getFreeCacheTokens();
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        StreamObserver<SessionRequest> out = BlockServerGrpc.newStub(channels.channel(server.peerId(), "127.0.0.1", net.port()))
+                .session(new StreamObserver<>() {
+                    @Override
+                    public void onNext(SessionResponse r) {
+                        got.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        got.add(Status.fromThrowable(t));
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        got.add(Status.OK);
+                    }
+                });
+        out.onNext(open(1, 3));
+        assertTrue(got.poll(10, TimeUnit.SECONDS) instanceof SessionResponse);
+        assertTrue(service.info().getFreeCacheTokens() < free);
+        Status closed = (Status) got.poll(10, TimeUnit.SECONDS);
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, closed.getCode());
+        assertEquals(free, service.info().getFreeCacheTokens());
+        assertEquals(blocks.first(), BlockServerGrpc.newBlockingStub(channels.channel(server.peerId(), "127.0.0.1", net.port()))
+                .info(InfoRequest.getDefaultInstance()).getFirst());
+    }
+}
