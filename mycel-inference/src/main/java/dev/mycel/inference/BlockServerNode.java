@@ -1,6 +1,14 @@
 package dev.mycel.inference;
 
+import dev.mycel.inference.client.ServerEntry;
+import dev.mycel.inference.proto.ServerInfo;
 import dev.mycel.inference.server.BlockService;
+import dev.mycel.inference.server.ServedBlocks;
+import dev.mycel.inference.server.SpanChooser;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import dev.mycel.net.dht.DhtNode;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +35,55 @@ public final class BlockServerNode implements AutoCloseable {
             return t;
         });
         timer.scheduleWithFixedDelay(this::announceQuietly, periodSeconds, periodSeconds, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Lets the server choose its own span: every {@code periodSeconds}, it looks at what the
+     * other servers of the model announce and moves to the window of its size that most raises
+     * the least-served block's throughput, when that is better than where it is and no session
+     * is open (see {@link SpanChooser}).
+     */
+    public void rebalance(Path modelFile, int threads, long periodSeconds) {
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                rebalanceOnce(modelFile, threads);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "rebalancing failed: " + e.getMessage(), e);
+            }
+        }, periodSeconds, periodSeconds, TimeUnit.SECONDS);
+    }
+
+    /** One rebalancing decision; returns true when the server moved. */
+    public boolean rebalanceOnce(Path modelFile, int threads) throws IOException, InterruptedException {
+        ServerInfo me = service.info();
+        byte[] model = me.getModel().toByteArray();
+        List<ServerInfo> others = new ArrayList<>();
+        for (ServerEntry e : new DhtServerDirectory(dht).servers(model)) {
+            if (!e.peer().equals(dht.id())) {
+                others.add(e.info());
+            }
+        }
+        int n = me.getEnd() - me.getFirst();
+        if (!SpanChooser.shouldMove(me.getLayers(), me.getFirst(), n, me.getBlocksPerSecond(), others)) {
+            return false;
+        }
+        int start = SpanChooser.choose(me.getLayers(), n, me.getBlocksPerSecond(), others);
+        if (service.activeSessions() > 0) {
+            return false;
+        }
+        ServedBlocks next = ServedBlocks.load(modelFile, start, start + n, threads);
+        ServedBlocks old = service.replaceBlocks(next);
+        if (old == null) {
+            next.close();
+            return false;
+        }
+        old.close();
+        LOG.info("moved to blocks " + start + ".." + (start + n - 1) + " (was " + me.getFirst() + ".." + (me.getEnd() - 1)
+                + "), where the network needs them most");
+        announce();
+        return true;
     }
 
     /** Announces now; returns how many DHT nodes took the record. */

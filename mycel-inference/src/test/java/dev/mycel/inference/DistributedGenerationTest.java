@@ -138,6 +138,25 @@ class DistributedGenerationTest {
     }
 
     @Test
+    void aServerWithoutASpanMovesWhereTheNetworkNeedsIt() throws Exception {
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 2);
+            InferenceNetwork.Server mover = net.addServer(0, 2);
+            assertTrue(mover.announcer().rebalanceOnce(MODEL, 1));
+            assertEquals(2, mover.service().info().getFirst());
+            InferenceNetwork.Server third = net.addServer(0, 1);
+            assertTrue(third.announcer().rebalanceOnce(MODEL, 1));
+            assertEquals(4, third.service().info().getFirst());
+            // Now every block is served: the whole model generates through the network.
+            try (RemoteSequence seq = net.sequence(16, RemoteSequence.Options.defaults())) {
+                assertEquals(3, seq.route().size());
+            }
+            // And nobody moves any more.
+            assertTrue(!mover.announcer().rebalanceOnce(MODEL, 1) && !third.announcer().rebalanceOnce(MODEL, 1));
+        }
+    }
+
+    @Test
     void routesPreferFewerFasterHops() throws Exception {
         try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
             net.addServer(0, 5);

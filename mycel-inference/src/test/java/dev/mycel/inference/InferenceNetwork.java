@@ -47,7 +47,7 @@ final class InferenceNetwork implements AutoCloseable {
             announcer.close();
             service.close();
             dht.close();
-            blocks.close();
+            service.blocks().close(); // the blocks served now (a rebalance may have replaced the first ones)
         }
     }
 

@@ -37,7 +37,7 @@ import java.util.logging.Logger;
 public final class BlockService extends BlockServerGrpc.BlockServerImplBase implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BlockService.class.getName());
 
-    private final ServedBlocks blocks;
+    private volatile ServedBlocks blocks;
     private final ServerLimits limits;
     private final UnaryOperator<float[]> tamper;
     private final java.util.concurrent.locks.ReentrantLock compute = new java.util.concurrent.locks.ReentrantLock(true);
@@ -71,15 +71,16 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
 
     /** Measures this server's speed: one token through every block, after a warm-up. */
     public double measureSpeed() {
-        LlamaModel model = blocks.span(blocks.first(), blocks.end());
+        ServedBlocks b = blocks;
+        LlamaModel model = b.span(b.first(), b.end());
         InferenceState s = model.newState(4, 1);
-        float[] x = new float[blocks.config().dim()];
+        float[] x = new float[b.config().dim()];
         java.util.Arrays.fill(x, 0.01f);
         model.blocks(s, x, 1);
         long t0 = System.nanoTime();
         model.blocks(s, x, 1);
         double seconds = Math.max(1e-6, (System.nanoTime() - t0) / 1e9);
-        blocksPerSecond = (blocks.end() - blocks.first()) / seconds;
+        blocksPerSecond = (b.end() - b.first()) / seconds;
         return blocksPerSecond;
     }
 
@@ -92,17 +93,42 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     }
 
     public ServerInfo info() {
-        long bytesPerPosition = bytesPerPosition(blocks.end() - blocks.first());
+        ServedBlocks b = blocks;
+        long bytesPerPosition = 2L * (b.end() - b.first()) * b.config().kvDim() * Float.BYTES;
         long free = Math.max(0, limits.cacheBytes() - reserved.get());
-        return ServerInfo.newBuilder().setModel(ByteString.copyFrom(blocks.modelHash()))
-                .setFirst(blocks.first()).setEnd(blocks.end()).setLayers(blocks.config().layers())
-                .setDim(blocks.config().dim())
+        return ServerInfo.newBuilder().setModel(ByteString.copyFrom(b.modelHash()))
+                .setFirst(b.first()).setEnd(b.end()).setLayers(b.config().layers())
+                .setDim(b.config().dim())
                 .setBlocksPerSecond(advertisedSpeed > 0 ? advertisedSpeed : blocksPerSecond)
                 .setFreeCacheTokens(free / bytesPerPosition).build();
     }
 
     private long bytesPerPosition(int layers) {
         return 2L * layers * blocks.config().kvDim() * Float.BYTES;
+    }
+
+    public ServedBlocks blocks() {
+        return blocks;
+    }
+
+    /**
+     * Serves another span from now on, if no session is open (sessions keep the blocks they
+     * opened on); returns the blocks no longer served, for the caller to close, or null when
+     * sessions are open and nothing changed.
+     */
+    public ServedBlocks replaceBlocks(ServedBlocks next) {
+        compute.lock();
+        try {
+            if (!sessions.isEmpty()) {
+                return null;
+            }
+            ServedBlocks old = blocks;
+            blocks = next;
+            measureSpeed();
+            return old;
+        } finally {
+            compute.unlock();
+        }
     }
 
     public int activeSessions() {
