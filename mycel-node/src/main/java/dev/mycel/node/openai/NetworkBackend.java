@@ -1,0 +1,58 @@
+package dev.mycel.node.openai;
+
+import dev.mycel.inference.InferenceClient;
+import dev.mycel.inference.client.RemoteSequence;
+import dev.mycel.inference.client.TaintedHistoryException;
+import dev.mycel.model.generate.GenerationOptions;
+import dev.mycel.model.generate.GenerationResult;
+import dev.mycel.model.generate.Generator;
+import dev.mycel.model.tokenizer.Tokenizer;
+import java.util.function.Consumer;
+
+/**
+ * A model whose blocks run on servers in the network: each request is a routed sequence of its
+ * own, so several requests proceed at once and keep the servers of a route busy together.
+ */
+public final class NetworkBackend implements ModelBackend {
+    private final String id;
+    private final InferenceClient client;
+    private final RemoteSequence.Options options;
+    private final Generator generator;
+
+    public NetworkBackend(String id, InferenceClient client, RemoteSequence.Options options) {
+        this.id = id;
+        this.client = client;
+        this.options = options;
+        this.generator = new Generator(client.localModel(), client.tokenizer());
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return client.tokenizer();
+    }
+
+    @Override
+    public int contextLength() {
+        return client.localModel().config().contextLength();
+    }
+
+    @Override
+    public GenerationResult generate(int[] prompt, GenerationOptions o, Consumer<String> onText) {
+        int capacity = (int) Math.min(contextLength(), (long) prompt.length + o.maxTokens());
+        for (int attempt = 0; ; attempt++) {
+            try (RemoteSequence seq = client.sequence(Math.max(1, capacity), options)) {
+                return generator.generate(seq, prompt, o, onText);
+            } catch (TaintedHistoryException e) {
+                // A banned server's wrong answers were used: start again without it (once).
+                if (attempt > 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+}

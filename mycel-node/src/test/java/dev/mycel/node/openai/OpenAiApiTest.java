@@ -1,0 +1,168 @@
+package dev.mycel.node.openai;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.mycel.model.engine.LoadedModel;
+import dev.mycel.model.generate.GenerationOptions;
+import dev.mycel.model.generate.Generator;
+import dev.mycel.model.tokenizer.ChatMessage;
+import dev.mycel.model.testing.TestData;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP API against a real OpenAI client library (LangChain4j's) and raw requests for the error cases. */
+class OpenAiApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LoadedModel model;
+    private static OpenAiHttpServer server;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        model = LoadedModel.open(TestData.shippedModel("stories260K.gguf"), 1);
+        server = OpenAiHttpServer.start(new InetSocketAddress("127.0.0.1", 0), List.of(new LocalBackend("stories260K", model)));
+        base = "http://127.0.0.1:" + server.port() + "/v1";
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        model.close();
+    }
+
+    private static String greedyChat(String user, int maxTokens) {
+        int[] prompt = dev.mycel.model.tokenizer.ChatTemplate.forTokenizer(model.tokenizer()).orElseThrow()
+                .encode(model.tokenizer(), List.of(ChatMessage.user(user)), true);
+        return new Generator(model.model(), model.tokenizer()).generate(prompt, 512, new GenerationOptions(maxTokens,
+                GenerationOptions.greedy(maxTokens).sampler(), List.of(), false), s -> { }).text();
+    }
+
+    @Test
+    void plainChatThroughLangChain4jMatchesLocalGreedyGeneration() {
+        OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(base).apiKey("unused").modelName("stories260K")
+                .temperature(0.0).maxTokens(24).timeout(Duration.ofSeconds(60)).build();
+        ChatResponse r = chat.chat(dev.langchain4j.data.message.UserMessage.from("Tell me a story."));
+        assertEquals(greedyChat("Tell me a story.", 24), r.aiMessage().text());
+        assertTrue(r.tokenUsage().inputTokenCount() > 0);
+        assertTrue(r.tokenUsage().outputTokenCount() > 0 && r.tokenUsage().outputTokenCount() <= 24);
+    }
+
+    @Test
+    void streamingChatThroughLangChain4jDeliversTheSameText() throws Exception {
+        OpenAiStreamingChatModel chat = OpenAiStreamingChatModel.builder().baseUrl(base).apiKey("unused")
+                .modelName("stories260K").temperature(0.0).maxTokens(24).timeout(Duration.ofSeconds(60)).build();
+        StringBuilder pieces = new StringBuilder();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        chat.chat("Tell me a story.", new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String partial) {
+                pieces.append(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        ChatResponse r = done.get(60, TimeUnit.SECONDS);
+        String expected = greedyChat("Tell me a story.", 24);
+        assertEquals(expected, pieces.toString());
+        assertEquals(expected, r.aiMessage().text());
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private static JsonNode error(HttpResponse<String> r, int status) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode e = JSON.readTree(r.body()).get("error");
+        assertTrue(e.get("message").asText().length() > 5);
+        assertTrue(e.has("type") && e.has("param") && e.has("code"));
+        return e;
+    }
+
+    @Test
+    void completionsWithStopSequencesAndUsage() throws Exception {
+        HttpResponse<String> r = post("/completions", "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\","
+                + "\"max_tokens\":40,\"temperature\":0,\"stop\":[\".\"]}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode o = JSON.readTree(r.body());
+        String text = o.at("/choices/0/text").asText();
+        assertFalse(text.contains("."), text);
+        assertEquals("stop", o.at("/choices/0/finish_reason").asText());
+        assertEquals(o.at("/usage/prompt_tokens").asInt() + o.at("/usage/completion_tokens").asInt(),
+                o.at("/usage/total_tokens").asInt());
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            JsonNode models = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals("stories260K", models.at("/data/0/id").asText());
+        }
+    }
+
+    @Test
+    void streamedCompletionEndsWithDone() throws Exception {
+        HttpResponse<String> r = post("/completions", "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\","
+                + "\"max_tokens\":8,\"temperature\":0,\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        List<String> events = r.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        assertEquals("[DONE]", events.getLast());
+        JsonNode usage = JSON.readTree(events.get(events.size() - 2)).get("usage");
+        assertEquals(8, usage.get("completion_tokens").asInt());
+        assertEquals("length", JSON.readTree(events.get(events.size() - 3)).at("/choices/0/finish_reason").asText());
+    }
+
+    @Test
+    void badRequestsGetOpenAiErrorsWithTheRightStatus() throws Exception {
+        assertEquals("model_not_found", error(post("/chat/completions",
+                "{\"model\":\"nope\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), 404).get("code").asText());
+        assertEquals("context_length_exceeded", error(post("/completions",
+                "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"max_tokens\":100000}"), 400).get("code").asText());
+        error(post("/completions", "{\"model\":\"stories260K\",\"prompt\":"), 400);
+        assertEquals("max_tokens", error(post("/completions",
+                "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"max_tokens\":\"ten\"}"), 400).get("param").asText());
+        assertEquals("temperature", error(post("/completions",
+                "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"temperature\":\"hot\"}"), 400).get("param").asText());
+        assertEquals("messages", error(post("/chat/completions",
+                "{\"model\":\"stories260K\",\"messages\":\"hi\"}"), 400).get("param").asText());
+        assertEquals("messages[0].role", error(post("/chat/completions",
+                "{\"model\":\"stories260K\",\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}"), 400)
+                .get("param").asText());
+        error(post("/completions", "[1,2,3]"), 400);
+        error(post("/nowhere", "{}"), 404);
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(base + "/completions")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            error(get, 405);
+        }
+        error(post("/completions", "{\"model\":\"stories260K\",\"prompt\":\"" + "x".repeat(OpenAiHttpServer.MAX_BODY_BYTES)
+                + "\"}"), 413);
+    }
+}
