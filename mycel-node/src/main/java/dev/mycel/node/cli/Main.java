@@ -20,8 +20,9 @@ import picocli.CommandLine.Command;
             "  mycel generate --prompt \"Once upon a time\"",
             "  mycel chat --model MODEL.gguf",
             "",
-            "Run a node of the network:",
+            "Run a node, or a local network of them:",
             "  mycel node start --bootstrap HOST:PORT",
+            "  mycel devnet --nodes 5",
             ""
         },
         subcommands = {
@@ -33,6 +34,7 @@ import picocli.CommandLine.Command;
             NodeCommand.class,
             PeersCommand.class,
             DhtCommand.class,
+            DevnetCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

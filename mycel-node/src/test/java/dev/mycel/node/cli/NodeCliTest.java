@@ -132,10 +132,11 @@ class NodeCliTest {
     @Test
     void helpListsTheNodeCommands() {
         String help = Cli.run("--help").out();
-        for (String c : List.of("node", "peers", "dht")) {
+        for (String c : List.of("node", "peers", "dht", "devnet")) {
             assertTrue(help.lines().anyMatch(l -> l.strip().startsWith(c + " ")), c + " missing from:\n" + help);
         }
         assertTrue(Cli.run("node", "--help").out().contains("start"));
         assertTrue(Cli.run("dht", "--help").out().contains("providers"));
+        assertTrue(Cli.run("devnet", "--help").out().contains("--base-port"));
     }
 }
