@@ -27,6 +27,17 @@ class NodeConfigTest {
         return p;
     }
 
+    /**
+     * Flags beginning with this test's own data folder, so that loading without a config file
+     * never reads the config.toml of the developer's real data folder.
+     */
+    private List<Setting> flags(Setting... more) {
+        List<Setting> all = new java.util.ArrayList<>();
+        all.add(Setting.flag("data_dir", dir.resolve("data").toString(), "--data"));
+        all.addAll(List.of(more));
+        return all;
+    }
+
     /** The error of loading, checked to be one line that names what it should. */
     private String error(Path file, List<Setting> flags, String... mustName) {
         NodeException e = assertThrows(NodeException.class, () -> NodeConfig.load(file, flags));
@@ -130,7 +141,7 @@ class NodeConfigTest {
         error(top, List.of(), top.toString(), "\"colour\"");
         Path section = write("section.toml", "[storage]\nsize = 3\n");
         error(section, List.of(), "\"storage\"");
-        error(null, List.of(Setting.assignment("dht.kk=3")), "--set dht.kk=3", "unknown key \"dht.kk\"");
+        error(null, flags(Setting.assignment("dht.kk=3")), "--set dht.kk=3", "unknown key \"dht.kk\"");
     }
 
     @Test
@@ -160,21 +171,21 @@ class NodeConfigTest {
         error(write("a.toml", "[dht]\nk = 2\nalpha = 3\n"), List.of(), "a.toml", "dht.alpha", "dht.k");
         error(write("b.toml", "[dht]\nrepublish_interval = \"1h\"\nprovider_ttl = \"30m\"\n"), List.of(), "b.toml",
                 "dht.republish_interval", "dht.provider_ttl");
-        error(null, List.of(Setting.assignment("dht.provider_ttl=3d")), "--set", "records.max_ttl");
+        error(null, flags(Setting.assignment("dht.provider_ttl=3d")), "--set", "records.max_ttl");
     }
 
     @Test
     void badFlagsNameTheFlag() {
-        String m = error(null, List.of(Setting.flag("network.listen", "localhost", "--listen")), "--listen", "localhost");
+        String m = error(null, flags(Setting.flag("network.listen", "localhost", "--listen")), "--listen", "localhost");
         assertTrue(m.startsWith("--listen: "), m);
-        error(null, List.of(Setting.flag("network.bootstrap", List.of("127.0.0.1:99999"), "--bootstrap")), "--bootstrap", "port");
-        error(null, List.of(Setting.flag("log_level", "chatty", "--log-level")), "--log-level", "chatty");
+        error(null, flags(Setting.flag("network.bootstrap", List.of("127.0.0.1:99999"), "--bootstrap")), "--bootstrap", "port");
+        error(null, flags(Setting.flag("log_level", "chatty", "--log-level")), "--log-level", "chatty");
         assertThrows(NodeException.class, () -> Setting.assignment("no-equals-sign"));
     }
 
     @Test
     void setReadsTomlValuesAndFallsBackToText() {
-        NodeConfig c = NodeConfig.load(null, List.of(
+        NodeConfig c = NodeConfig.load(null, flags(
                 Setting.assignment("network.listen=127.0.0.1:9"),
                 Setting.assignment("network.bootstrap=[\"127.0.0.1:1\", \"127.0.0.1:2\"]"),
                 Setting.assignment("limits.requests_per_second=50"),
