@@ -159,7 +159,12 @@ public final class NodeDaemon implements AutoCloseable {
                     return;
                 }
                 log.info("no bootstrap peer answered yet; trying again in " + Durations.human(delay));
-                Thread.sleep(delay);
+                // Cut the pause short when a peer reaches us first (the DHT's own retry, or a peer
+                // dialling in): the bootstrap call then runs at once and fills the table from it.
+                long until = System.nanoTime() + delay.toNanos();
+                while (System.nanoTime() < until && dht.peers().isEmpty() && !closing.get()) {
+                    Thread.sleep(100);
+                }
                 delay = delay.multipliedBy(2).compareTo(MAX_BOOTSTRAP_DELAY) > 0 ? MAX_BOOTSTRAP_DELAY : delay.multipliedBy(2);
             }
         } catch (InterruptedException e) {

@@ -201,6 +201,26 @@ class NodeDaemonTest {
     }
 
     @Test
+    void aBootstrapPeerThatStartsLaterIsJoinedWhenItComes() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        NodeDaemon early = start(dir.resolve("early"), "network.bootstrap=\"127.0.0.1:" + port + "\"");
+        Thread.sleep(1500);
+        assertFalse(early.joined());
+        assertEquals(0, early.dht().peers().size());
+        NodeDaemon late = start(dir.resolve("late"), "network.listen=\"127.0.0.1:" + port + "\"");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!(early.joined() && late.dht().peers().size() == 1) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(early.joined(), "the early node kept trying");
+        assertEquals(List.of(late.dht().id()), early.dht().peers().stream().map(c -> c.peer()).toList());
+        assertEquals(List.of(early.dht().id()), late.dht().peers().stream().map(c -> c.peer()).toList());
+    }
+
+    @Test
     void valueKeysAreNamesOrPeerIdSlashName() {
         PeerId self = PeerId.ofRawKey(new byte[32]);
         PeerId other = PeerId.ofRawKey(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
