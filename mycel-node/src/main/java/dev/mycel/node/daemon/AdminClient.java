@@ -45,7 +45,7 @@ public final class AdminClient {
         Path dir = dataDir.toAbsolutePath().normalize();
         String start = "start one with: mycel node start --data " + dir;
         NodeInfo info = NodeInfo.read(dir).orElseThrow(() -> new NodeException("no node is running on " + dir + "; " + start));
-        if (!info.alive()) {
+        if (!info.alive() || !locked(dir)) {
             throw new NodeException("no node is running on " + dir + " (the node with pid " + info.pid()
                     + " ended without cleaning up); " + start);
         }
@@ -58,6 +58,15 @@ public final class AdminClient {
             throw new NodeException("cannot read " + dir.resolve(DataDir.TOKEN_FILE) + ": " + e.getMessage());
         }
         return new AdminClient(dir, info, token);
+    }
+
+    /** Whether a node holds the folder's lock: unlike a pid, which the system reuses, the lock dies with its node. */
+    private static boolean locked(Path dir) {
+        try {
+            return DataDir.inUse(dir);
+        } catch (IOException e) {
+            return true; // cannot tell (no write access): let the connection attempt decide
+        }
     }
 
     public NodeInfo info() {
