@@ -70,6 +70,9 @@ final class DevnetCommand implements Callable<Integer> {
                 devnet.awaitFilled(wait, (done, total) -> bar.update(done));
             }
         } catch (Exception | Error e) {
+            if (devnet.closed()) {
+                return 130; // Ctrl-C while starting: the shutdown hook is stopping the nodes; nothing went wrong
+            }
             devnet.close();
             throw e;
         }

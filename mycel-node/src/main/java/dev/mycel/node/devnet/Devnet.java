@@ -129,6 +129,11 @@ public final class Devnet implements AutoCloseable {
         return options;
     }
 
+    /** True once {@link #close} has begun (Ctrl-C, or a failure). */
+    public boolean closed() {
+        return closed;
+    }
+
     public synchronized List<Member> members() {
         return List.copyOf(members);
     }
