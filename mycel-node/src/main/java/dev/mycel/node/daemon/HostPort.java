@@ -38,7 +38,7 @@ public record HostPort(String host, int port) {
 
     /** True for the wildcard addresses that listen on every interface. */
     public boolean isWildcard() {
-        return host.equals("0.0.0.0") || host.equals("::") || host.equals("*");
+        return host.equals("0.0.0.0") || host.equals("::");
     }
 
     @Override

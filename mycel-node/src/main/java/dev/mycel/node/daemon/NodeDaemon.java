@@ -49,7 +49,6 @@ public final class NodeDaemon implements AutoCloseable {
     private ScheduledExecutorService watcher;
     private boolean tokenWritten;
     private volatile boolean joined;
-    private volatile List<BootstrapAddress> joinVia = List.of();
 
     private NodeDaemon(NodeConfig config, Logger log) {
         this.config = config;
@@ -96,6 +95,10 @@ public final class NodeDaemon implements AutoCloseable {
         String dial = dht.self().address();
         log.info("listening for peers on " + bound + (bound.equals(dial) ? "" : " (peers dial " + dial + ")")
                 + "; admin API on http://" + adminAddress());
+        if (config.listen().isWildcard() && config.advertiseHost() == null) {
+            log.info("listening on every interface, but provider records name " + dial + ", which only this machine can"
+                    + " reach; set network.advertise_host (or --advertise-host) to the address peers should dial");
+        }
         bootstrapper = Thread.ofVirtual().name("bootstrap").start(this::bootstrap);
         watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-stats");
@@ -137,7 +140,6 @@ public final class NodeDaemon implements AutoCloseable {
         for (Contact c : saved) {
             via.add(new BootstrapAddress(c.peer(), c.host(), c.port()));
         }
-        joinVia = List.copyOf(via);
         if (via.isEmpty()) {
             log.info("no bootstrap peers configured: this node starts a network; others join it with --bootstrap "
                     + dht.self().address());
@@ -220,11 +222,6 @@ public final class NodeDaemon implements AutoCloseable {
     /** True once some bootstrap peer answered (or when this node had none to join through). */
     public boolean joined() {
         return joined;
-    }
-
-    /** The addresses the node joins (or joined) through. */
-    public List<BootstrapAddress> joinVia() {
-        return joinVia;
     }
 
     /** Blocks until the node has stopped. */

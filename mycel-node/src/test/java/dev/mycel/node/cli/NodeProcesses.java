@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -65,19 +66,19 @@ final class NodeProcesses implements AutoCloseable {
 
     /** Waits until the node process has written its node.json and returns it. */
     NodeInfo awaitStarted(Process p, Path data, Duration timeout) throws InterruptedException {
-        Optional<NodeInfo>[] found = new Optional[] {Optional.empty()};
+        AtomicReference<Optional<NodeInfo>> found = new AtomicReference<>(Optional.empty());
         awaitTrue(timeout, () -> {
             if (!p.isAlive()) {
                 throw new AssertionError("node on " + data + " exited with " + p.exitValue() + "\n" + tail(data.resolve("node.log")));
             }
             try {
-                found[0] = NodeInfo.read(data).filter(i -> i.pid() == p.pid());
+                found.set(NodeInfo.read(data).filter(i -> i.pid() == p.pid()));
             } catch (NodeException halfWritten) {
                 return false;
             }
-            return found[0].isPresent();
+            return found.get().isPresent();
         }, () -> "node on " + data + " did not start\n" + tail(data.resolve("node.log")));
-        return found[0].orElseThrow();
+        return found.get().orElseThrow();
     }
 
     /** The admin API's answer, or null while the node cannot answer. */
