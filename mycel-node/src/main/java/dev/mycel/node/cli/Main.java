@@ -1,6 +1,7 @@
 package dev.mycel.node.cli;
 
 import dev.mycel.model.ModelFormatException;
+import dev.mycel.node.daemon.NodeException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -18,6 +19,10 @@ import picocli.CommandLine.Command;
             "Run a model on this machine:",
             "  mycel generate --prompt \"Once upon a time\"",
             "  mycel chat --model MODEL.gguf",
+            "",
+            "Run a node, or a local network of them:",
+            "  mycel node start --bootstrap HOST:PORT",
+            "  mycel devnet --nodes 5",
             ""
         },
         subcommands = {
@@ -26,6 +31,10 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             ModelCommand.class,
             BenchCommand.class,
+            NodeCommand.class,
+            PeersCommand.class,
+            DhtCommand.class,
+            DevnetCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
@@ -61,8 +70,8 @@ public final class Main implements Runnable {
         PrintWriter err = cl.getErr();
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         boolean debug = System.getenv("MYCEL_DEBUG") != null;
-        if (t instanceof ModelFormatException || t instanceof UserException || t instanceof IllegalArgumentException
-                || t instanceof IOException) {
+        if (t instanceof ModelFormatException || t instanceof UserException || t instanceof NodeException
+                || t instanceof IllegalArgumentException || t instanceof IOException) {
             err.println("mycel: error: " + oneLine(t));
             if (debug) {
                 t.printStackTrace(err);

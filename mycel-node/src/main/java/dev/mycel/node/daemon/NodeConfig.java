@@ -1,0 +1,488 @@
+package dev.mycel.node.daemon;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.net.dht.DhtConfig;
+import dev.mycel.net.dht.RecordLimits;
+import dev.mycel.net.transport.NetLimits;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Level;
+
+/**
+ * Everything a node is configured with. Values come from three layers, each overriding the one
+ * before: the built-in defaults, the config file (TOML), then command-line flags. Every key of
+ * the file is listed in {@link #KEYS} and documented in {@code docs/node.example.toml}; an
+ * unknown key or a value of the wrong type is an error that names the key and where it came from.
+ *
+ * @param dataDir          where the identity key, routing table, admin token and node.json live
+ * @param logLevel         error, warn, info, debug or trace
+ * @param listen           where the DHT listens for peers
+ * @param advertiseHost    the host peers should dial, when it differs from the listen host (null: derived)
+ * @param bootstrap        peers to join through
+ * @param adminListen      where the local admin API listens
+ * @param adminAllowRemote whether the admin API may listen on a non-loopback address
+ * @param k                Kademlia bucket size and replication factor
+ * @param alpha            parallel requests per lookup
+ * @param refreshInterval  a bucket with no lookup for this long is refreshed
+ * @param republishInterval own records are stored again this often
+ * @param providerTtl      how long a provider record lives unless republished
+ * @param limits           transport limits
+ * @param records          bounds on what the node stores for others
+ */
+public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String advertiseHost,
+                         List<BootstrapAddress> bootstrap, HostPort adminListen, boolean adminAllowRemote,
+                         int k, int alpha, Duration refreshInterval, Duration republishInterval, Duration providerTtl,
+                         NetLimits limits, RecordLimits records) {
+
+    /** The default DHT listen address: every interface, on a port kept clear of devnet's 7700 and up. */
+    public static final HostPort DEFAULT_LISTEN = new HostPort("0.0.0.0", 7600);
+    /** The default admin address: loopback, any free port (node.json says which). */
+    public static final HostPort DEFAULT_ADMIN = new HostPort("127.0.0.1", 0);
+    /** The config file a node reads from its data folder when no --config is given. */
+    public static final String FILE_IN_DATA_DIR = "config.toml";
+    private static final long MAX_FILE_BYTES = 1 << 20;
+
+    public NodeConfig {
+        bootstrap = List.copyOf(bootstrap);
+    }
+
+    /** {@code $MYCEL_HOME}, else {@code ~/.mycel}: where a node keeps its data unless told otherwise. */
+    public static Path defaultDataDir() {
+        String env = System.getenv("MYCEL_HOME");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env).toAbsolutePath();
+        }
+        return Path.of(System.getProperty("user.home"), ".mycel");
+    }
+
+    /** The settings the DHT runs with. */
+    public DhtConfig dhtConfig() {
+        return new DhtConfig(listen.host(), listen.port(), advertiseHost, k, alpha, refreshInterval, republishInterval,
+                providerTtl, limits, records);
+    }
+
+    /** The java.util.logging level of {@link #logLevel}. */
+    public Level julLevel() {
+        return switch (logLevel) {
+            case "error" -> Level.SEVERE;
+            case "warn" -> Level.WARNING;
+            case "debug" -> Level.FINE;
+            case "trace" -> Level.FINEST;
+            default -> Level.INFO;
+        };
+    }
+
+    // ---- loading ----
+
+    /** One value for one key, and where it came from (a file, a flag), for error messages. */
+    public record Setting(String key, JsonNode value, String source) {
+        /** A flag's text value: {@code --listen 127.0.0.1:7701} is {@code ("network.listen", "127.0.0.1:7701", "--listen")}. */
+        public static Setting flag(String key, String text, String flag) {
+            return new Setting(key, TextNode.valueOf(text), flag);
+        }
+
+        /** A flag with several values (repeated or comma-separated), as a list. */
+        public static Setting flag(String key, List<String> texts, String flag) {
+            ArrayNode a = JsonNodeFactory.instance.arrayNode();
+            for (String t : texts) {
+                for (String part : t.split(",")) {
+                    if (!part.isBlank()) {
+                        a.add(part.strip());
+                    }
+                }
+            }
+            return new Setting(key, a, flag);
+        }
+
+        /**
+         * {@code --set KEY=VALUE}: the value is read as TOML ({@code 8}, {@code true},
+         * {@code "text"}, {@code ["a", "b"]}), or taken as text when it is not TOML.
+         */
+        public static Setting assignment(String text) {
+            int eq = text.indexOf('=');
+            if (eq <= 0) {
+                throw new NodeException("--set " + text + ": write it as KEY=VALUE, for example --set dht.k=8");
+            }
+            String key = text.substring(0, eq).strip();
+            String raw = text.substring(eq + 1).strip();
+            JsonNode value;
+            try {
+                value = TOML.readTree("v = " + raw).get("v");
+            } catch (JacksonException e) {
+                value = null;
+            }
+            return new Setting(key, value != null ? value : TextNode.valueOf(raw), "--set " + text);
+        }
+    }
+
+    /**
+     * The config of a node: defaults, then {@code configFile} (when null, the data folder's
+     * {@code config.toml} if there is one), then the flags in order.
+     */
+    public static NodeConfig load(Path configFile, List<Setting> flags) {
+        Builder b = new Builder();
+        Path file = configFile;
+        boolean fromDataDir = false;
+        if (file == null) {
+            Path dataDir = defaultDataDir();
+            for (Setting s : flags) {
+                if (s.key().equals("data_dir")) {
+                    dataDir = b.convert(s, null).path();
+                }
+            }
+            Path candidate = dataDir.resolve(FILE_IN_DATA_DIR);
+            if (Files.isRegularFile(candidate)) {
+                file = candidate;
+                fromDataDir = true;
+            }
+        }
+        if (file != null) {
+            b.file(file);
+            if (fromDataDir && b.sources.containsKey("data_dir")
+                    && !b.values.get("data_dir").equals(file.toAbsolutePath().getParent())) {
+                throw new NodeException(file + ": data_dir: a config file inside a data folder cannot move the data"
+                        + " folder elsewhere; remove the key, or pass the file with --config");
+            }
+        }
+        for (Setting s : flags) {
+            b.set(s, null);
+        }
+        return b.build();
+    }
+
+    /** The defaults alone (what a node runs with when nothing is configured). */
+    public static NodeConfig defaults() {
+        return new Builder().build();
+    }
+
+    /** The config written in a TOML text (tests, and checking the documented example). */
+    public static NodeConfig parse(String toml, String sourceName, Path baseDir) {
+        Builder b = new Builder();
+        b.tree(read(toml, sourceName), sourceName, baseDir);
+        return b.build();
+    }
+
+    private static final TomlMapper TOML = new TomlMapper();
+
+    private static JsonNode read(String toml, String sourceName) {
+        try {
+            JsonNode tree = TOML.readTree(toml);
+            return tree != null ? tree : JsonNodeFactory.instance.objectNode();
+        } catch (JacksonException e) {
+            String m = e.getOriginalMessage().replace('\n', ' ');
+            var loc = e.getLocation();
+            String where = loc != null && loc.getLineNr() > 0 ? " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")" : "";
+            throw new NodeException(sourceName + ": not valid TOML: " + m + where);
+        }
+    }
+
+    // ---- the keys ----
+
+    private enum Type { PATH, LEVEL, HOST_PORT, HOST, BOOTSTRAP, BOOL, INT, NUMBER, DURATION }
+
+    private record Key(String name, Type type, long min, long max, Function<Defaults, Object> dflt) {
+    }
+
+    /** Values of the defaults layer, derived from mycel-net's own defaults so the two never drift. */
+    private record Defaults(DhtConfig dht) {
+    }
+
+    private static final long NO_MAX = Long.MAX_VALUE;
+
+    /** Every key a config file may hold, in the order of the documented example. */
+    public static final List<String> KEYS;
+    private static final Map<String, Key> SPECS = new LinkedHashMap<>();
+
+    private static void key(String name, Type type, long min, long max, Function<Defaults, Object> dflt) {
+        SPECS.put(name, new Key(name, type, min, max, dflt));
+    }
+
+    static {
+        key("data_dir", Type.PATH, 0, 0, d -> defaultDataDir());
+        key("log_level", Type.LEVEL, 0, 0, d -> "info");
+        key("network.listen", Type.HOST_PORT, 0, 0, d -> DEFAULT_LISTEN);
+        key("network.advertise_host", Type.HOST, 0, 0, d -> "");
+        key("network.bootstrap", Type.BOOTSTRAP, 0, 0, d -> List.of());
+        key("admin.listen", Type.HOST_PORT, 0, 0, d -> DEFAULT_ADMIN);
+        key("admin.allow_remote", Type.BOOL, 0, 0, d -> false);
+        key("dht.k", Type.INT, 1, 64, d -> (long) d.dht().k());
+        key("dht.alpha", Type.INT, 1, 64, d -> (long) d.dht().alpha());
+        key("dht.refresh_interval", Type.DURATION, 1000, NO_MAX, d -> d.dht().refreshInterval());
+        key("dht.republish_interval", Type.DURATION, 1000, NO_MAX, d -> d.dht().republishInterval());
+        key("dht.provider_ttl", Type.DURATION, 1000, NO_MAX, d -> d.dht().providerTtl());
+        key("limits.max_message_bytes", Type.INT, 1024, Integer.MAX_VALUE, d -> (long) d.dht().net().maxMessageBytes());
+        key("limits.rpc_timeout", Type.DURATION, 100, NO_MAX, d -> d.dht().net().rpcTimeout());
+        key("limits.handshake_timeout", Type.DURATION, 100, NO_MAX, d -> d.dht().net().handshakeTimeout());
+        key("limits.keepalive_time", Type.DURATION, 1000, NO_MAX, d -> d.dht().net().keepAliveTime());
+        key("limits.keepalive_timeout", Type.DURATION, 100, NO_MAX, d -> d.dht().net().keepAliveTimeout());
+        key("limits.requests_per_second", Type.NUMBER, 0, 0, d -> d.dht().net().requestsPerSecond());
+        key("limits.request_burst", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().net().requestBurst());
+        key("limits.max_concurrent_calls", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().net().maxConcurrentCalls());
+        key("records.max_name_bytes", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().records().maxNameBytes());
+        key("records.max_value_bytes", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().records().maxValueBytes());
+        key("records.max_payload_bytes", Type.INT, 0, Integer.MAX_VALUE, d -> (long) d.dht().records().maxPayloadBytes());
+        key("records.max_ttl", Type.DURATION, 1000, NO_MAX, d -> d.dht().records().maxTtl());
+        key("records.max_values", Type.INT, 0, Integer.MAX_VALUE, d -> (long) d.dht().records().maxValues());
+        key("records.max_providers_per_key", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().records().maxProvidersPerKey());
+        key("records.max_provider_keys", Type.INT, 0, Integer.MAX_VALUE, d -> (long) d.dht().records().maxProviderKeys());
+        KEYS = List.copyOf(SPECS.keySet());
+    }
+
+    /** A converted value; {@link #path()} etc. cast it. */
+    private record Value(Object v) {
+        Path path() {
+            return (Path) v;
+        }
+    }
+
+    private static final class Builder {
+        final Map<String, Object> values = new LinkedHashMap<>();
+        final Map<String, String> sources = new HashMap<>();
+
+        Builder() {
+            Defaults d = new Defaults(DhtConfig.defaults());
+            SPECS.forEach((name, spec) -> values.put(name, spec.dflt().apply(d)));
+        }
+
+        void file(Path file) {
+            String name = file.toString();
+            byte[] bytes;
+            try {
+                if (Files.size(file) > MAX_FILE_BYTES) {
+                    throw new NodeException(name + ": a config file of over 1 MiB is not a config file");
+                }
+                bytes = Files.readAllBytes(file);
+            } catch (NoSuchFileException e) {
+                throw new NodeException(name + ": no such config file");
+            } catch (IOException e) {
+                throw new NodeException(name + ": cannot read the config file (" + e.getMessage() + ")");
+            }
+            tree(read(new String(bytes, StandardCharsets.UTF_8), name), name, file.toAbsolutePath().getParent());
+        }
+
+        /** Applies every key of a parsed file; tables are sections, anything else is a value. */
+        void tree(JsonNode tree, String source, Path baseDir) {
+            walk(tree, "", source, baseDir);
+        }
+
+        private void walk(JsonNode table, String prefix, String source, Path baseDir) {
+            for (Map.Entry<String, JsonNode> e : table.properties()) {
+                String key = prefix + e.getKey();
+                if (e.getValue().isObject() && !SPECS.containsKey(key) && isSection(key)) {
+                    walk(e.getValue(), key + ".", source, baseDir);
+                } else {
+                    set(new Setting(key, e.getValue(), source), baseDir);
+                }
+            }
+        }
+
+        private static boolean isSection(String name) {
+            String p = name + ".";
+            return SPECS.keySet().stream().anyMatch(k -> k.startsWith(p));
+        }
+
+        void set(Setting s, Path baseDir) {
+            values.put(s.key(), convert(s, baseDir).v());
+            sources.put(s.key(), s.source());
+        }
+
+        Value convert(Setting s, Path baseDir) {
+            Key spec = SPECS.get(s.key());
+            if (spec == null) {
+                throw new NodeException(s.source() + ": unknown key \"" + s.key() + "\"" + hint(s.key()));
+            }
+            try {
+                return new Value(convert(spec, s.value(), baseDir));
+            } catch (IllegalArgumentException e) {
+                throw new NodeException(prefix(s) + e.getMessage());
+            }
+        }
+
+        private static String prefix(Setting s) {
+            // A dedicated flag names itself; a file or --set also names the key.
+            boolean flag = s.source().startsWith("--") && !s.source().startsWith("--set ");
+            return flag ? s.source() + ": " : s.source() + ": " + s.key() + ": ";
+        }
+
+        private static String hint(String key) {
+            int dot = key.lastIndexOf('.');
+            if (dot > 0) {
+                String section = key.substring(0, dot + 1);
+                List<String> inSection = SPECS.keySet().stream().filter(k -> k.startsWith(section))
+                        .map(k -> k.substring(section.length())).toList();
+                if (!inSection.isEmpty()) {
+                    return "; [" + key.substring(0, dot) + "] holds " + String.join(", ", inSection);
+                }
+            }
+            return "; the keys are data_dir, log_level and those of the sections [network], [admin], [dht], [limits]"
+                    + " and [records] (see docs/node.example.toml)";
+        }
+
+        private static Object convert(Key spec, JsonNode v, Path baseDir) {
+            return switch (spec.type()) {
+                case PATH -> {
+                    String t = text(v, "a path");
+                    if (t.isBlank()) {
+                        throw new IllegalArgumentException("must be a path, got an empty string");
+                    }
+                    Path p = t.equals("~") ? Path.of(System.getProperty("user.home"))
+                            : t.startsWith("~/") ? Path.of(System.getProperty("user.home"), t.substring(2)) : Path.of(t);
+                    yield (baseDir != null ? baseDir.resolve(p) : p.toAbsolutePath()).normalize();
+                }
+                case LEVEL -> {
+                    String t = text(v, "a log level").toLowerCase(Locale.ROOT);
+                    if (!List.of("error", "warn", "info", "debug", "trace").contains(t)) {
+                        throw new IllegalArgumentException("must be error, warn, info, debug or trace, got " + v);
+                    }
+                    yield t;
+                }
+                case HOST_PORT -> HostPort.parse(text(v, "HOST:PORT"));
+                case HOST -> {
+                    String t = text(v, "a host name or address").strip();
+                    if (t.length() > 255 || t.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '@')) {
+                        throw new IllegalArgumentException("must be a host name or address, got " + v);
+                    }
+                    yield t;
+                }
+                case BOOTSTRAP -> {
+                    List<BootstrapAddress> out = new ArrayList<>();
+                    if (v.isTextual()) {
+                        for (String part : v.asText().split(",")) {
+                            if (!part.isBlank()) {
+                                out.add(BootstrapAddress.parse(part));
+                            }
+                        }
+                    } else if (v.isArray()) {
+                        for (JsonNode e : v) {
+                            out.add(BootstrapAddress.parse(text(e, "a list of HOST:PORT or PEERID@HOST:PORT strings")));
+                        }
+                    } else {
+                        throw new IllegalArgumentException("must be a list of HOST:PORT or PEERID@HOST:PORT strings, got " + describe(v));
+                    }
+                    yield List.copyOf(out);
+                }
+                case BOOL -> {
+                    if (!v.isBoolean()) {
+                        throw new IllegalArgumentException("must be true or false, got " + describe(v));
+                    }
+                    yield v.booleanValue();
+                }
+                case INT -> {
+                    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+                        throw new IllegalArgumentException("must be a whole number, got " + describe(v));
+                    }
+                    long n = v.longValue();
+                    if (n < spec.min() || n > spec.max()) {
+                        throw new IllegalArgumentException("must be within " + spec.min() + ".."
+                                + (spec.max() == Integer.MAX_VALUE ? "2147483647" : spec.max()) + ", got " + n);
+                    }
+                    yield n;
+                }
+                case NUMBER -> {
+                    if (!v.isNumber() || !(v.doubleValue() > 0) || Double.isInfinite(v.doubleValue())) {
+                        throw new IllegalArgumentException("must be a positive number, got " + describe(v));
+                    }
+                    yield v.doubleValue();
+                }
+                case DURATION -> {
+                    Duration d;
+                    if (v.isIntegralNumber() && v.canConvertToLong() && v.longValue() >= 0 && v.longValue() < 1L << 40) {
+                        d = Duration.ofSeconds(v.longValue());
+                    } else {
+                        d = Durations.parse(text(v, "a duration such as \"30s\", \"15m\" or \"2h\""));
+                    }
+                    if (d.toMillis() < spec.min()) {
+                        throw new IllegalArgumentException("must be at least " + Durations.format(Duration.ofMillis(spec.min()))
+                                + ", got " + v);
+                    }
+                    yield d;
+                }
+            };
+        }
+
+        private static String text(JsonNode v, String what) {
+            if (!v.isTextual()) {
+                throw new IllegalArgumentException("must be " + what + ", got " + describe(v));
+            }
+            return v.textValue();
+        }
+
+        private static String describe(JsonNode v) {
+            if (v.isObject()) {
+                return "a table";
+            }
+            if (v.isArray()) {
+                return "a list " + v;
+            }
+            return v.toString();
+        }
+
+        NodeConfig build() {
+            long k = (Long) values.get("dht.k");
+            long alpha = (Long) values.get("dht.alpha");
+            if (alpha > k) {
+                throw new NodeException(sourceOf("dht.alpha", "dht.k") + ": dht.alpha (" + alpha + ") must not exceed dht.k (" + k + ")");
+            }
+            Duration republish = (Duration) values.get("dht.republish_interval");
+            Duration ttl = (Duration) values.get("dht.provider_ttl");
+            if (republish.compareTo(ttl) >= 0) {
+                throw new NodeException(sourceOf("dht.republish_interval", "dht.provider_ttl")
+                        + ": dht.republish_interval (" + Durations.format(republish) + ") must be shorter than dht.provider_ttl ("
+                        + Durations.format(ttl) + "), or provider records would expire before they are renewed");
+            }
+            Duration maxTtl = (Duration) values.get("records.max_ttl");
+            if (ttl.compareTo(maxTtl) > 0) {
+                throw new NodeException(sourceOf("dht.provider_ttl", "records.max_ttl") + ": dht.provider_ttl ("
+                        + Durations.format(ttl) + ") must not exceed records.max_ttl (" + Durations.format(maxTtl) + ")");
+            }
+            NetLimits net = new NetLimits(intValue("limits.max_message_bytes"), (Duration) values.get("limits.rpc_timeout"),
+                    (Duration) values.get("limits.handshake_timeout"), (Duration) values.get("limits.keepalive_time"),
+                    (Duration) values.get("limits.keepalive_timeout"), (Double) values.get("limits.requests_per_second"),
+                    intValue("limits.request_burst"), intValue("limits.max_concurrent_calls"));
+            RecordLimits rec = new RecordLimits(intValue("records.max_name_bytes"), intValue("records.max_value_bytes"),
+                    intValue("records.max_payload_bytes"), maxTtl, intValue("records.max_values"),
+                    intValue("records.max_providers_per_key"), intValue("records.max_provider_keys"));
+            String advertise = (String) values.get("network.advertise_host");
+            @SuppressWarnings("unchecked")
+            List<BootstrapAddress> bootstrap = (List<BootstrapAddress>) values.get("network.bootstrap");
+            return new NodeConfig((Path) values.get("data_dir"), (String) values.get("log_level"),
+                    (HostPort) values.get("network.listen"), advertise.isBlank() ? null : advertise, bootstrap,
+                    (HostPort) values.get("admin.listen"), (Boolean) values.get("admin.allow_remote"),
+                    (int) k, (int) alpha, (Duration) values.get("dht.refresh_interval"), republish, ttl, net, rec);
+        }
+
+        private int intValue(String key) {
+            return Math.toIntExact((Long) values.get(key));
+        }
+
+        /** Where the later-set of two keys came from: that is where a clash between them was made. */
+        private String sourceOf(String a, String b) {
+            String sa = sources.get(a);
+            String sb = sources.get(b);
+            if (sa != null && sb != null && sa.startsWith("--")) {
+                return sa;
+            }
+            if (sb != null && sb.startsWith("--")) {
+                return sb;
+            }
+            return sa != null ? sa : sb != null ? sb : "the defaults";
+        }
+    }
+}
