@@ -73,6 +73,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private final Map<Integer, List<Chunk>> history = new HashMap<>();
     private final Map<Long, HopStream> checkers = new HashMap<>();
     private final Set<String> verifiedOnce = new HashSet<>();
+    private final Set<Long> unchecked = new HashSet<>();
     private final float[] logits;
     private List<ServerEntry> known;
     private int position;
@@ -310,7 +311,9 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             try {
                 checker = checker(a, b, routeServer);
             } catch (NoRouteException e) {
-                events.accept("no second server for blocks " + a + ".." + (b - 1) + "; step not checked");
+                if (unchecked.add(((long) a << 32) | b)) {
+                    events.accept("no second server for blocks " + a + ".." + (b - 1) + "; their steps go unchecked");
+                }
                 return true;
             }
             ByteString other;

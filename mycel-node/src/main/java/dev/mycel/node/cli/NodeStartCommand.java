@@ -56,6 +56,27 @@ final class NodeStartCommand implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default), debug or trace.")
     String logLevel;
 
+    @Option(names = "--serve", paramLabel = "MODEL[:FIRST-LAST]",
+            description = "Serve blocks FIRST to LAST of this model file to the network; without a span the node "
+                    + "picks the blocks the network covers least (see --serve-blocks) and moves when that changes.")
+    String serve;
+
+    @Option(names = "--serve-blocks", paramLabel = "N",
+            description = "With --serve and no span: how many blocks to hold (default: all).")
+    Integer serveBlocks;
+
+    @Option(names = "--http", paramLabel = "HOST:PORT",
+            description = "Serve the OpenAI-compatible API here (/v1/models, /v1/completions, /v1/chat/completions).")
+    String http;
+
+    @Option(names = "--http-model", paramLabel = "FILE",
+            description = "A model the HTTP API runs whole in this process (repeatable).")
+    List<String> httpModels = new ArrayList<>();
+
+    @Option(names = "--http-network-model", paramLabel = "FILE",
+            description = "A model the HTTP API runs through block servers in the network (repeatable).")
+    List<String> networkModels = new ArrayList<>();
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Set any config key (repeatable), e.g. --set dht.k=8.")
     List<String> set = new ArrayList<>();
 
@@ -69,6 +90,12 @@ final class NodeStartCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static Setting paths(String key, List<String> files, String flag) {
+        com.fasterxml.jackson.databind.node.ArrayNode a = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        files.forEach(f -> a.add(Path.of(f).toAbsolutePath().toString()));
+        return new Setting(key, a, flag);
+    }
+
     /** The flags as config settings, in the order they override each other (--set last). */
     List<Setting> settings() {
         List<Setting> s = new ArrayList<>();
@@ -77,6 +104,26 @@ final class NodeStartCommand implements Callable<Integer> {
         }
         if (listen != null) {
             s.add(Setting.flag("network.listen", listen, "--listen"));
+        }
+        if (serve != null) {
+            // MODEL or MODEL:FIRST-LAST (a colon followed by a span; paths may hold colons too).
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(.*):(\\d+-\\d+)$").matcher(serve);
+            String file = m.matches() ? m.group(1) : serve;
+            s.add(Setting.flag("serve.model", Path.of(file).toAbsolutePath().toString(), "--serve"));
+            s.add(Setting.flag("serve.blocks", m.matches() ? m.group(2) : "", "--serve"));
+        }
+        if (serveBlocks != null) {
+            s.add(new Setting("serve.block_count", com.fasterxml.jackson.databind.node.IntNode.valueOf(serveBlocks),
+                    "--serve-blocks"));
+        }
+        if (http != null) {
+            s.add(Setting.flag("http.listen", http, "--http"));
+        }
+        if (!httpModels.isEmpty()) {
+            s.add(paths("http.models", httpModels, "--http-model"));
+        }
+        if (!networkModels.isEmpty()) {
+            s.add(paths("http.network_models", networkModels, "--http-network-model"));
         }
         if (advertiseHost != null) {
             s.add(Setting.flag("network.advertise_host", advertiseHost, "--advertise-host"));

@@ -74,6 +74,10 @@ public final class NetworkClient implements AutoCloseable {
         }
     }
 
+    public DhtNode dht() {
+        return dht;
+    }
+
     public InferenceClient client() {
         return client;
     }

@@ -45,11 +45,36 @@ import java.util.logging.Level;
  * @param providerTtl      how long a provider record lives unless republished
  * @param limits           transport limits
  * @param records          bounds on what the node stores for others
+ * @param inference        block serving and the OpenAI-compatible HTTP API
  */
 public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String advertiseHost,
                          List<BootstrapAddress> bootstrap, HostPort adminListen, boolean adminAllowRemote,
                          int k, int alpha, Duration refreshInterval, Duration republishInterval, Duration providerTtl,
-                         NetLimits limits, RecordLimits records) {
+                         NetLimits limits, RecordLimits records, Inference inference) {
+
+    /**
+     * What the node does for distributed inference.
+     *
+     * @param serveModel        model file whose blocks this node serves (null: none)
+     * @param serveFirst        first block served, or -1 to let the node choose where the network needs it
+     * @param serveEnd          one past the last block served (with a chosen span: unused)
+     * @param serveBlockCount   blocks held when the node chooses its span (0: all of them)
+     * @param serveThreads      threads for the served blocks (0: all cores)
+     * @param cacheBytes        KV cache memory shared by the sessions of this server
+     * @param rebalanceInterval how often a node with a chosen span checks whether to move
+     * @param httpListen        where the OpenAI-compatible HTTP API listens (null: off)
+     * @param httpModels        model files the HTTP API runs whole in this process
+     * @param networkModels     model files the HTTP API runs through block servers in the network
+     * @param spotChecks        fraction of network steps verified on a second server
+     */
+    public record Inference(Path serveModel, int serveFirst, int serveEnd, int serveBlockCount, int serveThreads,
+                            long cacheBytes, Duration rebalanceInterval, HostPort httpListen, List<Path> httpModels,
+                            List<Path> networkModels, double spotChecks) {
+        public Inference {
+            httpModels = List.copyOf(httpModels);
+            networkModels = List.copyOf(networkModels);
+        }
+    }
 
     /** The default DHT listen address: every interface, on a port kept clear of devnet's 7700 and up. */
     public static final HostPort DEFAULT_LISTEN = new HostPort("0.0.0.0", 7600);
@@ -195,7 +220,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
 
     // ---- the keys ----
 
-    private enum Type { PATH, LEVEL, HOST_PORT, HOST, BOOTSTRAP, BOOL, INT, NUMBER, DURATION }
+    private enum Type { PATH, OPT_PATH, PATHS, SPAN, OPT_HOST_PORT, FRACTION, LEVEL, HOST_PORT, HOST, BOOTSTRAP, BOOL, INT, NUMBER, DURATION }
 
     private record Key(String name, Type type, long min, long max, Function<Defaults, Object> dflt) {
     }
@@ -242,6 +267,16 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         key("records.max_values", Type.INT, 0, Integer.MAX_VALUE, d -> (long) d.dht().records().maxValues());
         key("records.max_providers_per_key", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().records().maxProvidersPerKey());
         key("records.max_provider_keys", Type.INT, 0, Integer.MAX_VALUE, d -> (long) d.dht().records().maxProviderKeys());
+        key("serve.model", Type.OPT_PATH, 0, 0, d -> "");
+        key("serve.blocks", Type.SPAN, 0, 0, d -> "");
+        key("serve.block_count", Type.INT, 0, 1 << 20, d -> 0L);
+        key("serve.threads", Type.INT, 0, 4096, d -> 0L);
+        key("serve.cache_bytes", Type.INT, 1 << 20, NO_MAX - 1, d -> 2L << 30);
+        key("serve.rebalance_interval", Type.DURATION, 1000, NO_MAX, d -> Duration.ofSeconds(60));
+        key("http.listen", Type.OPT_HOST_PORT, 0, 0, d -> "");
+        key("http.models", Type.PATHS, 0, 0, d -> List.of());
+        key("http.network_models", Type.PATHS, 0, 0, d -> List.of());
+        key("client.spot_checks", Type.FRACTION, 0, 0, d -> 0.05);
         KEYS = List.copyOf(SPECS.keySet());
     }
 
@@ -331,8 +366,8 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                     return "; [" + key.substring(0, dot) + "] holds " + String.join(", ", inSection);
                 }
             }
-            return "; the keys are data_dir, log_level and those of the sections [network], [admin], [dht], [limits]"
-                    + " and [records] (see docs/node.example.toml)";
+            return "; the keys are data_dir, log_level and those of the sections [network], [admin], [dht], [limits],"
+                    + " [records], [serve], [http] and [client] (see docs/node.example.toml)";
         }
 
         private static Object convert(Key spec, JsonNode v, Path baseDir) {
@@ -345,6 +380,40 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                     Path p = t.equals("~") ? Path.of(System.getProperty("user.home"))
                             : t.startsWith("~/") ? Path.of(System.getProperty("user.home"), t.substring(2)) : Path.of(t);
                     yield (baseDir != null ? baseDir.resolve(p) : p.toAbsolutePath()).normalize();
+                }
+                case OPT_PATH -> {
+                    String t = text(v, "a path");
+                    yield t.isBlank() ? "" : convert(new Key(spec.name(), Type.PATH, 0, 0, null), v, baseDir);
+                }
+                case PATHS -> {
+                    if (!v.isArray()) {
+                        throw new IllegalArgumentException("must be a list of paths, got " + describe(v));
+                    }
+                    List<Path> out = new ArrayList<>();
+                    for (JsonNode e : v) {
+                        out.add((Path) convert(new Key(spec.name(), Type.PATH, 0, 0, null), e, baseDir));
+                    }
+                    yield List.copyOf(out);
+                }
+                case SPAN -> {
+                    String t = text(v, "blocks FIRST-LAST such as \"0-7\"").strip();
+                    if (!t.isEmpty() && !t.matches("\\d{1,6}-\\d{1,6}")) {
+                        throw new IllegalArgumentException("must be blocks FIRST-LAST such as \"0-7\", got " + v);
+                    }
+                    if (!t.isEmpty() && Integer.parseInt(t.substring(t.indexOf('-') + 1)) < Integer.parseInt(t.substring(0, t.indexOf('-')))) {
+                        throw new IllegalArgumentException("the last block comes before the first: " + v);
+                    }
+                    yield t;
+                }
+                case OPT_HOST_PORT -> {
+                    String t = text(v, "HOST:PORT").strip();
+                    yield t.isEmpty() ? "" : HostPort.parse(t);
+                }
+                case FRACTION -> {
+                    if (!v.isNumber() || v.doubleValue() < 0 || v.doubleValue() > 1) {
+                        throw new IllegalArgumentException("must be a number from 0 to 1, got " + describe(v));
+                    }
+                    yield v.doubleValue();
                 }
                 case LEVEL -> {
                     String t = text(v, "a log level").toLowerCase(Locale.ROOT);
@@ -465,7 +534,25 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
             return new NodeConfig((Path) values.get("data_dir"), (String) values.get("log_level"),
                     (HostPort) values.get("network.listen"), advertise.isBlank() ? null : advertise, bootstrap,
                     (HostPort) values.get("admin.listen"), (Boolean) values.get("admin.allow_remote"),
-                    (int) k, (int) alpha, (Duration) values.get("dht.refresh_interval"), republish, ttl, net, rec);
+                    (int) k, (int) alpha, (Duration) values.get("dht.refresh_interval"), republish, ttl, net, rec, inference());
+        }
+
+        @SuppressWarnings("unchecked")
+        private Inference inference() {
+            Object model = values.get("serve.model");
+            String span = (String) values.get("serve.blocks");
+            int first = -1;
+            int end = -1;
+            if (!span.isEmpty()) {
+                first = Integer.parseInt(span.substring(0, span.indexOf('-')));
+                end = Integer.parseInt(span.substring(span.indexOf('-') + 1)) + 1;
+            }
+            Object http = values.get("http.listen");
+            return new Inference(model instanceof Path p ? p : null, first, end, intValue("serve.block_count"),
+                    intValue("serve.threads"), (Long) values.get("serve.cache_bytes"),
+                    (Duration) values.get("serve.rebalance_interval"), http instanceof HostPort h ? h : null,
+                    (List<Path>) values.get("http.models"), (List<Path>) values.get("http.network_models"),
+                    (Double) values.get("client.spot_checks"));
         }
 
         private int intValue(String key) {

@@ -44,6 +44,7 @@ public final class NodeDaemon implements AutoCloseable {
     private NodeIdentity identity;
     private DhtNode dht;
     private AdminServer admin;
+    private InferenceRole inference;
     private NodeInfo info;
     private Thread bootstrapper;
     private ScheduledExecutorService watcher;
@@ -73,8 +74,9 @@ public final class NodeDaemon implements AutoCloseable {
         lock = DataDir.lock(data);
         identity = NodeIdentity.loadOrCreate(data);
         log.info("starting node " + identity.peerId() + " with data in " + data);
+        inference = InferenceRole.prepare(config.inference(), log);
         try {
-            dht = DhtNode.start(config.dhtConfig(), identity, data);
+            dht = DhtNode.start(config.dhtConfig(), identity, data, inference.services());
         } catch (IOException e) {
             throw new NodeException("cannot listen for peers on " + config.listen() + ": " + rootMessage(e)
                     + " (choose another address with --listen or network.listen)", e);
@@ -99,7 +101,13 @@ public final class NodeDaemon implements AutoCloseable {
             log.info("listening on every interface, but provider records name " + dial + ", which only this machine can"
                     + " reach; set network.advertise_host (or --advertise-host) to the address peers should dial");
         }
-        bootstrapper = Thread.ofVirtual().name("bootstrap").start(this::bootstrap);
+        inference.startHttp(identity, dht);
+        bootstrapper = Thread.ofVirtual().name("bootstrap").start(() -> {
+            bootstrap();
+            if (joined && !closing.get()) {
+                inference.joined(dht);
+            }
+        });
         watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-stats");
             t.setDaemon(true);
@@ -255,6 +263,9 @@ public final class NodeDaemon implements AutoCloseable {
             }
             if (admin != null) {
                 admin.close();
+            }
+            if (inference != null) {
+                inference.close();
             }
             if (dht != null) {
                 dht.close();

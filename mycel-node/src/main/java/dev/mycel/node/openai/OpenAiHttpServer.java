@@ -41,7 +41,9 @@ public final class OpenAiHttpServer implements AutoCloseable {
     private OpenAiHttpServer(HttpServer http, List<ModelBackend> backends) {
         this.http = http;
         for (ModelBackend b : backends) {
-            models.put(b.id(), b);
+            if (models.put(b.id(), b) != null) {
+                throw new IllegalArgumentException("two models are named '" + b.id() + "'; serve each file once");
+            }
         }
     }
 

@@ -1,0 +1,160 @@
+package dev.mycel.node.daemon;
+
+import dev.mycel.inference.BlockServerNode;
+import dev.mycel.inference.InferenceClient;
+import dev.mycel.inference.ModelHash;
+import dev.mycel.inference.client.RemoteSequence;
+import dev.mycel.inference.client.SpotCheckPolicy;
+import dev.mycel.inference.server.BlockService;
+import dev.mycel.inference.server.ServedBlocks;
+import dev.mycel.inference.server.ServerLimits;
+import dev.mycel.model.engine.LoadedModel;
+import dev.mycel.model.llama.LayerSpan;
+import dev.mycel.net.dht.DhtNode;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.node.openai.LocalBackend;
+import dev.mycel.node.openai.ModelBackend;
+import dev.mycel.node.openai.NetworkBackend;
+import dev.mycel.node.openai.OpenAiHttpServer;
+import io.grpc.BindableService;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * A node's part in distributed inference, wired from its config: the blocks it serves (loaded
+ * before the DHT starts, since their service runs on the same authenticated server), their
+ * announcement once the node has joined, and the OpenAI-compatible HTTP API over local and
+ * network models.
+ */
+final class InferenceRole implements AutoCloseable {
+    private final NodeConfig.Inference config;
+    private final Logger log;
+    private BlockService service;
+    private BlockServerNode announcer;
+    private OpenAiHttpServer http;
+    private final List<LoadedModel> localModels = new ArrayList<>();
+    private final List<InferenceClient> clients = new ArrayList<>();
+
+    private InferenceRole(NodeConfig.Inference config, Logger log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    /** Loads the served blocks, if any; the returned role's {@link #services()} go on the node's server. */
+    static InferenceRole prepare(NodeConfig.Inference config, Logger log) {
+        InferenceRole role = new InferenceRole(config, log);
+        if (config.serveModel() != null) {
+            role.loadBlocks();
+        }
+        return role;
+    }
+
+    private int threads() {
+        return config.serveThreads() > 0 ? config.serveThreads() : Runtime.getRuntime().availableProcessors();
+    }
+
+    private void loadBlocks() {
+        Path model = config.serveModel();
+        int layers;
+        try (LoadedModel probe = LoadedModel.open(model, 1, new LayerSpan(0, 0, false, false))) {
+            layers = probe.config().layers();
+        } catch (RuntimeException e) {
+            throw new NodeException("serve.model: " + e.getMessage(), e);
+        }
+        int first = config.serveFirst();
+        int end = config.serveEnd();
+        if (first < 0) {
+            int count = config.serveBlockCount() > 0 ? Math.min(config.serveBlockCount(), layers) : layers;
+            first = 0;
+            end = count;
+        } else if (end > layers) {
+            throw new NodeException("serve.blocks: the model has blocks 0-" + (layers - 1) + ", asked for " + first + "-"
+                    + (end - 1));
+        }
+        try {
+            ServedBlocks blocks = ServedBlocks.load(model, first, end, threads());
+            service = new BlockService(blocks, new ServerLimits(config.cacheBytes(), Duration.ofMinutes(5), 32768));
+            double speed = service.measureSpeed();
+            log.info(String.format(java.util.Locale.ROOT, "serving blocks %d-%d of %s (model %s...), %.0f blocks/s",
+                    first, end - 1, model.getFileName(), ModelHash.hex(blocks.modelHash()).substring(0, 16), speed));
+        } catch (IOException e) {
+            throw new NodeException("serve.model: cannot read " + model + ": " + e.getMessage(), e);
+        }
+    }
+
+    List<BindableService> services() {
+        return service == null ? List.of() : List.of(service);
+    }
+
+    /** Starts the HTTP API (it can answer for local models before the node has joined). */
+    void startHttp(NodeIdentity identity, DhtNode dht) throws IOException {
+        if (config.httpListen() == null) {
+            return;
+        }
+        List<ModelBackend> backends = new ArrayList<>();
+        for (Path p : config.httpModels()) {
+            LoadedModel m = LoadedModel.open(p, Runtime.getRuntime().availableProcessors());
+            localModels.add(m);
+            backends.add(new LocalBackend(id(p), m));
+        }
+        for (Path p : config.networkModels()) {
+            InferenceClient c = new InferenceClient(identity, dht, p, Runtime.getRuntime().availableProcessors(),
+                    dht.config().net());
+            c.onEvent(log::info);
+            clients.add(c);
+            backends.add(new NetworkBackend(id(p), c, RemoteSequence.Options.defaults()
+                    .withSpotChecks(new SpotCheckPolicy(config.spotChecks(), System.nanoTime()))));
+        }
+        HostPort at = config.httpListen();
+        http = OpenAiHttpServer.start(new InetSocketAddress(at.host(), at.port()), backends);
+        log.info("OpenAI-compatible API on http://" + at.host() + ":" + http.port() + "/v1 serving "
+                + backends.stream().map(ModelBackend::id).toList());
+    }
+
+    private static String id(Path p) {
+        String name = p.getFileName().toString();
+        return name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
+    }
+
+    /** Once the node is in the network: announce the served blocks, and keep a chosen span where it is needed. */
+    void joined(DhtNode dht) {
+        if (service == null) {
+            return;
+        }
+        announcer = new BlockServerNode(dht, service, Math.max(10, dht.config().republishInterval().toSeconds() / 2));
+        try {
+            if (config.serveFirst() < 0) {
+                announcer.rebalanceOnce(config.serveModel(), threads());
+                announcer.rebalance(config.serveModel(), threads(), config.rebalanceInterval().toSeconds());
+            }
+            int stored = announcer.announce();
+            var info = service.info();
+            log.info("announced blocks " + info.getFirst() + "-" + (info.getEnd() - 1) + " on " + stored + " nodes");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            log.warning("announcing the served blocks failed: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.close();
+        }
+        if (announcer != null) {
+            announcer.close();
+        }
+        if (service != null) {
+            service.close();
+            service.blocks().close();
+        }
+        clients.forEach(InferenceClient::close);
+        localModels.forEach(LoadedModel::close);
+    }
+}

@@ -1,0 +1,156 @@
+package dev.mycel.node.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mycel.inference.DhtServerDirectory;
+import dev.mycel.inference.ModelHash;
+import dev.mycel.inference.client.RemoteSequence;
+import dev.mycel.model.engine.LoadedModel;
+import dev.mycel.model.generate.GenerationOptions;
+import dev.mycel.model.generate.GenerationResult;
+import dev.mycel.model.generate.Generator;
+import dev.mycel.model.generate.SamplerConfig;
+import dev.mycel.model.testing.TestData;
+import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.node.daemon.NetworkClient;
+import dev.mycel.node.daemon.NodeInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Distributed inference between real node processes on 127.0.0.1 serving blocks of the shipped
+ * model: generation through them equals single-process generation bit for bit, even when the
+ * servers on the route are killed with SIGKILL in the middle, one after another.
+ */
+class DistributedInferenceProcessTest {
+    private static final Path MODEL = TestData.shippedModel("stories260K.gguf");
+    private static final String PROMPT = "Once upon a time";
+    private final NodeProcesses procs = new NodeProcesses();
+    private final Map<String, Process> byPeer = new HashMap<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stop() {
+        procs.close();
+    }
+
+    private static GenerationOptions options() {
+        return new GenerationOptions(48, new SamplerConfig(0.8f, 40, 0.95f, 0.05f, 1.1f, 64, 99), List.of(), true);
+    }
+
+    /** Starts one node per span ("0-1", ...); the first is the bootstrap node. Returns its port. */
+    private int startServers(String... spans) throws Exception {
+        Path config = dir.resolve("node.toml");
+        Files.writeString(config, "[dht]\nrefresh_interval = \"5s\"\nrepublish_interval = \"10s\"\n");
+        int base = NodeProcesses.freePorts(spans.length);
+        List<Process> ps = new ArrayList<>();
+        for (int i = 0; i < spans.length; i++) {
+            Path data = dir.resolve("node-" + i);
+            List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:" + (base + i),
+                    "--serve", MODEL + ":" + spans[i], "--set", "serve.threads=1"));
+            if (i > 0) {
+                args.addAll(List.of("--bootstrap", "127.0.0.1:" + base));
+            }
+            Process p = procs.startNode(config, data, args.toArray(String[]::new));
+            ps.add(p);
+            if (i == 0) {
+                procs.awaitStarted(p, data, Duration.ofSeconds(60));
+            }
+        }
+        for (int i = 0; i < spans.length; i++) {
+            NodeInfo info = procs.awaitStarted(ps.get(i), dir.resolve("node-" + i), Duration.ofSeconds(60));
+            byPeer.put(info.peerId(), ps.get(i));
+        }
+        return base;
+    }
+
+    private static GenerationResult local() {
+        try (LoadedModel m = LoadedModel.open(MODEL, 1)) {
+            return new Generator(m.model(), m.tokenizer()).generate(m.tokenizer().encode(PROMPT, true, false), 128,
+                    options(), s -> { });
+        }
+    }
+
+    private NetworkClient join(int port, int servers) throws Exception {
+        NetworkClient net = NetworkClient.join(MODEL, List.of(new BootstrapAddress(null, "127.0.0.1", port)), 1,
+                Duration.ofSeconds(60), m -> { });
+        byte[] hash = ModelHash.of(MODEL);
+        NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> new DhtServerDirectory(net.dht()).servers(hash).size() == servers,
+                () -> "not every server announced itself\n" + procs.logs());
+        return net;
+    }
+
+    @Test
+    void generationSurvivesServersKilledOneAfterAnother() throws Exception {
+        GenerationResult expected = local();
+        int port = startServers("0-1", "2-4", "0-2", "3-4", "0-4");
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (NetworkClient net = join(port, 5)) {
+            net.client().onEvent(events::add);
+            AtomicInteger pieces = new AtomicInteger();
+            List<String> killed = new ArrayList<>();
+            GenerationResult got;
+            try (RemoteSequence seq = net.client().sequence(128, RemoteSequence.Options.defaults()
+                    .withStepTimeout(Duration.ofSeconds(20)))) {
+                got = new Generator(net.client().localModel(), net.client().tokenizer()).generate(seq,
+                        net.client().tokenizer().encode(PROMPT, true, false), options(), s -> {
+                            int n = pieces.incrementAndGet();
+                            if (n == 8 || n == 20) {
+                                String victim = seq.route().getFirst().server().peer().toString();
+                                Process p = byPeer.get(victim);
+                                p.destroyForcibly(); // SIGKILL
+                                try {
+                                    p.waitFor();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                killed.add(victim + " exit " + p.exitValue());
+                            }
+                        });
+            }
+            assertEquals(2, killed.size(), String.join("\n", events));
+            assertArrayEquals(expected.tokens(), got.tokens(), String.join("\n", events));
+            assertEquals(expected.logitsSha256(), got.logitsSha256());
+            assertEquals(expected.text(), got.text());
+            assertTrue(events.stream().filter(e -> e.contains("re-routing")).count() >= 2, String.join("\n", events));
+        }
+    }
+
+    @Test
+    void generateNetworkJsonEqualsLocalJson() throws Exception {
+        int port = startServers("0-1", "2-3", "4-4");
+        Path localLog = dir.resolve("local.json");
+        Path netLog = dir.resolve("network.json");
+        Process local = procs.start(localLog, "generate", "-m", MODEL.toString(), "--json", "--seed", "5", "-n", "24",
+                "-p", PROMPT);
+        Process network = procs.start(netLog, "generate", "--network", "--bootstrap", "127.0.0.1:" + port, "-m",
+                MODEL.toString(), "--json", "--seed", "5", "-n", "24", "-p", PROMPT, "--spot-checks", "0");
+        assertEquals(0, local.waitFor(), NodeProcesses.tail(localLog));
+        assertEquals(0, network.waitFor(), NodeProcesses.tail(netLog));
+        ObjectMapper json = new ObjectMapper();
+        JsonNode a = json.readTree(jsonLine(localLog));
+        JsonNode b = json.readTree(jsonLine(netLog));
+        assertEquals(a, b);
+        assertEquals(4, b.size());
+    }
+
+    private static String jsonLine(Path log) throws Exception {
+        return Files.readAllLines(log).stream().filter(l -> l.startsWith("{")).findFirst().orElseThrow(
+                () -> new AssertionError("no JSON in " + NodeProcesses.tail(log)));
+    }
+}
