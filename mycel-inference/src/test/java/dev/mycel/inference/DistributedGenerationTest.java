@@ -157,6 +157,34 @@ class DistributedGenerationTest {
     }
 
     @Test
+    void aConversationThroughTheNetworkMatchesALocalOneTurnByTurn() throws Exception {
+        List<String> turns = List.of("Tell me about a dog.", "What did the dog do next?", "And then?");
+        List<String> expected = new java.util.ArrayList<>();
+        try (LoadedModel m = LoadedModel.open(MODEL, 1)) {
+            var template = dev.mycel.model.tokenizer.ChatTemplate.forTokenizer(m.tokenizer()).orElseThrow();
+            var chat = new dev.mycel.model.generate.ChatSession(m.model(), m.tokenizer(), template, 128, null);
+            for (String t : turns) {
+                expected.add(chat.reply(t, options(), s -> { }).logitsSha256());
+            }
+        }
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 3);
+            net.addServer(3, 5);
+            try (RemoteSequence seq = net.sequence(128, RemoteSequence.Options.defaults())) {
+                InferenceClient c = net.client();
+                var template = dev.mycel.model.tokenizer.ChatTemplate.forTokenizer(c.tokenizer()).orElseThrow();
+                var chat = new dev.mycel.model.generate.ChatSession(new Generator(c.localModel(), c.tokenizer()), seq,
+                        c.tokenizer(), template, null);
+                List<String> got = new java.util.ArrayList<>();
+                for (String t : turns) {
+                    got.add(chat.reply(t, options(), s -> { }).logitsSha256());
+                }
+                assertEquals(expected, got);
+            }
+        }
+    }
+
+    @Test
     void routesPreferFewerFasterHops() throws Exception {
         try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
             net.addServer(0, 5);

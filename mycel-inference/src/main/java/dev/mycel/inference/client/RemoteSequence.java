@@ -132,6 +132,18 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         return failovers;
     }
 
+    /**
+     * Forgets positions from {@code position} on: the next step is sent at that position, which
+     * makes every server rewind its cache; the kept history is cut as new steps replace it.
+     */
+    @Override
+    public void rewind(int position) {
+        if (position < 0) {
+            throw new IllegalArgumentException("negative position");
+        }
+        this.position = Math.min(this.position, position);
+    }
+
     @Override
     public float[] forward(int[] tokens, int off, int n) {
         if (n < 1 || position + n > capacity) {

@@ -1,6 +1,5 @@
 package dev.mycel.model.generate;
 
-import dev.mycel.model.llama.InferenceState;
 import dev.mycel.model.llama.LlamaModel;
 import dev.mycel.model.tokenizer.ChatMessage;
 import dev.mycel.model.tokenizer.ChatTemplate;
@@ -20,16 +19,23 @@ public final class ChatSession {
     private final Generator generator;
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
-    private final InferenceState state;
+    private final Sequence state;
     private final List<ChatMessage> messages = new ArrayList<>();
     private int[] cached = new int[0];
 
     public ChatSession(LlamaModel model, Tokenizer tokenizer, ChatTemplate template, int contextSize,
                        String systemPrompt) {
-        this.generator = new Generator(model, tokenizer);
+        this(new Generator(model, tokenizer), Generator.local(model, model.newState(contextSize)), tokenizer, template,
+                systemPrompt);
+    }
+
+    /** A conversation over any sequence, local or spread over peers, holding up to its capacity. */
+    public ChatSession(Generator generator, Sequence sequence, Tokenizer tokenizer, ChatTemplate template,
+                       String systemPrompt) {
+        this.generator = generator;
         this.tokenizer = tokenizer;
         this.template = template;
-        this.state = model.newState(contextSize);
+        this.state = sequence;
         if (systemPrompt != null && !systemPrompt.isBlank()) {
             messages.add(ChatMessage.system(systemPrompt));
         }
@@ -67,7 +73,7 @@ public final class ChatSession {
 
     /** Encodes the conversation, dropping the oldest turns until it leaves room for a reply. */
     private int[] fitToContext(int replyTokens) {
-        int limit = state.cache().maxPositions();
+        int limit = state.capacity();
         int room = Math.max(1, Math.min(replyTokens, limit / 2));
         while (true) {
             int[] ids = template.encode(tokenizer, messages, true);

@@ -68,6 +68,11 @@ public final class Generator {
             public float[] forward(int[] tokens, int off, int n) {
                 return model.forward(state, tokens, off, n);
             }
+
+            @Override
+            public void rewind(int position) {
+                state.rewind(position);
+            }
         };
     }
 

@@ -16,4 +16,7 @@ public interface Sequence {
      * last one (the array may be reused by the next call).
      */
     float[] forward(int[] tokens, int off, int n);
+
+    /** Forgets positions from {@code position} on, so that they can be processed again differently. */
+    void rewind(int position);
 }

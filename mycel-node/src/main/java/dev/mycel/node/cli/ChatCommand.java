@@ -55,6 +55,18 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Threads to compute with (default: all cores).")
     Integer threads;
 
+    @Option(names = "--network", description = "Run the model's blocks on servers in the network (this process "
+            + "runs the embedding, the head and the tokenizer from its copy of the model file).")
+    boolean network;
+
+    @Option(names = "--bootstrap", paramLabel = "ADDR[,ADDR...]", split = ",",
+            description = "With --network: a node to join through, HOST:PORT or PEERID@HOST:PORT.")
+    List<String> bootstrap = new ArrayList<>();
+
+    @Option(names = "--spot-checks", paramLabel = "F", defaultValue = "0.05",
+            description = "With --network: fraction of steps verified on a second server (default: ${DEFAULT-VALUE}).")
+    double spotChecks;
+
     @Override
     public Integer call() throws IOException {
         if (maxTokens < 1 || context < 2) {
@@ -62,47 +74,94 @@ final class ChatCommand implements Callable<Integer> {
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         boolean interactive = System.console() != null;
+        if (network) {
+            return chatInNetwork(out, interactive);
+        }
         try (LoadedModel loaded = LoadedModel.open(model, threads != null ? threads : Defaults.threads())) {
-            ChatTemplate format = template != null
-                    ? ChatTemplate.named(template, loaded.tokenizer())
-                    : ChatTemplate.forTokenizer(loaded.tokenizer()).orElseThrow(() -> new UserException(
-                            "the model has no chat template Mycel recognises; choose one with --template "
-                                    + String.join("|", ChatTemplate.names()), true));
+            ChatTemplate format = format(loaded.tokenizer());
             int ctx = Math.min(context, loaded.config().contextLength());
             ChatSession session = new ChatSession(loaded.model(), loaded.tokenizer(), format, ctx, system);
-            GenerationOptions options = new GenerationOptions(maxTokens, sampling.config(), stop, false);
             if (interactive) {
                 System.err.printf("mycel chat: %s, %s format, context %d. /reset forgets, /exit ends.%n",
                         model.getFileName(), format.name(), ctx);
             }
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            while (true) {
-                if (interactive) {
-                    out.print("\n> ");
-                    out.flush();
-                }
-                String line = in.readLine();
-                if (line == null || line.strip().equals("/exit")) {
-                    break;
-                }
-                if (line.isBlank()) {
-                    continue;
-                }
-                if (line.strip().equals("/reset")) {
-                    session.reset();
-                    System.err.println("(conversation forgotten)");
-                    continue;
-                }
-                GenerationResult r = session.reply(line, options, piece -> {
-                    out.print(piece);
-                    out.flush();
-                });
-                out.println();
-                if (interactive) {
-                    System.err.printf(Locale.ROOT, "[%d tokens, %.1f tokens/s]%n", r.tokens().length, r.tokensPerSecond());
-                }
-            }
-            return 0;
+            return converse(session, out, interactive);
         }
+    }
+
+    private ChatTemplate format(dev.mycel.model.tokenizer.Tokenizer tokenizer) {
+        return template != null
+                ? ChatTemplate.named(template, tokenizer)
+                : ChatTemplate.forTokenizer(tokenizer).orElseThrow(() -> new UserException(
+                        "the model has no chat template Mycel recognises; choose one with --template "
+                                + String.join("|", ChatTemplate.names()), true));
+    }
+
+    private Integer chatInNetwork(PrintStream out, boolean interactive) throws IOException {
+        if (spotChecks < 0 || spotChecks > 1) {
+            throw new UserException("--spot-checks must be within 0..1", true);
+        }
+        List<dev.mycel.net.dht.BootstrapAddress> peers = new ArrayList<>();
+        try {
+            for (String b : bootstrap) {
+                peers.add(dev.mycel.net.dht.BootstrapAddress.parse(b));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), true);
+        }
+        try (var net = dev.mycel.node.daemon.NetworkClient.join(model, peers, threads != null ? threads : Defaults.threads(),
+                java.time.Duration.ofSeconds(30), m -> System.err.println("mycel: " + m))) {
+            var client = net.client();
+            client.onEvent(e -> System.err.println("mycel: " + e));
+            ChatTemplate format = format(client.tokenizer());
+            int ctx = Math.min(context, client.localModel().config().contextLength());
+            try (var seq = client.sequence(ctx, dev.mycel.inference.client.RemoteSequence.Options.defaults()
+                    .withSpotChecks(new dev.mycel.inference.client.SpotCheckPolicy(spotChecks, sampling.config().seed())))) {
+                ChatSession session = new ChatSession(new dev.mycel.model.generate.Generator(client.localModel(),
+                        client.tokenizer()), seq, client.tokenizer(), format, system);
+                if (interactive) {
+                    System.err.printf("mycel chat: %s through the network, %s format, context %d. /reset forgets, /exit ends.%n",
+                            model.getFileName(), format.name(), ctx);
+                }
+                return converse(session, out, interactive);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        } catch (dev.mycel.inference.client.NoRouteException | dev.mycel.node.daemon.NodeException e) {
+            throw new UserException(e.getMessage(), false);
+        }
+    }
+
+    private Integer converse(ChatSession session, PrintStream out, boolean interactive) throws IOException {
+        GenerationOptions options = new GenerationOptions(maxTokens, sampling.config(), stop, false);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        while (true) {
+            if (interactive) {
+                out.print("\n> ");
+                out.flush();
+            }
+            String line = in.readLine();
+            if (line == null || line.strip().equals("/exit")) {
+                break;
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            if (line.strip().equals("/reset")) {
+                session.reset();
+                System.err.println("(conversation forgotten)");
+                continue;
+            }
+            GenerationResult r = session.reply(line, options, piece -> {
+                out.print(piece);
+                out.flush();
+            });
+            out.println();
+            if (interactive) {
+                System.err.printf(Locale.ROOT, "[%d tokens, %.1f tokens/s]%n", r.tokens().length, r.tokensPerSecond());
+            }
+        }
+        return 0;
     }
 }

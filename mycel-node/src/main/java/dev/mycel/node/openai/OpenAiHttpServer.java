@@ -41,13 +41,14 @@ public final class OpenAiHttpServer implements AutoCloseable {
     private OpenAiHttpServer(HttpServer http, List<ModelBackend> backends) {
         this.http = http;
         for (ModelBackend b : backends) {
-            if (models.put(b.id(), b) != null) {
-                throw new IllegalArgumentException("two models are named '" + b.id() + "'; serve each file once");
-            }
+            models.put(b.id(), b);
         }
     }
 
     public static OpenAiHttpServer start(InetSocketAddress bind, List<ModelBackend> backends) throws IOException {
+        if (backends.stream().map(ModelBackend::id).distinct().count() != backends.size()) {
+            throw new IllegalArgumentException("two models have the same name; serve each file once");
+        }
         HttpServer http = HttpServer.create(bind, 64);
         OpenAiHttpServer s = new OpenAiHttpServer(http, backends);
         http.createContext("/", s::handle);
