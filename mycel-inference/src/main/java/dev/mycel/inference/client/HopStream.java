@@ -31,7 +31,9 @@ final class HopStream implements AutoCloseable {
     private HopStream(Hop hop, Channel channel, Duration timeout) {
         this.hop = hop;
         this.timeout = timeout;
-        this.requests = BlockServerGrpc.newStub(channel).session(new StreamObserver<>() {
+        // Answers are handed over on the transport's own thread: they are only queued for the
+        // waiting caller, and skipping a second thread saves tens of microseconds per hop.
+        this.requests = BlockServerGrpc.newStub(channel).withExecutor(Runnable::run).session(new StreamObserver<>() {
             @Override
             public void onNext(SessionResponse r) {
                 responses.add(r);
