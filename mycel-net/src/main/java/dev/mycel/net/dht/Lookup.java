@@ -25,6 +25,13 @@ import java.util.concurrent.TimeUnit;
 final class Lookup {
     enum Mode { NODES, VALUE, PROVIDERS }
 
+    /**
+     * A value lookup stops once this many peers returned the same newest record: asking every
+     * one of the k closest would double the lookup's time for a record that is stored on all of
+     * them, and a copy missing on some is repaired afterwards (see {@link DhtNode#get}).
+     */
+    static final int VALUE_QUORUM = 3;
+
     /** What one peer answered. */
     record Answer(List<Contact> closer, ValueRecord value, List<ProviderRecord> providers) {
     }
@@ -85,7 +92,8 @@ final class Lookup {
                     inFlight.put(done.submit(() -> rpc.ask(c, target, mode)), c);
                 }
             }
-            if (inFlight.isEmpty()) {
+            if (inFlight.isEmpty() || (mode == Mode.VALUE && holders.size() >= VALUE_QUORUM)) {
+                inFlight.keySet().forEach(x -> x.cancel(true));
                 break;
             }
             Future<Answer> f = done.poll(timeoutMs, TimeUnit.MILLISECONDS);
