@@ -33,6 +33,7 @@ public final class InferenceClient implements AutoCloseable {
     private final PeerChannels channels;
     private final DhtServerDirectory directory;
     private final Set<PeerId> banned = ConcurrentHashMap.newKeySet();
+    private final dev.mycel.inference.client.Latencies latencies = new dev.mycel.inference.client.Latencies();
     private final Map<Long, ServedBlocks> referees = new ConcurrentHashMap<>();
     private final int threads;
     private volatile Consumer<String> events = e -> { };
@@ -71,7 +72,7 @@ public final class InferenceClient implements AutoCloseable {
     public RemoteSequence sequence(int capacity, RemoteSequence.Options options) {
         return new RemoteSequence(local.model(), modelHash, capacity, directory,
                 (ServerEntry e) -> channels.channel(e.peer(), e.host(), e.port()), hop -> referee(hop.first(), hop.end()),
-                options, banned, e -> events.accept(e));
+                options, banned, latencies, e -> events.accept(e));
     }
 
     private LlamaModel referee(int first, int end) {

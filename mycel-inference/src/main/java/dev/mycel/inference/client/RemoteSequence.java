@@ -75,6 +75,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private final Set<String> verifiedOnce = new HashSet<>();
     private final Set<Long> unchecked = new HashSet<>();
     private final float[] logits;
+    private final Latencies latencies;
     private List<ServerEntry> known;
     private int position;
     private int failovers;
@@ -91,6 +92,13 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
                           Function<ServerEntry, Channel> channels, Function<Hop, LlamaModel> localBlocks,
                           Options options, Set<PeerId> banned, Consumer<String> events) {
+        this(local, model, capacity, directory, channels, localBlocks, options, banned, new Latencies(), events);
+    }
+
+    /** As above, with round-trip times shared among the sequences of one client. */
+    public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
+                          Function<ServerEntry, Channel> channels, Function<Hop, LlamaModel> localBlocks,
+                          Options options, Set<PeerId> banned, Latencies latencies, Consumer<String> events) {
         if (!local.weights().hasEmbedding() || !local.weights().hasHead()) {
             throw new IllegalArgumentException("the client needs the model's embedding and head");
         }
@@ -109,6 +117,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         this.events = events;
         this.banned = banned;
         this.excluded = new HashSet<>(banned);
+        this.latencies = latencies;
         this.known = directory.servers(model);
         replace(0, layers, -1, false);
     }
@@ -243,12 +252,14 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 throw new IllegalStateException("gave up after " + options.maxFailovers() + " fail-overs");
             }
             List<Hop> plan;
+            latencies.measure(known, channels);
             try {
-                plan = RoutePlanner.plan(known, a, b, excluded, Map.of());
+                plan = RoutePlanner.plan(known, a, b, excluded, latencies.snapshot());
             } catch (NoRouteException e) {
                 known = directory.servers(model);
+                latencies.measure(known, channels);
                 try {
-                    plan = RoutePlanner.plan(known, a, b, excluded, Map.of());
+                    plan = RoutePlanner.plan(known, a, b, excluded, latencies.snapshot());
                 } catch (NoRouteException still) {
                     throw new NoRouteException(still.getMessage() + (lastFailure == null ? "" : "; last failure: " + lastFailure));
                 }

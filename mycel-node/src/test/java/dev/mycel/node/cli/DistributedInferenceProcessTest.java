@@ -147,6 +147,36 @@ class DistributedInferenceProcessTest {
         JsonNode b = json.readTree(jsonLine(netLog));
         assertEquals(a, b);
         assertEquals(4, b.size());
+
+        // A node whose HTTP API runs the model through the network answers as the model would locally.
+        int http = NodeProcesses.freePort();
+        Path data = dir.resolve("api");
+        Process api = procs.startNode(dir.resolve("node.toml"), data, "--listen", "127.0.0.1:0", "--bootstrap",
+                "127.0.0.1:" + port, "--http", "127.0.0.1:" + http, "--http-network-model", MODEL.toString());
+        procs.awaitStarted(api, data, Duration.ofSeconds(60));
+        String body = "{\"model\":\"stories260K\",\"prompt\":\"" + PROMPT + "\",\"max_tokens\":24,\"temperature\":0}";
+        JsonNode answer = null;
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (answer == null) {
+                var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http
+                        + "/v1/completions")).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    answer = json.readTree(r.body());
+                } else if (System.nanoTime() > deadline) {
+                    throw new AssertionError(r.statusCode() + " " + r.body() + procs.logs());
+                } else {
+                    Thread.sleep(500); // the node is still joining
+                }
+            }
+        }
+        try (LoadedModel m = LoadedModel.open(MODEL, 1)) {
+            String expected = new Generator(m.model(), m.tokenizer()).generate(m.tokenizer().encode(PROMPT, true, false), 128,
+                    new GenerationOptions(24, GenerationOptions.greedy(24).sampler(), List.of(), false), s -> { }).text();
+            assertEquals(expected, answer.at("/choices/0/text").asText());
+        }
     }
 
     private static String jsonLine(Path log) throws Exception {
