@@ -40,6 +40,9 @@ public final class NetServer implements AutoCloseable {
                 .sslContext(tls.server())
                 .maxInboundMessageSize(limits.maxMessageBytes())
                 .maxInboundMetadataSize(16 * 1024)
+                // A fixed window (gRPC would otherwise grow it up to 8 MiB on its own) keeps
+                // it a hard bound on what a connection buffers.
+                .flowControlWindow(limits.flowControlWindow())
                 .maxConcurrentCallsPerConnection(limits.maxConcurrentCalls())
                 .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTime(limits.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
