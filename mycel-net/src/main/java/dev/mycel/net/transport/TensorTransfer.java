@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import dev.mycel.net.proto.EchoMessage;
 import dev.mycel.net.proto.TransferGrpc;
 import dev.mycel.net.proto.TransferReceipt;
-import io.grpc.BindableService;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
@@ -13,6 +12,7 @@ import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,8 +34,12 @@ public final class TensorTransfer {
     private TensorTransfer() {
     }
 
-    /** The service that answers echoes and hands received tensors to {@code handler}. */
-    public static BindableService service(TensorHandler handler, TransferLimits limits) {
+    /**
+     * The service that answers echoes and hands received tensors to {@code handler}. Echo runs
+     * on the connection's thread ({@link InlineService}); tensors go to the server's executor,
+     * since a handler may take its time.
+     */
+    public static InlineService service(TensorHandler handler, TransferLimits limits) {
         ServerServiceDefinition definition = ServerServiceDefinition.builder(SERVICE)
                 .addMethod(TransferGrpc.getEchoMethod(), ServerCalls.asyncUnaryCall((EchoMessage request, StreamObserver<EchoMessage> out) -> {
                     out.onNext(request);
@@ -43,7 +47,18 @@ public final class TensorTransfer {
                 }))
                 .addMethod(SEND_TENSORS, new TensorReceiver(handler, limits))
                 .build();
-        return () -> definition;
+        Set<String> inline = Set.of(TransferGrpc.getEchoMethod().getFullMethodName());
+        return new InlineService() {
+            @Override
+            public ServerServiceDefinition bindService() {
+                return definition;
+            }
+
+            @Override
+            public Set<String> inlineMethods() {
+                return inline;
+            }
+        };
     }
 
     /** Sends {@code payload} and returns what came back (the same bytes from a sound peer). */
