@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  * messages above the size bound end the call before they are buffered.
  */
 public final class NetServer implements AutoCloseable {
+    /** Runs a call on the thread that read it: the connection's event loop. */
+    private static final Executor INLINE = Runnable::run;
+
     private final Server server;
     private final RateLimitInterceptor rateLimit;
 
@@ -71,7 +74,7 @@ public final class NetServer implements AutoCloseable {
                 @Override
                 public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
                     // null: the server's executor.
-                    return inline.contains(call.getMethodDescriptor().getFullMethodName()) ? Runnable::run : null;
+                    return inline.contains(call.getMethodDescriptor().getFullMethodName()) ? INLINE : null;
                 }
             });
         }

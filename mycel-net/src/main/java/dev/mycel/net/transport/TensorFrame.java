@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -25,7 +26,8 @@ public record TensorFrame(String dtype, long[] shape, ByteBuffer data) {
             "i64", 8, "i32", 4, "i16", 2, "i8", 1, "u8", 1, "bool", 1);
 
     public TensorFrame {
-        shape = shape.clone();
+        shape = Objects.requireNonNull(shape, "shape").clone();
+        Objects.requireNonNull(data, "data");
         long bytes = byteSize(dtype, shape);
         if (data.remaining() != bytes) {
             throw new IllegalArgumentException("a " + dtype + " tensor of shape " + Arrays.toString(shape) + " has "
