@@ -3,13 +3,18 @@ package dev.mycel.net.transport;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.tls.TlsContexts;
 import io.grpc.BindableService;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  * messages above the size bound end the call before they are buffered.
  */
 public final class NetServer implements AutoCloseable {
+    /** Runs a call on the thread that read it: the connection's event loop. */
+    private static final Executor INLINE = Runnable::run;
+
     private final Server server;
     private final RateLimitInterceptor rateLimit;
 
@@ -30,7 +38,8 @@ public final class NetServer implements AutoCloseable {
     /**
      * Binds and starts. Port 0 picks a free port ({@link #port()} tells which).
      *
-     * @param executor where service code runs; null for gRPC's default pool
+     * @param executor where service code runs; null for gRPC's default pool. The methods an
+     *                 {@link InlineService} lists run on the connection's thread instead.
      */
     public static NetServer start(NodeIdentity identity, TlsContexts tls, InetSocketAddress bind, NetLimits limits,
                                   List<BindableService> services, Executor executor) throws IOException {
@@ -40,6 +49,9 @@ public final class NetServer implements AutoCloseable {
                 .sslContext(tls.server())
                 .maxInboundMessageSize(limits.maxMessageBytes())
                 .maxInboundMetadataSize(16 * 1024)
+                // A fixed window (gRPC would otherwise grow it up to 8 MiB on its own) keeps
+                // it a hard bound on what a connection buffers.
+                .flowControlWindow(limits.flowControlWindow())
                 .maxConcurrentCallsPerConnection(limits.maxConcurrentCalls())
                 .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .keepAliveTime(limits.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
@@ -50,6 +62,21 @@ public final class NetServer implements AutoCloseable {
                 .maxConnectionIdle(10, TimeUnit.MINUTES);
         if (executor != null) {
             b.executor(executor);
+        }
+        Set<String> inline = new HashSet<>();
+        for (BindableService s : services) {
+            if (s instanceof InlineService i) {
+                inline.addAll(i.inlineMethods());
+            }
+        }
+        if (!inline.isEmpty()) {
+            b.callExecutor(new ServerCallExecutorSupplier() {
+                @Override
+                public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata headers) {
+                    // null: the server's executor.
+                    return inline.contains(call.getMethodDescriptor().getFullMethodName()) ? INLINE : null;
+                }
+            });
         }
         for (BindableService s : services) {
             // Interceptors run last-added first: authentication, then the rate limit.

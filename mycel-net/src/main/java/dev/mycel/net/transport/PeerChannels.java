@@ -58,6 +58,7 @@ public final class PeerChannels implements AutoCloseable {
                         .sslContext(tls.client(peer))
                         .maxInboundMessageSize(limits.maxMessageBytes())
                         .maxInboundMetadataSize(16 * 1024)
+                        .flowControlWindow(limits.flowControlWindow())
                         .keepAliveTime(limits.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
                         .keepAliveTimeout(limits.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
                         .idleTimeout(5, TimeUnit.MINUTES)

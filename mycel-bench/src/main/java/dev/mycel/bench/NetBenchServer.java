@@ -1,0 +1,49 @@
+package dev.mycel.bench;
+
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.NetServer;
+import dev.mycel.net.transport.TensorTransfer;
+import dev.mycel.net.transport.TransferLimits;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The receiving process of {@link NetBenchmark}: a Mycel node's Transfer service, the same
+ * service on generated stubs (on a second port), and the plain TCP sink and echo. It prints
+ * {@code READY <transfer port> <generated-stub port> <tcp sink port> <tcp echo port> <peer id>}
+ * and runs until its standard input closes (when the benchmark process ends).
+ */
+public final class NetBenchServer {
+    private NetBenchServer() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int window = Integer.parseInt(args[0]);
+        int echoBytes = Integer.parseInt(args[1]);
+        NodeIdentity identity = NodeIdentity.generate();
+        TlsContexts tls = new TlsContexts(identity);
+        // The benchmark calls faster than a peer is normally allowed to.
+        NetLimits limits = NetLimits.defaults().withRate(1e9, Integer.MAX_VALUE).withFlowControlWindow(window);
+        LongAdder received = new LongAdder();
+        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        try (NetServer mycel = NetServer.start(identity, tls, any, limits,
+                List.of(TensorTransfer.service((caller, tensor) -> received.add(tensor.byteSize()), TransferLimits.defaults())), null);
+             NetServer generated = NetServer.start(identity, tls, any, limits, List.of(GeneratedStubTransfer.service()), null);
+             ServerSocketChannel sink = PlainTcp.listen();
+             ServerSocketChannel echo = PlainTcp.listen()) {
+            PlainTcp.serveSink(sink, 16 << 20);
+            PlainTcp.serveEcho(echo, echoBytes);
+            System.out.println("READY " + mycel.port() + " " + generated.port() + " " + PlainTcp.port(sink) + " "
+                    + PlainTcp.port(echo) + " " + identity.peerId());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // Runs until the benchmark process closes the pipe.
+            }
+        }
+    }
+}
