@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The receiving process of {@link NetBenchmark}: a Mycel node's Transfer service, the same
  * service on generated stubs (on a second port), and the plain TCP sink and echo. It prints
- * {@code READY <transfer port> <generated-stub port> <tcp sink port> <tcp echo port> <peer id>}
+ * {@code READY <transfer port> <generated-stub port> <tcp sink port> <tcp echo port> <peer id> <bulk port>}
  * and runs until its standard input closes (when the benchmark process ends).
  */
 public final class NetBenchServer {
@@ -35,11 +35,14 @@ public final class NetBenchServer {
                 List.of(TensorTransfer.service((caller, tensor) -> received.add(tensor.byteSize()), TransferLimits.defaults())), null);
              NetServer generated = NetServer.start(identity, tls, any, limits, List.of(GeneratedStubTransfer.service()), null);
              ServerSocketChannel sink = PlainTcp.listen();
-             ServerSocketChannel echo = PlainTcp.listen()) {
+             ServerSocketChannel echo = PlainTcp.listen();
+             dev.mycel.net.transport.BulkTensorServer bulk = dev.mycel.net.transport.BulkTensorServer.start(tls, any,
+                     TransferLimits.defaults(), (caller, tensor) -> received.add(tensor.byteSize()), 8,
+                     java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(10))) {
             PlainTcp.serveSink(sink, 16 << 20);
             PlainTcp.serveEcho(echo, echoBytes);
             System.out.println("READY " + mycel.port() + " " + generated.port() + " " + PlainTcp.port(sink) + " "
-                    + PlainTcp.port(echo) + " " + identity.peerId());
+                    + PlainTcp.port(echo) + " " + identity.peerId() + " " + bulk.port());
             System.out.flush();
             while (System.in.read() >= 0) {
                 // Runs until the benchmark process closes the pipe.

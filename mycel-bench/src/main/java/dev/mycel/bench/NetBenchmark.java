@@ -86,6 +86,7 @@ public final class NetBenchmark {
             int sinkPort = Integer.parseInt(f[3]);
             int echoPort = Integer.parseInt(f[4]);
             PeerId serverId = PeerId.parse(f[5]);
+            int bulkPort = Integer.parseInt(f[6]);
 
             NetLimits limits = NetLimits.defaults().withFlowControlWindow(window);
             TransferLimits transfer = TransferLimits.defaults().withFrameBytes(frame);
@@ -101,12 +102,15 @@ public final class NetBenchmark {
                 List<Path> all = List.of(
                         new Path("tcp", "plain TCP socket copy (baseline)"),
                         new Path("mycel", "Mycel tensor stream (gRPC, TLS 1.3, own marshaller)"),
-                        new Path("stubs", "generated protobuf stubs (gRPC, TLS 1.3)"));
+                        new Path("stubs", "generated protobuf stubs (gRPC, TLS 1.3)"),
+                        new Path("bulk", "Mycel bulk tensor socket (TLS 1.3, no gRPC)"));
                 List<Path> run = all.stream().filter(p -> paths.contains(p.key)).toList();
                 long bytes = (long) tensors * tensorBytes;
                 System.err.println("throughput: " + warmupReps + " warm-up repetitions and " + reps + " measured, "
                         + tensors + " tensors of " + (tensorBytes >> 20) + " MiB each");
-                try (SocketChannel tcp = PlainTcp.connect(sinkPort)) {
+                try (SocketChannel tcp = PlainTcp.connect(sinkPort);
+                     dev.mycel.net.transport.BulkTensorClient bulk = dev.mycel.net.transport.BulkTensorClient.connect(
+                             new TlsContexts(NodeIdentity.generate()), serverId, "127.0.0.1", bulkPort, DEADLINE)) {
                     for (int r = -warmupReps; r < reps; r++) {
                         StringBuilder line = new StringBuilder("  rep " + r + ":");
                         // Interleaved, so that a noisy neighbour on the host slows every path alike.
@@ -114,6 +118,11 @@ public final class NetBenchmark {
                             Work work = switch (p.key) {
                                 case "tcp" -> () -> PlainTcp.copy(tcp, direct, tensors);
                                 case "mycel" -> () -> sendMycel(mycel, transfer, tensor, tensors);
+                                case "bulk" -> () -> {
+                                    for (int i = 0; i < tensors; i++) {
+                                        bulk.send(tensor);
+                                    }
+                                };
                                 default -> () -> checkReceipt(GeneratedStubTransfer.send(generated, "f32", shape,
                                         ByteBuffer.wrap(random), tensors, frame, DEADLINE), tensors, tensorBytes);
                             };
@@ -272,7 +281,7 @@ public final class NetBenchmark {
         Map<String, String> o = new TreeMap<>(Map.of("tensor-mib", "16", "tensors", "8", "reps", "8", "warmup", "8",
                 "echo-bytes", "8192", "echo-calls", "20000", "echo-warmup", "20000",
                 "window", Integer.toString(NetLimits.defaults().flowControlWindow()),
-                "frame", Integer.toString(TransferLimits.defaults().frameBytes()), "paths", "tcp,mycel,stubs"));
+                "frame", Integer.toString(TransferLimits.defaults().frameBytes()), "paths", "tcp,mycel,stubs,bulk"));
         for (int i = 0; i < args.length; i += 2) {
             String key = args[i].startsWith("--") ? args[i].substring(2) : "";
             if (!o.containsKey(key) || i + 1 >= args.length) {

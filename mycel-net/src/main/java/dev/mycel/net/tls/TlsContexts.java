@@ -49,6 +49,30 @@ public final class TlsContexts {
         }
     }
 
+    /**
+     * A plain JDK TLS 1.3 context with the same identity and trust rules, for sockets outside
+     * gRPC (bulk tensor transfer): {@code expected} is the peer that must answer, or null on the
+     * accepting side, where the peer's id is read from the session.
+     */
+    public javax.net.ssl.SSLContext jdkContext(PeerId expected) {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            ctx.init(keyManagers.getKeyManagers(), new javax.net.ssl.TrustManager[] {new PeerTrustManager(expected)}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("could not set up TLS", e);
+        }
+    }
+
+    /** The protocols and cipher suites every Mycel TLS connection uses. */
+    public static String[] protocols() {
+        return PROTOCOLS.toArray(String[]::new);
+    }
+
+    public static String[] ciphers() {
+        return CIPHERS.toArray(String[]::new);
+    }
+
     /** The server side: accepts any peer that proves its key; the caller's id is read per call. */
     public SslContext server() {
         try {
