@@ -55,17 +55,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Threads to compute with (default: all cores).")
     Integer threads;
 
-    @Option(names = "--network", description = "Run the model's blocks on servers in the network (this process "
-            + "runs the embedding, the head and the tokenizer from its copy of the model file).")
-    boolean network;
-
-    @Option(names = "--bootstrap", paramLabel = "ADDR[,ADDR...]", split = ",",
-            description = "With --network: a node to join through, HOST:PORT or PEERID@HOST:PORT.")
-    List<String> bootstrap = new ArrayList<>();
-
-    @Option(names = "--spot-checks", paramLabel = "F", defaultValue = "0.05",
-            description = "With --network: fraction of steps verified on a second server (default: ${DEFAULT-VALUE}).")
-    double spotChecks;
+    @Mixin
+    NetworkOptions network;
 
     @Override
     public Integer call() throws IOException {
@@ -74,7 +65,7 @@ final class ChatCommand implements Callable<Integer> {
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         boolean interactive = System.console() != null;
-        if (network) {
+        if (network.enabled) {
             return chatInNetwork(out, interactive);
         }
         try (LoadedModel loaded = LoadedModel.open(model, threads != null ? threads : Defaults.threads())) {
@@ -98,25 +89,12 @@ final class ChatCommand implements Callable<Integer> {
     }
 
     private Integer chatInNetwork(PrintStream out, boolean interactive) throws IOException {
-        if (spotChecks < 0 || spotChecks > 1) {
-            throw new UserException("--spot-checks must be within 0..1", true);
-        }
-        List<dev.mycel.net.dht.BootstrapAddress> peers = new ArrayList<>();
-        try {
-            for (String b : bootstrap) {
-                peers.add(dev.mycel.net.dht.BootstrapAddress.parse(b));
-            }
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage(), true);
-        }
-        try (var net = dev.mycel.node.daemon.NetworkClient.join(model, peers, threads != null ? threads : Defaults.threads(),
-                java.time.Duration.ofSeconds(30), m -> System.err.println("mycel: " + m))) {
+        try (var net = network.join(model, threads != null ? threads : Defaults.threads())) {
             var client = net.client();
-            client.onEvent(e -> System.err.println("mycel: " + e));
             ChatTemplate format = format(client.tokenizer());
             int ctx = Math.min(context, client.localModel().config().contextLength());
             try (var seq = client.sequence(ctx, dev.mycel.inference.client.RemoteSequence.Options.defaults()
-                    .withSpotChecks(new dev.mycel.inference.client.SpotCheckPolicy(spotChecks, sampling.config().seed())))) {
+                    .withSpotChecks(network.spotCheckPolicy(sampling.config().seed())))) {
                 ChatSession session = new ChatSession(new dev.mycel.model.generate.Generator(client.localModel(),
                         client.tokenizer()), seq, client.tokenizer(), format, system);
                 if (interactive) {

@@ -61,22 +61,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object (token ids, text, logits hash) instead of streaming text.")
     boolean json;
 
-    @Option(names = "--network", description = "Run the model's blocks on servers in the network; this process "
-            + "runs only the embedding and the head (it still needs the model file, for those and the tokenizer).")
-    boolean network;
-
-    @Option(names = "--bootstrap", paramLabel = "ADDR[,ADDR...]", split = ",",
-            description = "With --network: a node to join through, HOST:PORT or PEERID@HOST:PORT.")
-    List<String> bootstrap = new ArrayList<>();
-
-    @Option(names = "--spot-checks", paramLabel = "F", defaultValue = "0.05",
-            description = "With --network: fraction of steps also run on a second server and compared by hash "
-                    + "(default: ${DEFAULT-VALUE}; a server's first step is always checked when F > 0).")
-    double spotChecks;
-
-    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "30",
-            description = "With --network: how long to wait for servers covering every block (default: ${DEFAULT-VALUE}).")
-    int waitSeconds;
+    @Mixin
+    NetworkOptions network;
 
     @Override
     public Integer call() {
@@ -85,7 +71,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         GenerationOptions options = new GenerationOptions(maxTokens, sampling.config(), stop, ignoreEos);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        if (network) {
+        if (network.enabled) {
             return generateInNetwork(options, out);
         }
         try (LoadedModel loaded = LoadedModel.open(Defaults.model(model), threads != null ? threads : Defaults.threads())) {
@@ -96,13 +82,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             int window = context != null ? context : loaded.config().contextLength();
             if (json) {
-                GenerationResult r = generator.generate(tokens, window, options, piece -> { });
-                ObjectNode o = Json.object();
-                o.putPOJO("prompt_tokens", r.promptTokens());
-                o.putPOJO("tokens", r.tokens());
-                o.put("text", r.text());
-                o.put("logits_sha256", r.logitsSha256());
-                out.println(Json.write(o));
+                printJson(out, generator.generate(tokens, window, options, piece -> { }));
                 return 0;
             }
             out.print(prompt);
@@ -119,29 +99,25 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    /** The stable JSON contract: prompt ids, generated ids, text and the last logits' hash. */
+    private static void printJson(PrintStream out, GenerationResult r) {
+        ObjectNode o = Json.object();
+        o.putPOJO("prompt_tokens", r.promptTokens());
+        o.putPOJO("tokens", r.tokens());
+        o.put("text", r.text());
+        o.put("logits_sha256", r.logitsSha256());
+        out.println(Json.write(o));
+    }
+
     private Integer generateInNetwork(GenerationOptions options, PrintStream out) {
-        if (spotChecks < 0 || spotChecks > 1) {
-            throw new UserException("--spot-checks must be within 0..1", true);
-        }
         Path file = Defaults.model(model);
-        List<dev.mycel.net.dht.BootstrapAddress> peers = new ArrayList<>();
-        try {
-            for (String b : bootstrap) {
-                peers.add(dev.mycel.net.dht.BootstrapAddress.parse(b));
-            }
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage(), true);
-        }
-        try (dev.mycel.node.daemon.NetworkClient net = dev.mycel.node.daemon.NetworkClient.join(file, peers,
-                threads != null ? threads : Defaults.threads(), java.time.Duration.ofSeconds(waitSeconds),
-                m -> System.err.println("mycel: " + m))) {
+        try (dev.mycel.node.daemon.NetworkClient net = network.join(file, threads != null ? threads : Defaults.threads())) {
             var client = net.client();
-            client.onEvent(e -> System.err.println("mycel: " + e));
             int[] tokens = client.tokenizer().encode(prompt, true, special);
             int window = context != null ? context : client.localModel().config().contextLength();
             int capacity = (int) Math.min(window, (long) tokens.length + maxTokens);
             var seqOptions = dev.mycel.inference.client.RemoteSequence.Options.defaults()
-                    .withSpotChecks(new dev.mycel.inference.client.SpotCheckPolicy(spotChecks, sampling.config().seed()));
+                    .withSpotChecks(network.spotCheckPolicy(sampling.config().seed()));
             Generator generator = new Generator(client.localModel(), client.tokenizer());
             GenerationResult r;
             for (int attempt = 0; ; attempt++) {
@@ -161,16 +137,11 @@ final class GenerateCommand implements Callable<Integer> {
                     if (attempt > 0) {
                         throw e;
                     }
-                    System.err.println("mycel: " + e.getMessage());
+                    System.err.println("mycel: " + e.getMessage() + " (the text above is being generated again)");
                 }
             }
             if (json) {
-                ObjectNode o = Json.object();
-                o.putPOJO("prompt_tokens", r.promptTokens());
-                o.putPOJO("tokens", r.tokens());
-                o.put("text", r.text());
-                o.put("logits_sha256", r.logitsSha256());
-                out.println(Json.write(o));
+                printJson(out, r);
             } else {
                 out.println();
                 System.err.printf(Locale.ROOT, "[network | prompt: %d tokens | generated: %d tokens, %.1f tokens/s | %s]%n",

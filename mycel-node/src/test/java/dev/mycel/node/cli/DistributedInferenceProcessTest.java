@@ -148,6 +148,22 @@ class DistributedInferenceProcessTest {
         assertEquals(a, b);
         assertEquals(4, b.size());
 
+        // mycel chat --network answers exactly as mycel chat does locally.
+        Path localChat = dir.resolve("chat-local.txt");
+        Path netChat = dir.resolve("chat-network.txt");
+        Process c1 = procs.start(localChat, "chat", "-m", MODEL.toString(), "-n", "20", "--seed", "9");
+        Process c2 = procs.start(netChat, "chat", "--network", "--bootstrap", "127.0.0.1:" + port, "-m", MODEL.toString(),
+                "-n", "20", "--seed", "9", "--spot-checks", "0");
+        for (Process c : List.of(c1, c2)) {
+            try (var in = c.getOutputStream()) {
+                in.write("Tell me a story.\nWhat happened next?\n/exit\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        assertEquals(0, c1.waitFor(), NodeProcesses.tail(localChat));
+        assertEquals(0, c2.waitFor(), NodeProcesses.tail(netChat));
+        assertEquals(answers(localChat), answers(netChat));
+        assertTrue(answers(localChat).length() > 10);
+
         // A node whose HTTP API runs the model through the network answers as the model would locally.
         int http = NodeProcesses.freePort();
         Path data = dir.resolve("api");
@@ -177,6 +193,12 @@ class DistributedInferenceProcessTest {
                     new GenerationOptions(24, GenerationOptions.greedy(24).sampler(), List.of(), false), s -> { }).text();
             assertEquals(expected, answer.at("/choices/0/text").asText());
         }
+    }
+
+    /** The chat's replies: what it printed on stdout, without the launcher's and the network's stderr lines. */
+    private static String answers(Path log) throws Exception {
+        return String.join("\n", Files.readAllLines(log).stream()
+                .filter(l -> !l.startsWith("mycel:") && !l.startsWith("WARNING") && !l.startsWith("[")).toList());
     }
 
     private static String jsonLine(Path log) throws Exception {
