@@ -198,7 +198,7 @@ class DistributedInferenceProcessTest {
     /** The chat's replies: what it printed on stdout, without the launcher's and the network's stderr lines. */
     private static String answers(Path log) throws Exception {
         return String.join("\n", Files.readAllLines(log).stream()
-                .filter(l -> !l.startsWith("mycel:") && !l.startsWith("WARNING") && !l.startsWith("[")).toList());
+                .filter(l -> !l.startsWith("mycel:") && !l.startsWith("WARNING") && !l.startsWith("[") && !l.startsWith("SLF4J")).toList());
     }
 
     private static String jsonLine(Path log) throws Exception {
