@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code mycel generate}: continue a prompt with a local model. */
-@Command(name = "generate", header = "Continue a prompt with a local model, streaming the text.", mixinStandardHelpOptions = true, sortOptions = false,
+/** {@code mycel generate}: continue a prompt with a local model or one served in the network. */
+@Command(name = "generate", header = "Continue a prompt, streaming the text (on this machine, or through the network with --network).", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Generate text that continues a prompt, streaming it as it is produced.",
             "",

@@ -23,6 +23,11 @@ import picocli.CommandLine.Command;
             "Run a node, or a local network of them:",
             "  mycel node start --bootstrap HOST:PORT",
             "  mycel devnet --nodes 5",
+            "",
+            "Spread a model over several nodes, and use it from anywhere:",
+            "  mycel node start --serve MODEL.gguf:0-7 --bootstrap HOST:PORT",
+            "  mycel generate --network --bootstrap HOST:PORT --model MODEL.gguf",
+            "  mycel node start --http 127.0.0.1:8080 --http-network-model MODEL.gguf   (OpenAI-compatible API)",
             ""
         },
         subcommands = {

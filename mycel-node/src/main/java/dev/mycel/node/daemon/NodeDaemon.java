@@ -90,6 +90,8 @@ public final class NodeDaemon implements AutoCloseable {
         int maxBody = Math.max(1 << 20, 2 * config.records().maxValueBytes() + 4096);
         admin = AdminServer.start(config.adminListen(), config.adminAllowRemote(), token, new AdminApi(this).routes(),
                 maxBody, log);
+        // The HTTP API comes up before node.json is written: node.json means the node is ready.
+        inference.startHttp(identity, dht);
         info = new NodeInfo(ProcessHandle.current().pid(), identity.peerId().toString(), dht.self().address(),
                 adminAddress(), data.toString(), startedAt.toString());
         info.write(data);
@@ -101,7 +103,6 @@ public final class NodeDaemon implements AutoCloseable {
             log.info("listening on every interface, but provider records name " + dial + ", which only this machine can"
                     + " reach; set network.advertise_host (or --advertise-host) to the address peers should dial");
         }
-        inference.startHttp(identity, dht);
         bootstrapper = Thread.ofVirtual().name("bootstrap").start(() -> {
             bootstrap();
             if (joined && !closing.get()) {

@@ -175,10 +175,19 @@ class DistributedInferenceProcessTest {
         try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (answer == null) {
-                var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http
+                java.net.http.HttpResponse<String> r;
+                try {
+                    r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + http
                         + "/v1/completions")).header("Content-Type", "application/json")
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (java.net.ConnectException notYet) {
+                    if (System.nanoTime() > deadline) {
+                        throw notYet;
+                    }
+                    Thread.sleep(500);
+                    continue;
+                }
                 if (r.statusCode() == 200) {
                     answer = json.readTree(r.body());
                 } else if (System.nanoTime() > deadline) {
