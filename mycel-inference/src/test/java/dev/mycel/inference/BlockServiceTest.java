@@ -62,9 +62,9 @@ class BlockServiceTest {
     }
 
     /** Sends the requests on one session and returns the answers, ending with the closing status. */
-    private List<Object> session(SessionRequest... requests) throws InterruptedException {
-        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-        StreamObserver<SessionRequest> out = BlockServerGrpc.newStub(channels.channel(server.peerId(), "127.0.0.1", net.port()))
+    /** Opens a session stream whose answers (responses, then the closing status) go to {@code got}. */
+    private StreamObserver<SessionRequest> stream(LinkedBlockingQueue<Object> got) {
+        return BlockServerGrpc.newStub(channels.channel(server.peerId(), "127.0.0.1", net.port()))
                 .session(new StreamObserver<>() {
                     @Override
                     public void onNext(SessionResponse r) {
@@ -81,6 +81,11 @@ class BlockServiceTest {
                         got.add(Status.OK);
                     }
                 });
+    }
+
+    private List<Object> session(SessionRequest... requests) throws InterruptedException {
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        StreamObserver<SessionRequest> out = stream(got);
         for (SessionRequest r : requests) {
             out.onNext(r);
         }
@@ -148,23 +153,7 @@ class BlockServiceTest {
     void idleSessionIsClosedAndItsCacheFreed() throws Exception {
         long free = service.info().getFreeCacheTokens();
         LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-        StreamObserver<SessionRequest> out = BlockServerGrpc.newStub(channels.channel(server.peerId(), "127.0.0.1", net.port()))
-                .session(new StreamObserver<>() {
-                    @Override
-                    public void onNext(SessionResponse r) {
-                        got.add(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        got.add(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        got.add(Status.OK);
-                    }
-                });
+        StreamObserver<SessionRequest> out = stream(got);
         out.onNext(open(1, 3));
         assertTrue(got.poll(10, TimeUnit.SECONDS) instanceof SessionResponse);
         assertTrue(service.info().getFreeCacheTokens() < free);
