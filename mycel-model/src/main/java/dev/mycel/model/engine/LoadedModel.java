@@ -79,7 +79,7 @@ public final class LoadedModel implements AutoCloseable {
                     span == null ? LayerSpan.all(config.layers()) : span, tiles);
             checkVocabulary(path, config, tokenizer);
             pool = new ThreadPool(threads);
-            return new LoadedModel(path, Format.GGUF, gguf, tiles, new LlamaModel(config, weights, pool), tokenizer, pool);
+            return new LoadedModel(path, Format.GGUF, gguf.mapping(), tiles, new LlamaModel(config, weights, pool), tokenizer, pool);
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();

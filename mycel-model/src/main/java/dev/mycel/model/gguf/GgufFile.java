@@ -281,6 +281,15 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * What closes the file's mapping, without this object: a loaded model keeps only this, so
+     * that the parsed metadata (a Llama 3 file holds 280,000 merge strings, about 17 MB of
+     * heap, only needed to build the tokenizer) can be collected once loading is done.
+     */
+    public AutoCloseable mapping() {
+        return arena == null ? () -> { } : arena;
+    }
+
     /** A bounds-checked little-endian cursor over the file. */
     private static final class Reader {
         private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

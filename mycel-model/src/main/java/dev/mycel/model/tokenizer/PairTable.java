@@ -16,7 +16,8 @@ final class PairTable {
     private int mask;
 
     PairTable(int expected) {
-        int capacity = Integer.highestOneBit(Math.max(16, expected * 2) - 1) << 1;
+        // At most 3/4 full: 280,000 merges fit 2^19 slots (8 MB) where half full would take 16 MB.
+        int capacity = Integer.highestOneBit(Math.max(16, expected + expected / 3) - 1) << 1;
         keys = new long[capacity];
         values = new long[capacity];
         Arrays.fill(keys, EMPTY);
@@ -44,7 +45,7 @@ final class PairTable {
         }
         keys[i] = key;
         values[i] = value;
-        if (++size * 2 > keys.length) {
+        if (++size * 4L > keys.length * 3L) {
             grow();
         }
         return true;
