@@ -33,11 +33,16 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     /**
-     * Busy-wait iterations (tens of microseconds) before a thread parks. Long enough to bridge
-     * the gap between the matrix products of one token, short enough not to starve other
-     * processes when the machine is oversubscribed.
+     * How long a thread busy-waits before it parks. Long enough to bridge the gaps between the
+     * matrix products of one token (norms, RoPE and quantizing activations take microseconds),
+     * short enough that a pool waiting for something slower (the next token of a chat, or a
+     * block server answering a remote step) hands its cores to whoever has work: counting spin
+     * iterations instead, 20,000 of them took 350 us here, and on a machine shared by a client
+     * and block servers that much spinning after every step slowed the servers down.
      */
-    private static final int SPIN_ITERATIONS = 20_000;
+    static final long SPIN_NANOS = Long.getLong("mycel.pool.spinMicros", 50) * 1000;
+    /** Spin iterations between clock reads. */
+    private static final int SPINS_PER_CHECK = 64;
 
     private final Thread[] workers;
     private final int threads;
@@ -93,9 +98,13 @@ public final class ThreadPool implements AutoCloseable {
         } catch (Throwable t) {
             own = t;
         }
+        long spinUntil = 0;
         int spins = 0;
         while (pending.get() != 0) {
-            if (++spins < SPIN_ITERATIONS) {
+            if (spinning(++spins, spinUntil)) {
+                if (spinUntil == 0) {
+                    spinUntil = System.nanoTime() + SPIN_NANOS;
+                }
                 Thread.onSpinWait();
             } else {
                 // The last worker to finish unparks us; the timeout covers the race where it
@@ -192,12 +201,18 @@ public final class ThreadPool implements AutoCloseable {
     private void loop(int index) {
         long seen = 0;
         while (true) {
+            long spinUntil = 0;
             int spins = 0;
             while (generation == seen && !closed) {
-                if (++spins < SPIN_ITERATIONS) {
+                if (spinning(++spins, spinUntil)) {
+                    if (spinUntil == 0) {
+                        spinUntil = System.nanoTime() + SPIN_NANOS;
+                    }
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
+                    spins = 0;
+                    spinUntil = 0;
                 }
             }
             if (closed) {
@@ -217,6 +232,11 @@ public final class ThreadPool implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Whether to go on spinning: yes until the deadline (0 = not set yet), read every few spins. */
+    private static boolean spinning(int spins, long spinUntil) {
+        return spinUntil == 0 || spins % SPINS_PER_CHECK != 0 || System.nanoTime() - spinUntil < 0;
     }
 
     @Override
