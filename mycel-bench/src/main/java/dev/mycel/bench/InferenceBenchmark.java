@@ -2,6 +2,7 @@ package dev.mycel.bench;
 
 import dev.mycel.inference.BlockServerNode;
 import dev.mycel.inference.InferenceClient;
+import dev.mycel.inference.client.HopTimes;
 import dev.mycel.inference.client.RemoteSequence;
 import dev.mycel.inference.server.BlockService;
 import dev.mycel.inference.server.ServedBlocks;
@@ -30,7 +31,7 @@ import java.util.logging.Logger;
  * servers, the cost of a hop per generated token, and the aggregate speed of 8 concurrent
  * sessions through 2 servers against one session.
  *
- * <pre>java --add-modules jdk.incubator.vector -cp mycel-bench/target/benchmarks.jar dev.mycel.bench.InferenceBenchmark MODEL.gguf [TOKENS] [THREADS]</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp mycel-bench/target/benchmarks.jar dev.mycel.bench.InferenceBenchmark MODEL.gguf [TOKENS] [THREADS] [REPS]</pre>
  */
 public final class InferenceBenchmark {
     private static final String PROMPT = "The quick brown fox";
@@ -39,33 +40,98 @@ public final class InferenceBenchmark {
         Path model = Path.of(args[0]);
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         Logger.getLogger("").setLevel(Level.WARNING);
         GenerationOptions greedy = new GenerationOptions(tokens, GenerationOptions.greedy(tokens).sampler(), List.of(), true);
 
-        double localTps;
-        int layers;
-        try (LoadedModel m = LoadedModel.open(model, threads)) {
-            layers = m.config().layers();
-            Generator g = new Generator(m.model(), m.tokenizer());
+        // Single process, a route of one server and a route of two, all up at once (each route in
+        // a DHT of its own, so that its client cannot pick the other's servers) and measured in
+        // turn, repetition after repetition: the host's load then falls on all three alike, and
+        // the cost of a hop is a difference of two numbers measured seconds apart.
+        try (LoadedModel m = LoadedModel.open(model, threads);
+             Route one = Route.start(model, 1, m.config().layers(), threads);
+             Route two = Route.start(model, 2, m.config().layers(), threads)) {
+            Generator local = new Generator(m.model(), m.tokenizer());
             int[] prompt = m.tokenizer().encode(PROMPT, true, false);
-            g.generate(prompt, 256, greedy, s -> { });
-            GenerationResult r = g.generate(prompt, 256, greedy, s -> { });
-            localTps = r.tokensPerSecond();
+            local.generate(prompt, 256, greedy, s -> { });
+            one.generate(prompt, greedy);
+            two.generate(prompt, greedy);
+            double[][] msPerToken = new double[3][reps];
+            double[][] overhead = new double[2][reps];
+            for (int rep = 0; rep < reps; rep++) {
+                msPerToken[0][rep] = 1000 / local.generate(prompt, 256, greedy, s -> { }).tokensPerSecond();
+                Run r1 = one.generate(prompt, greedy);
+                Run r2 = two.generate(prompt, greedy);
+                msPerToken[1][rep] = r1.msPerToken();
+                msPerToken[2][rep] = r2.msPerToken();
+                overhead[0][rep] = r1.times().overheadMillisPerStep();
+                overhead[1][rep] = r2.times().overheadMillisPerStep();
+            }
+            System.out.printf("%d tokens, %d threads, %d repetitions (median, min-max)%n", tokens, threads, reps);
+            System.out.println("| setup | ms per token | tok/s | extra ms per hop per token | client wait - server compute, ms per hop per step |");
+            System.out.println("| --- | ---: | ---: | ---: | ---: |");
+            System.out.printf("| single process | %s | %.2f | | |%n", range(msPerToken[0]), 1000 / median(msPerToken[0]));
+            for (int hops = 1; hops <= 2; hops++) {
+                double[] extra = new double[reps];
+                for (int rep = 0; rep < reps; rep++) {
+                    extra[rep] = (msPerToken[hops][rep] - msPerToken[0][rep]) / hops;
+                }
+                double[] perHop = overhead[hops - 1];
+                System.out.printf("| route of %d server%s | %s | %.2f | %s | %s |%n", hops, hops == 1 ? "" : "s",
+                        range(msPerToken[hops]), 1000 / median(msPerToken[hops]), range(extra), range(perHop));
+            }
+            concurrent(model, one.join, m.config().layers(), tokens);
         }
-        System.out.printf("| single process, %d threads | %.2f tok/s | %.2f ms/token |%n", threads, localTps, 1000 / localTps);
+    }
 
-        DhtConfig config = DhtConfig.defaults();
-        try (DhtNode boot = DhtNode.start(config, NodeIdentity.generate(), null)) {
+    private record Run(double msPerToken, HopTimes times) {
+    }
+
+    /** Servers for consecutive spans of the model, their own DHT, and a client in it. */
+    private record Route(DhtNode boot, BootstrapAddress join, Servers servers, DhtNode me, InferenceClient client)
+            implements AutoCloseable {
+        static Route start(Path model, int hops, int layers, int threads) throws Exception {
+            DhtNode boot = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null);
             boot.onEvent(e -> { });
             BootstrapAddress join = new BootstrapAddress(null, "127.0.0.1", boot.port());
-            double oneHop = routeSpeed(model, join, new int[] {0, layers}, threads, tokens, greedy);
-            double twoHops = routeSpeed(model, join, new int[] {0, layers / 2, layers}, threads, tokens, greedy);
-            System.out.printf("| route of 1 server | %.2f tok/s | %.3f ms per hop per token |%n", oneHop,
-                    (1000 / oneHop - 1000 / localTps));
-            System.out.printf("| route of 2 servers | %.2f tok/s | %.3f ms per hop per token |%n", twoHops,
-                    (1000 / twoHops - 1000 / localTps) / 2);
-            concurrent(model, join, layers, tokens);
+            int[] cuts = new int[hops + 1];
+            for (int i = 0; i <= hops; i++) {
+                cuts[i] = layers * i / hops;
+            }
+            Servers servers = InferenceBenchmark.start(model, join, cuts, threads);
+            DhtNode me = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null);
+            me.onEvent(e -> { });
+            me.bootstrap(List.of(join));
+            InferenceClient client = new InferenceClient(NodeIdentity.generate(), me, model, threads, NetLimits.defaults());
+            return new Route(boot, join, servers, me, client);
         }
+
+        Run generate(int[] prompt, GenerationOptions greedy) {
+            try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults())) {
+                GenerationResult r = new Generator(client.localModel(), client.tokenizer()).generate(seq, prompt, greedy, s -> { });
+                return new Run(1000 / r.tokensPerSecond(), seq.hopTimes());
+            }
+        }
+
+        @Override
+        public void close() {
+            client.close();
+            me.close();
+            servers.close();
+            boot.close();
+        }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static String range(double[] v) {
+        double min = java.util.Arrays.stream(v).min().orElse(0);
+        double max = java.util.Arrays.stream(v).max().orElse(0);
+        return String.format("%.2f (%.2f-%.2f)", median(v), min, max);
     }
 
     private record Servers(List<DhtNode> nodes, List<BlockService> services, List<ServedBlocks> blocks,
@@ -96,26 +162,6 @@ public final class InferenceBenchmark {
             s.announcers.add(a);
         }
         return s;
-    }
-
-    private static double routeSpeed(Path model, BootstrapAddress join, int[] cuts, int threads, int tokens,
-                                     GenerationOptions greedy) throws Exception {
-        try (Servers servers = start(model, join, cuts, threads); DhtNode me = DhtNode.start(DhtConfig.defaults(),
-                NodeIdentity.generate(), null)) {
-            me.onEvent(e -> { });
-            me.bootstrap(List.of(join));
-            try (InferenceClient client = new InferenceClient(NodeIdentity.generate(), me, model, threads, NetLimits.defaults())) {
-                Generator g = new Generator(client.localModel(), client.tokenizer());
-                int[] prompt = client.tokenizer().encode(PROMPT, true, false);
-                double tps = 0;
-                for (int rep = 0; rep < 2; rep++) {
-                    try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults())) {
-                        tps = g.generate(seq, prompt, greedy, s -> { }).tokensPerSecond();
-                    }
-                }
-                return tps;
-            }
-        }
     }
 
     private static void concurrent(Path model, BootstrapAddress join, int layers, int tokens) throws Exception {

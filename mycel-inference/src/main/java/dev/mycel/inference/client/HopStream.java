@@ -27,6 +27,7 @@ final class HopStream implements AutoCloseable {
     private int position;
     private long nextId;
     private boolean closed;
+    private HopTimes times = HopTimes.NONE;
 
     private HopStream(Hop hop, Channel channel, Duration timeout) {
         this.hop = hop;
@@ -67,6 +68,11 @@ final class HopStream implements AutoCloseable {
         return hop;
     }
 
+    /** The steps of this stream so far and their time. */
+    HopTimes times() {
+        return times;
+    }
+
     int position() {
         return position;
     }
@@ -74,6 +80,7 @@ final class HopStream implements AutoCloseable {
     /** Runs {@code tokens} hidden states at {@code position} through the hop's blocks. */
     ByteString step(int position, int tokens, ByteString hidden) {
         long id = nextId++;
+        long start = System.nanoTime();
         send(SessionRequest.newBuilder().setStep(Step.newBuilder().setId(id).setPosition(position).setTokens(tokens)
                 .setHidden(hidden)).build());
         SessionResponse r = await();
@@ -82,6 +89,7 @@ final class HopStream implements AutoCloseable {
             throw new HopFailedException(hop, "the server answered out of turn", null);
         }
         this.position = position + tokens;
+        times = times.plus(System.nanoTime() - start, r.getResult().getComputeNanos());
         return r.getResult().getHidden();
     }
 

@@ -79,6 +79,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private List<ServerEntry> known;
     private int position;
     private int failovers;
+    private HopTimes hopTimes = HopTimes.NONE;
 
     /**
      * @param local       the embedding and the head of the model (no blocks)
@@ -141,6 +142,11 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         return failovers;
     }
 
+    /** Time of the steps through the route so far (replays and spot checks not counted). */
+    public HopTimes hopTimes() {
+        return hopTimes;
+    }
+
     /**
      * Forgets positions from {@code position} on: the next step is sent at that position, which
      * makes every server rewind its cache; the kept history is cut as new steps replace it.
@@ -176,7 +182,10 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             HopStream hop = hopAt(boundary);
             ByteString out;
             try {
+                HopTimes before = hop.times();
                 out = hop.step(position, c, h);
+                HopTimes after = hop.times();
+                hopTimes = hopTimes.plus(after.wallNanos() - before.wallNanos(), after.serverNanos() - before.serverNanos());
             } catch (HopFailedException e) {
                 failover(hop, e);
                 continue;

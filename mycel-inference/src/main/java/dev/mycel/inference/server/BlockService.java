@@ -257,6 +257,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                         + (long) n * c.dim() * Float.BYTES).asRuntimeException();
             }
             state.rewind(st.getPosition());
+            long start = System.nanoTime();
             float[] all = new float[n * c.dim()];
             HiddenStates.decode(st.getHidden(), n, c.dim(), all);
             for (int done = 0; done < n; ) {
@@ -267,9 +268,10 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 done += batch;
             }
             float[] result = tamper.apply(all);
+            ByteString hidden = HiddenStates.encode(result, n, c.dim());
             lastUsed = System.nanoTime();
             out.onNext(SessionResponse.newBuilder().setResult(StepResult.newBuilder().setId(st.getId())
-                    .setHidden(HiddenStates.encode(result, n, c.dim()))).build());
+                    .setHidden(hidden).setComputeNanos(lastUsed - start)).build());
         }
 
         void fail(Status status) {
