@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mycel.net.identity.NodeIdentity;
-import dev.mycel.net.tls.PeerCertificates;
+import dev.mycel.net.tls.ForgedCertificates;
+import dev.mycel.net.tls.PeerCertificate;
 import dev.mycel.net.tls.TlsContexts;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -98,13 +99,14 @@ class BulkTensorTest {
         assertThrows(IOException.class, () -> BulkTensorClient.connect(new TlsContexts(client), NodeIdentity.generate().peerId(),
                 "127.0.0.1", bulk.port(), Duration.ofSeconds(5)));
         NodeIdentity victim = NodeIdentity.generate();
-        TlsContexts forged = new TlsContexts(client, PeerCertificates.selfSigned(victim));
-        assertThrows(IOException.class, () -> {
-            try (BulkTensorClient c = BulkTensorClient.connect(forged, server.peerId(), "127.0.0.1", bulk.port(),
-                    Duration.ofSeconds(5))) {
-                c.send(TensorFrame.ofFloats(new float[] {1}, 1));
-            }
-        });
+        for (PeerCertificate forged : List.of(ForgedCertificates.copiedExtension(victim), ForgedCertificates.stolen(victim))) {
+            assertThrows(IOException.class, () -> {
+                try (BulkTensorClient c = BulkTensorClient.connect(new TlsContexts(forged), server.peerId(), "127.0.0.1",
+                        bulk.port(), Duration.ofSeconds(5))) {
+                    c.send(TensorFrame.ofFloats(new float[] {1}, 1));
+                }
+            });
+        }
         assertEquals(0, got.size());
     }
 }
