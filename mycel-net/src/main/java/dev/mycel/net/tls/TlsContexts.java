@@ -22,10 +22,10 @@ import javax.net.ssl.TrustManager;
 /**
  * TLS 1.3 only, mutual authentication always, each side presenting its {@link PeerCertificate}
  * and checking the other's with {@link PeerTrustManager}. The TLS engine is BoringSSL, which
- * grpc-netty-shaded bundles (netty-tcnative), when it loads on this platform: it encrypts in native
- * code at several times less CPU per byte than the JDK's provider, which is what limits tensor
- * throughput. Where it does not load, the JDK's provider does the same handshakes, slower; the
- * two interoperate.
+ * grpc-netty-shaded bundles (netty-tcnative), when it loads on this platform: its record layer
+ * costs 0.4-0.7 of the JDK provider's CPU per byte (docs/BENCHMARKS.md), and CPU per byte is what
+ * limits tensor throughput. Where it does not load, the JDK's provider does the same handshakes,
+ * slower; the two interoperate.
  */
 public final class TlsContexts {
     private static final Logger LOG = Logger.getLogger(TlsContexts.class.getName());
@@ -64,7 +64,7 @@ public final class TlsContexts {
             return SslProvider.OPENSSL;
         }
         LOG.info(() -> "BoringSSL did not load (" + OpenSsl.unavailabilityCause() + "); TLS runs on the JDK's provider,"
-                + " at several times the CPU per byte");
+                + " at more CPU per byte");
         return SslProvider.JDK;
     }
 

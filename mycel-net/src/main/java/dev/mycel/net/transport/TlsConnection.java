@@ -22,11 +22,12 @@ import javax.net.ssl.SSLSession;
 
 /**
  * One TLS connection on a blocking {@link SocketChannel}, driven by an {@link SSLEngine} from a
- * Netty {@link SslContext}: with BoringSSL that engine encrypts in native code straight between
- * direct buffers, so a byte costs one AES-GCM pass and the kernel's copies, and no Netty event
- * loop, pipeline or extra thread hand-off sits in the way. (A Netty pipeline with SslHandler
- * would do the same encryption but add a copy into its cumulation buffer and a hand-off between
- * the event loop and the thread that consumes the tensor.)
+ * Netty {@link SslContext}: with BoringSSL that engine encrypts and decrypts in native code
+ * straight between our direct buffers and the socket's, and no Netty event loop, pipeline or
+ * thread hand-off sits between the socket and the thread that takes the tensor. (A Netty
+ * pipeline with SslHandler would do the same encryption but add a copy into its cumulation
+ * buffer and a hand-off from the event loop to that thread; on two vCPUs every copy and
+ * hand-off shows in the throughput.)
  *
  * <p>All buffers are bounded: encrypted bytes in and out start at 64 KiB and grow once to
  * 256 KiB in the direction that carries bulk data; decrypted bytes in hold one record; heap
