@@ -4,6 +4,7 @@ import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
@@ -12,56 +13,73 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.logging.Logger;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
 
 /**
- * TLS 1.3 only, mutual authentication always, each side presenting its identity certificate.
- * The JDK's TLS stack is used because it signs handshakes with Ed25519 keys (RFC 8446's
- * {@code ed25519} scheme) with no native library.
+ * TLS 1.3 only, mutual authentication always, each side presenting its {@link PeerCertificate}
+ * and checking the other's with {@link PeerTrustManager}. The TLS engine is BoringSSL, which
+ * grpc-netty-shaded bundles (netty-tcnative), when it loads on this platform: its record layer
+ * costs 0.4-0.7 of the JDK provider's CPU per byte (docs/BENCHMARKS.md), and CPU per byte is what
+ * limits tensor throughput. Where it does not load, the JDK's provider does the same handshakes,
+ * slower; the two interoperate.
  */
 public final class TlsContexts {
+    private static final Logger LOG = Logger.getLogger(TlsContexts.class.getName());
     private static final List<String> PROTOCOLS = List.of("TLSv1.3");
+    /** AES-128-GCM first: as safe as AES-256 here and cheaper per byte; ChaCha20 for CPUs without AES. */
     private static final List<String> CIPHERS = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
             "TLS_CHACHA20_POLY1305_SHA256");
+    private static final SslProvider DEFAULT_PROVIDER = chooseProvider();
 
-    private final KeyManagerFactory keyManagers;
+    private final PeerCertificate own;
+    private final SslProvider provider;
 
     public TlsContexts(NodeIdentity identity) {
-        this.keyManagers = keyManagers(identity, PeerCertificates.selfSigned(identity));
+        this(PeerCertificates.issue(identity), DEFAULT_PROVIDER);
     }
 
-    /** For tests of impersonation: present {@code certificate} (whose key may not be ours). */
-    public TlsContexts(NodeIdentity identity, X509Certificate certificate) {
-        this.keyManagers = keyManagers(identity, certificate);
+    /** Presents {@code own}, which tests of impersonation may have forged. */
+    public TlsContexts(PeerCertificate own) {
+        this(own, DEFAULT_PROVIDER);
     }
 
-    private static KeyManagerFactory keyManagers(NodeIdentity identity, X509Certificate cert) {
-        try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            char[] pw = new char[0];
-            ks.setKeyEntry("node", identity.keyPair().getPrivate(), pw, new X509Certificate[] {cert});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-            return kmf;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("could not load the node key into TLS", e);
+    /** With a given engine: {@link SslProvider#OPENSSL} (BoringSSL) or {@link SslProvider#JDK}. */
+    public TlsContexts(PeerCertificate own, SslProvider provider) {
+        if (provider != SslProvider.OPENSSL && provider != SslProvider.JDK) {
+            throw new IllegalArgumentException("TLS provider must be OPENSSL or JDK, got " + provider);
         }
+        if (provider == SslProvider.OPENSSL && !OpenSsl.isAvailable()) {
+            throw new IllegalStateException("BoringSSL is not available here", OpenSsl.unavailabilityCause());
+        }
+        this.own = own;
+        this.provider = provider;
     }
 
-    /**
-     * A plain JDK TLS 1.3 context with the same identity and trust rules, for sockets outside
-     * gRPC (bulk tensor transfer): {@code expected} is the peer that must answer, or null on the
-     * accepting side, where the peer's id is read from the session.
-     */
-    public javax.net.ssl.SSLContext jdkContext(PeerId expected) {
-        try {
-            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
-            ctx.init(keyManagers.getKeyManagers(), new javax.net.ssl.TrustManager[] {new PeerTrustManager(expected)}, null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("could not set up TLS", e);
+    private static SslProvider chooseProvider() {
+        if (OpenSsl.isAvailable()) {
+            return SslProvider.OPENSSL;
         }
+        LOG.info(() -> "BoringSSL did not load (" + OpenSsl.unavailabilityCause() + "); TLS runs on the JDK's provider,"
+                + " at more CPU per byte");
+        return SslProvider.JDK;
+    }
+
+    /** The engine this process uses unless told otherwise: OPENSSL where BoringSSL loads, else JDK. */
+    public static SslProvider defaultProvider() {
+        return DEFAULT_PROVIDER;
+    }
+
+    public SslProvider provider() {
+        return provider;
+    }
+
+    /** The certificate this node presents. */
+    public PeerCertificate certificate() {
+        return own;
     }
 
     /** The protocols and cipher suites every Mycel TLS connection uses. */
@@ -73,28 +91,58 @@ public final class TlsContexts {
         return CIPHERS.toArray(String[]::new);
     }
 
-    /** The server side: accepts any peer that proves its key; the caller's id is read per call. */
+    /** gRPC's server side: accepts any peer that proves its key; the caller's id is read per call. */
     public SslContext server() {
+        return build(GrpcSslContexts.configure(SslContextBuilder.forServer(own.key(), own.certificate()), provider), null, true);
+    }
+
+    /** gRPC's client side, dialling {@code expected} (or, with null, whoever answers and proves a key). */
+    public SslContext client(PeerId expected) {
+        return build(GrpcSslContexts.configure(SslContextBuilder.forClient(), provider)
+                .keyManager(own.key(), own.certificate()), expected, false);
+    }
+
+    /** A server context for connections outside gRPC (no ALPN): the bulk tensor socket. */
+    public SslContext plainServer() {
+        return build(SslContextBuilder.forServer(own.key(), own.certificate()).sslProvider(provider), null, true);
+    }
+
+    /** A client context for connections outside gRPC, insisting on {@code expected} unless it is null. */
+    public SslContext plainClient(PeerId expected) {
+        return build(SslContextBuilder.forClient().keyManager(own.key(), own.certificate()).sslProvider(provider),
+                expected, false);
+    }
+
+    private static SslContext build(SslContextBuilder b, PeerId expected, boolean server) {
+        b.protocols(PROTOCOLS).ciphers(CIPHERS).trustManager(new PeerTrustManager(expected));
+        if (server) {
+            b.clientAuth(ClientAuth.REQUIRE);
+        }
         try {
-            return GrpcSslContexts.configure(SslContextBuilder.forServer(keyManagers), SslProvider.JDK)
-                    .protocols(PROTOCOLS).ciphers(CIPHERS)
-                    .trustManager(new PeerTrustManager(null))
-                    .clientAuth(ClientAuth.REQUIRE)
-                    .build();
-        } catch (IOException e) {
+            return b.build();
+        } catch (SSLException e) {
             throw new IllegalStateException("could not set up TLS", e);
         }
     }
 
-    /** The client side, dialling {@code expected} (or, with null, whoever answers and proves a key). */
-    public SslContext client(PeerId expected) {
+    /**
+     * A JDK TLS 1.3 context with the same certificate and trust rules, for code that wants a
+     * plain {@link javax.net.ssl.SSLSocket} (tests, tools): {@code expected} is the peer that
+     * must answer, or null. Set {@link #protocols()} and {@link #ciphers()} on its sockets: the
+     * JDK offers AES-256 first, and a BoringSSL server follows the client's order.
+     */
+    public SSLContext jdkContext(PeerId expected) {
         try {
-            return GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
-                    .keyManager(keyManagers)
-                    .protocols(PROTOCOLS).ciphers(CIPHERS)
-                    .trustManager(new PeerTrustManager(expected))
-                    .build();
-        } catch (IOException e) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            char[] pw = new char[0];
+            ks.setKeyEntry("node", own.key(), pw, new X509Certificate[] {own.certificate()});
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pw);
+            SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+            ctx.init(kmf.getKeyManagers(), new TrustManager[] {new PeerTrustManager(expected)}, null);
+            return ctx;
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("could not set up TLS", e);
         }
     }

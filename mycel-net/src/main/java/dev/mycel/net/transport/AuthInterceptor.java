@@ -12,9 +12,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -30,13 +28,8 @@ final class AuthInterceptor implements ServerInterceptor {
             if (session == null) {
                 throw new SSLPeerUnverifiedException("no TLS session");
             }
-            Certificate[] certs = session.getPeerCertificates();
-            X509Certificate[] chain = new X509Certificate[certs.length];
-            for (int i = 0; i < certs.length; i++) {
-                chain[i] = (X509Certificate) certs[i];
-            }
-            peer = PeerTrustManager.verify(chain);
-        } catch (SSLPeerUnverifiedException | CertificateException | ClassCastException e) {
+            peer = PeerTrustManager.peerOf(session);
+        } catch (SSLPeerUnverifiedException | CertificateException e) {
             call.close(Status.UNAUTHENTICATED.withDescription("the caller proved no peer identity: " + e.getMessage()), new Metadata());
             return new ServerCall.Listener<>() { };
         }

@@ -3,47 +3,51 @@ package dev.mycel.net.transport;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.PeerTrustManager;
 import dev.mycel.net.tls.TlsContexts;
-import java.io.BufferedInputStream;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.logging.Logger;
-import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.SSLSocket;
 
 /**
  * Receives bulk tensors on a TLS 1.3 socket of its own, outside gRPC: the same mutual
  * authentication (the peer proves the key behind its id), no HTTP/2 framing and no extra copies,
  * because gRPC's path costs several times the CPU per byte of a plain socket (see
- * docs/BENCHMARKS.md). Every tensor's size is checked against the limit before anything is
- * allocated; a bad stream gets its reason and is closed; connections are bounded in number and
- * idle time, and each runs on its own virtual thread.
+ * docs/BENCHMARKS.md). TLS runs on {@link TlsConnection} (BoringSSL where it loads). Every
+ * tensor's size is checked against the limit before anything is allocated; a bad stream gets its
+ * reason and is closed; connections are bounded in number, handshake time and idle time. Each
+ * runs on a platform thread of its own: they are few, and a virtual thread blocked on a socket
+ * channel is woken through the JDK's poller thread, a hand-off per read that showed up in
+ * profiles of the bulk path (several per cent of its CPU).
  */
 public final class BulkTensorServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BulkTensorServer.class.getName());
-    private final SSLServerSocket socket;
+    private final ServerSocketChannel socket;
+    private final SslContext tls;
     private final TransferLimits limits;
     private final TensorHandler handler;
     private final Duration handshakeTimeout;
     private final Duration idleTimeout;
     private final Semaphore slots;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private BulkTensorServer(SSLServerSocket socket, TransferLimits limits, TensorHandler handler, int maxConnections,
-                             Duration handshakeTimeout, Duration idleTimeout) {
+    private BulkTensorServer(ServerSocketChannel socket, SslContext tls, TransferLimits limits, TensorHandler handler,
+                             int maxConnections, Duration handshakeTimeout, Duration idleTimeout) {
         this.socket = socket;
+        this.tls = tls;
         this.limits = limits;
         this.handler = handler;
         this.handshakeTimeout = handshakeTimeout;
@@ -55,22 +59,25 @@ public final class BulkTensorServer implements AutoCloseable {
     public static BulkTensorServer start(TlsContexts tls, InetSocketAddress bind, TransferLimits limits,
                                          TensorHandler handler, int maxConnections, Duration handshakeTimeout,
                                          Duration idleTimeout) throws IOException {
-        SSLServerSocket s = (SSLServerSocket) tls.jdkContext(null).getServerSocketFactory().createServerSocket();
-        s.setEnabledProtocols(TlsContexts.protocols());
-        s.setEnabledCipherSuites(TlsContexts.ciphers());
-        s.setNeedClientAuth(true);
-        s.setReuseAddress(true);
-        s.bind(bind, 64);
-        return new BulkTensorServer(s, limits, handler, maxConnections, handshakeTimeout, idleTimeout);
+        SslContext context = tls.plainServer();
+        ServerSocketChannel s = ServerSocketChannel.open();
+        try {
+            s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            s.bind(bind, 64);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return new BulkTensorServer(s, context, limits, handler, maxConnections, handshakeTimeout, idleTimeout);
     }
 
     public int port() {
-        return socket.getLocalPort();
+        return socket.socket().getLocalPort();
     }
 
     private void acceptLoop() {
         while (!closed) {
-            Socket s;
+            SocketChannel s;
             try {
                 s = socket.accept();
             } catch (IOException e) {
@@ -84,9 +91,9 @@ public final class BulkTensorServer implements AutoCloseable {
                 continue;
             }
             open.add(s);
-            Thread.ofVirtual().name("bulk-conn").start(() -> {
+            Thread.ofPlatform().daemon().name("bulk-conn").start(() -> {
                 try {
-                    serve((SSLSocket) s);
+                    serve(s);
                 } finally {
                     open.remove(s);
                     closeQuietly(s);
@@ -96,29 +103,30 @@ public final class BulkTensorServer implements AutoCloseable {
         }
     }
 
-    private void serve(SSLSocket s) {
+    private void serve(SocketChannel s) {
+        TlsConnection conn;
         PeerId peer;
-        OutputStream out;
         try {
-            s.setSoTimeout((int) handshakeTimeout.toMillis());
-            s.setTcpNoDelay(true);
-            s.startHandshake();
-            peer = PeerTrustManager.verify(chain(s));
-            s.setSoTimeout((int) idleTimeout.toMillis());
-            out = s.getOutputStream();
-        } catch (IOException | CertificateException e) {
+            s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            conn = TlsConnection.open(s, tls, false, handshakeTimeout);
+        } catch (IOException e) {
             LOG.fine(() -> "bulk handshake failed: " + e.getMessage());
             return;
         }
-        Caller caller = new Caller(peer, s.getInetAddress().getHostAddress(), 0);
-        // Not try-with-resources: closing the stream would close the socket before a refusal
-        // could be written; the caller closes the socket when this returns.
-        DataInputStream in;
-        try {
-            in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024));
-        } catch (IOException e) {
-            return;
+        try (conn) {
+            try {
+                peer = PeerTrustManager.peerOf(conn.session());
+            } catch (IOException | CertificateException e) {
+                LOG.fine(() -> "bulk peer unproven: " + e.getMessage());
+                return;
+            }
+            conn.timeout(idleTimeout);
+            serve(conn, new Caller(peer, conn.remoteHost(), 0));
         }
+    }
+
+    private void serve(TlsConnection conn, Caller caller) {
+        DataInputStream in = new DataInputStream(conn.inputStream());
         try {
             while (!closed) {
                 BulkWire.Header h = BulkWire.readHeader(in);
@@ -129,29 +137,34 @@ public final class BulkTensorServer implements AutoCloseable {
                 try {
                     bytes = TensorFrame.byteSize(h.dtype(), h.shape());
                 } catch (IllegalArgumentException e) {
-                    refuse(out, e.getMessage());
+                    refuse(conn, e.getMessage());
                     return;
                 }
                 if (bytes > limits.maxTensorBytes()) {
-                    refuse(out, "a tensor of " + bytes + " bytes exceeds the limit of " + limits.maxTensorBytes());
+                    refuse(conn, "a tensor of " + bytes + " bytes exceeds the limit of " + limits.maxTensorBytes());
                     discard(in, bytes);
                     return;
                 }
-                byte[] data = new byte[Math.toIntExact(bytes)];
-                BulkWire.readFully(in, data);
+                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(bytes));
                 try {
-                    handler.accept(caller, new TensorFrame(h.dtype(), h.shape(), ByteBuffer.wrap(data)));
+                    conn.readFully(data);
+                } catch (EOFException e) {
+                    throw new BulkWire.BulkException("the stream ended inside a tensor");
+                }
+                data.flip();
+                try {
+                    handler.accept(caller, new TensorFrame(h.dtype(), h.shape(), data));
                 } catch (Exception e) {
-                    refuse(out, "the receiver refused the tensor: " + e.getMessage());
+                    refuse(conn, "the receiver refused the tensor: " + e.getMessage());
                     return;
                 }
-                out.write(BulkWire.OK);
-                out.flush();
+                conn.write(ByteBuffer.wrap(new byte[] {BulkWire.OK}));
+                conn.flush();
             }
         } catch (BulkWire.BulkException e) {
-            refuse(out, e.getMessage());
+            refuse(conn, e.getMessage());
         } catch (IOException e) {
-            LOG.fine(() -> "bulk connection from " + peer.shortString() + " ended: " + e.getMessage());
+            LOG.fine(() -> "bulk connection from " + caller.peer().shortString() + " ended: " + e.getMessage());
         }
     }
 
@@ -175,28 +188,19 @@ public final class BulkTensorServer implements AutoCloseable {
         }
     }
 
-    private static X509Certificate[] chain(SSLSocket s) throws IOException {
-        var certs = s.getSession().getPeerCertificates();
-        X509Certificate[] chain = new X509Certificate[certs.length];
-        for (int i = 0; i < certs.length; i++) {
-            chain[i] = (X509Certificate) certs[i];
-        }
-        return chain;
-    }
-
-    private static void refuse(OutputStream out, String reason) {
+    private static void refuse(TlsConnection conn, String reason) {
         try {
             byte[] r = reason.getBytes(StandardCharsets.UTF_8);
             int n = Math.min(r.length, 4096);
-            out.write(new byte[] {BulkWire.REFUSED, (byte) (n >>> 8), (byte) n});
-            out.write(r, 0, n);
-            out.flush();
+            conn.write(ByteBuffer.wrap(new byte[] {BulkWire.REFUSED, (byte) (n >>> 8), (byte) n}));
+            conn.write(ByteBuffer.wrap(r, 0, n));
+            conn.flush();
         } catch (IOException ignored) {
             // the peer is gone
         }
     }
 
-    private static void closeQuietly(Socket s) {
+    private static void closeQuietly(SocketChannel s) {
         try {
             s.close();
         } catch (IOException ignored) {

@@ -1,7 +1,6 @@
 package dev.mycel.net.transport;
 
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -71,14 +70,6 @@ final class BulkWire {
     static final class BulkException extends IOException {
         BulkException(String message) {
             super(message);
-        }
-    }
-
-    static void readFully(DataInputStream in, byte[] into) throws IOException {
-        try {
-            in.readFully(into);
-        } catch (EOFException e) {
-            throw new BulkException("the stream ended inside a tensor");
         }
     }
 }

@@ -75,25 +75,29 @@ class MutualTlsTest {
 
     @Test
     void serverPresentingAnotherPeersCertificateIsRefused() throws Exception {
-        // An impostor has the victim's genuine certificate but not the victim's private key:
-        // TLS 1.3's CertificateVerify, signed with the impostor's key, cannot check out.
+        // An impostor knows the victim's identity extension (every handshake shows it), but not the
+        // victim's keys: on a certificate of its own key, the victim's signature does not verify.
+        // With the victim's genuine certificate, it cannot sign the handshake (CertificateVerify).
         NodeIdentity victim = NodeIdentity.generate();
         NodeIdentity impostor = NodeIdentity.generate();
-        try (NetServer fake = NetServer.start(impostor, new TlsContexts(impostor, PeerCertificates.selfSigned(victim)),
-                new InetSocketAddress("127.0.0.1", 0), NetLimits.defaults(), List.of(new DhtGrpc.DhtImplBase() { }), null);
-             PeerChannels channels = new PeerChannels(new TlsContexts(client), NetLimits.defaults(), 4)) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
-                    DhtGrpc.newBlockingStub(channels.channel(victim.peerId(), "127.0.0.1", fake.port()))
-                            .withDeadlineAfter(5, TimeUnit.SECONDS).ping(PingRequest.getDefaultInstance()));
-            assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        for (PeerCertificate forged : List.of(ForgedCertificates.copiedExtension(victim), ForgedCertificates.stolen(victim))) {
+            try (NetServer fake = NetServer.start(impostor, new TlsContexts(forged), new InetSocketAddress("127.0.0.1", 0),
+                    NetLimits.defaults(), List.of(new DhtGrpc.DhtImplBase() { }), null);
+                 PeerChannels channels = new PeerChannels(new TlsContexts(client), NetLimits.defaults(), 4)) {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+                        DhtGrpc.newBlockingStub(channels.channel(victim.peerId(), "127.0.0.1", fake.port()))
+                                .withDeadlineAfter(5, TimeUnit.SECONDS).ping(PingRequest.getDefaultInstance()));
+                assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode());
+            }
         }
     }
 
     @Test
     void clientPresentingAnotherPeersCertificateIsRefusedAndTheServerGoesOn() {
         NodeIdentity victim = NodeIdentity.generate();
-        TlsContexts forged = new TlsContexts(client, PeerCertificates.selfSigned(victim));
-        assertThrows(StatusRuntimeException.class, () -> ping(forged, server.peerId()));
+        for (PeerCertificate forged : List.of(ForgedCertificates.copiedExtension(victim), ForgedCertificates.stolen(victim))) {
+            assertThrows(StatusRuntimeException.class, () -> ping(new TlsContexts(forged), server.peerId()));
+        }
         assertEquals(List.of(), List.copyOf(callers));
         ping(new TlsContexts(client), server.peerId());
         assertEquals(List.of(client.peerId()), List.copyOf(callers));

@@ -3,13 +3,19 @@ package dev.mycel.net.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mycel.net.identity.NodeIdentity;
-import dev.mycel.net.tls.PeerCertificates;
+import dev.mycel.net.tls.ForgedCertificates;
+import dev.mycel.net.tls.PeerCertificate;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.tls.TlsInteropTest;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +25,8 @@ import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Bulk tensors on their own TLS connection: bit-exact delivery, the caller's proven id, and refusals. */
 class BulkTensorTest {
@@ -80,10 +88,16 @@ class BulkTensorTest {
 
     @Test
     void garbageGetsAReasonAndTheConnectionEnds() throws Exception {
+        // A plain JDK SSLSocket as the client: it also shows what the handshake agreed on.
         SSLSocket s = (SSLSocket) new TlsContexts(client).jdkContext(server.peerId()).getSocketFactory()
                 .createSocket("127.0.0.1", bulk.port());
         try (s) {
             s.setSoTimeout(5000);
+            s.setEnabledProtocols(TlsContexts.protocols());
+            s.setEnabledCipherSuites(TlsContexts.ciphers());
+            s.startHandshake();
+            assertEquals("TLSv1.3", s.getSession().getProtocol());
+            assertEquals("TLS_AES_128_GCM_SHA256", s.getSession().getCipherSuite());
             OutputStream out = s.getOutputStream();
             out.write("GET / HTTP/1.1\r\n\r\n".getBytes());
             out.flush();
@@ -98,13 +112,93 @@ class BulkTensorTest {
         assertThrows(IOException.class, () -> BulkTensorClient.connect(new TlsContexts(client), NodeIdentity.generate().peerId(),
                 "127.0.0.1", bulk.port(), Duration.ofSeconds(5)));
         NodeIdentity victim = NodeIdentity.generate();
-        TlsContexts forged = new TlsContexts(client, PeerCertificates.selfSigned(victim));
-        assertThrows(IOException.class, () -> {
-            try (BulkTensorClient c = BulkTensorClient.connect(forged, server.peerId(), "127.0.0.1", bulk.port(),
-                    Duration.ofSeconds(5))) {
-                c.send(TensorFrame.ofFloats(new float[] {1}, 1));
+        for (PeerCertificate forged : List.of(ForgedCertificates.copiedExtension(victim), ForgedCertificates.stolen(victim))) {
+            assertThrows(IOException.class, () -> {
+                try (BulkTensorClient c = BulkTensorClient.connect(new TlsContexts(forged), server.peerId(), "127.0.0.1",
+                        bulk.port(), Duration.ofSeconds(5))) {
+                    c.send(TensorFrame.ofFloats(new float[] {1}, 1));
+                }
+            });
+        }
+        assertEquals(0, got.size());
+    }
+
+    @Test
+    void aServerThatIsNotWhoWeDialIsNamedInTheError() {
+        var other = NodeIdentity.generate().peerId();
+        IOException e = assertThrows(IOException.class, () -> BulkTensorClient.connect(new TlsContexts(client), other,
+                "127.0.0.1", bulk.port(), Duration.ofSeconds(5)));
+        assertTrue(causes(e).contains("expected peer " + other), causes(e));
+    }
+
+    @Test
+    void anImpostorServerWithACopiedExtensionIsRefusedForItsSignature() throws IOException {
+        NodeIdentity victim = NodeIdentity.generate();
+        try (BulkTensorServer fake = BulkTensorServer.start(new TlsContexts(ForgedCertificates.copiedExtension(victim)),
+                new InetSocketAddress("127.0.0.1", 0), TransferLimits.defaults(), (caller, t) -> { }, 4,
+                Duration.ofSeconds(5), Duration.ofSeconds(5))) {
+            IOException e = assertThrows(IOException.class, () -> BulkTensorClient.connect(new TlsContexts(client),
+                    victim.peerId(), "127.0.0.1", fake.port(), Duration.ofSeconds(5)));
+            assertTrue(causes(e).contains("does not verify"), causes(e));
+        }
+    }
+
+    private static String causes(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            b.append(t).append(" / ");
+        }
+        return b.toString();
+    }
+
+    @ParameterizedTest(name = "server {0}, client {1}")
+    @CsvSource({"OPENSSL, JDK", "JDK, OPENSSL", "JDK, JDK"})
+    void providersInteroperate(String serverProvider, String clientProvider) throws IOException {
+        assumeTrue(OpenSsl.isAvailable(), "BoringSSL does not load here");
+        List<Object[]> taken = new CopyOnWriteArrayList<>();
+        try (BulkTensorServer other = BulkTensorServer.start(TlsInteropTest.tls(server, serverProvider),
+                new InetSocketAddress("127.0.0.1", 0), TransferLimits.defaults().withMaxTensorBytes(8 << 20),
+                (caller, t) -> taken.add(new Object[] {caller.peer(), t}), 4, Duration.ofSeconds(5), Duration.ofSeconds(5));
+             BulkTensorClient c = BulkTensorClient.connect(TlsInteropTest.tls(client, clientProvider), server.peerId(),
+                     "127.0.0.1", other.port(), Duration.ofSeconds(5))) {
+            byte[] bytes = new byte[3 << 20];
+            new SplittableRandom(9).nextBytes(bytes);
+            for (int i = 0; i < 3; i++) {
+                c.send(new TensorFrame("u8", new long[] {bytes.length - i}, ByteBuffer.wrap(bytes, 0, bytes.length - i)));
+                assertEquals(ByteBuffer.wrap(bytes, 0, bytes.length - i), ((TensorFrame) taken.get(i)[1]).data());
+                assertEquals(client.peerId(), taken.get(i)[0]);
             }
-        });
+        }
+    }
+
+    @Test
+    void silentOrStalledConnectionsAreClosedAfterTheirTimeouts() throws Exception {
+        try (BulkTensorServer strict = BulkTensorServer.start(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                TransferLimits.defaults(), (caller, t) -> got.add(new Object[] {caller.peer(), t}), 4,
+                Duration.ofMillis(300), Duration.ofMillis(300))) {
+            // No handshake at all.
+            try (Socket silent = new Socket("127.0.0.1", strict.port())) {
+                silent.setSoTimeout(5000);
+                assertEquals(-1, silent.getInputStream().read());
+            }
+            // A handshake, then half a header and nothing more: a reason would need a whole header,
+            // so the connection just ends.
+            SSLSocket s = (SSLSocket) new TlsContexts(client).jdkContext(server.peerId()).getSocketFactory()
+                    .createSocket("127.0.0.1", strict.port());
+            try (s) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(new byte[] {'M', 'Y'});
+                s.getOutputStream().flush();
+                InputStream in = s.getInputStream();
+                long t0 = System.nanoTime();
+                assertEquals(-1, in.read());
+                assertTrue(System.nanoTime() - t0 < 4_000_000_000L);
+            }
+            for (int i = 0; i < 50 && strict.openConnections() > 0; i++) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, strict.openConnections());
+        }
         assertEquals(0, got.size());
     }
 }
