@@ -190,7 +190,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 try {
                     switch (request.getKindCase()) {
                         case OPEN -> open(request.getOpen());
-                        case STEP -> step(request.getStep());
+                        case STEP -> step(request.getStep(), lastUsed);
                         default -> throw Status.INVALID_ARGUMENT.withDescription("empty session request").asRuntimeException();
                     }
                 } catch (StatusRuntimeException e) {
@@ -235,7 +235,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             out.onNext(SessionResponse.newBuilder().setOpened(Opened.newBuilder().setReservedBytes(need)).build());
         }
 
-        private void step(Step st) {
+        /** A step that arrived at {@code arrived} (nanoTime), which its reported compute time counts from. */
+        private void step(Step st, long arrived) {
             if (model == null) {
                 throw Status.FAILED_PRECONDITION.withDescription("open the session before sending steps").asRuntimeException();
             }
@@ -257,7 +258,6 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                         + (long) n * c.dim() * Float.BYTES).asRuntimeException();
             }
             state.rewind(st.getPosition());
-            long start = System.nanoTime();
             float[] all = new float[n * c.dim()];
             HiddenStates.decode(st.getHidden(), n, c.dim(), all);
             for (int done = 0; done < n; ) {
@@ -271,7 +271,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             ByteString hidden = HiddenStates.encode(result, n, c.dim());
             lastUsed = System.nanoTime();
             out.onNext(SessionResponse.newBuilder().setResult(StepResult.newBuilder().setId(st.getId())
-                    .setHidden(hidden).setComputeNanos(lastUsed - start)).build());
+                    .setHidden(hidden).setComputeNanos(lastUsed - arrived)).build());
         }
 
         void fail(Status status) {
