@@ -42,7 +42,9 @@ import java.util.TreeMap;
  * --warmup [8] repetitions before those measured (the JIT needs several hundred MiB of traffic
  * before the TLS path is compiled), --echo-bytes [8192], --echo-calls [20000],
  * --echo-warmup [20000], --window [flow-control window of NetLimits.defaults()], --frame [1 MiB
- * data per frame], --paths [tcp,mycel,stubs] (which throughput paths to run). Prints Markdown
+ * data per frame], --paths [tcp,mycel,stubs] (which throughput paths to run), --echo-flush-mib [0]
+ * (read that much memory before each measured round trip, untimed, so that it starts with cold
+ * caches, as a block server's answer does after a step that streamed its weights). Prints Markdown
  * tables on standard output and each repetition on standard error.
  */
 public final class NetBenchmark {
@@ -134,6 +136,8 @@ public final class NetBenchmark {
 
                 int calls = num(o, "echo-calls");
                 int warmup = num(o, "echo-warmup");
+                flush = new long[Math.max(1, num(o, "echo-flush-mib") << 17)];
+                flushing = num(o, "echo-flush-mib") > 0;
                 System.err.println("latency: " + warmup + " warm-up calls and " + calls + " measured, " + echoBytes + " bytes");
                 byte[] payloadBytes = new byte[echoBytes];
                 new SplittableRandom(7).nextBytes(payloadBytes);
@@ -163,8 +167,8 @@ public final class NetBenchmark {
                             Collections.min(p.mbps), Collections.max(p.mbps), median(p.mbps) / base, median(p.cpuPerGb));
                 }
                 System.out.println();
-                System.out.printf(Locale.ROOT, "Round trip of a %d-byte request, %d calls after %d warm-up calls (µs):%n%n",
-                        echoBytes, calls, warmup);
+                System.out.printf(Locale.ROOT, "Round trip of a %d-byte request, %d calls after %d warm-up calls%s (µs):%n%n",
+                        echoBytes, calls, warmup, flushing ? ", each after reading " + num(o, "echo-flush-mib") + " MiB" : "");
                 System.out.println("| path | p50 | p90 | p99 | mean |");
                 System.out.println("| --- | ---: | ---: | ---: | ---: |");
                 latencyRow("plain TCP ping-pong (baseline)", tcpNs);
@@ -240,12 +244,29 @@ public final class NetBenchmark {
         }
         long[] ns = new long[calls];
         for (int i = 0; i < calls; i++) {
+            if (flushing) {
+                flushCaches();
+            }
             long t0 = System.nanoTime();
             work.run();
             ns[i] = System.nanoTime() - t0;
         }
         Arrays.sort(ns);
         return ns;
+    }
+
+    private static long[] flush = new long[1];
+    private static boolean flushing;
+    private static long flushSum;
+
+    /** Reads every cache line of {@link #flush}, so that what ran before is evicted. */
+    private static void flushCaches() {
+        long sum = 0;
+        for (int i = 0; i < flush.length; i += 8) {
+            sum += flush[i];
+            flush[i] = sum;
+        }
+        flushSum += sum;
     }
 
     private static double median(List<Double> v) {
@@ -282,6 +303,7 @@ public final class NetBenchmark {
                 "echo-bytes", "8192", "echo-calls", "20000", "echo-warmup", "20000",
                 "window", Integer.toString(NetLimits.defaults().flowControlWindow()),
                 "frame", Integer.toString(TransferLimits.defaults().frameBytes()), "paths", "tcp,mycel,stubs,bulk"));
+        o.put("echo-flush-mib", "0");
         for (int i = 0; i < args.length; i += 2) {
             String key = args[i].startsWith("--") ? args[i].substring(2) : "";
             if (!o.containsKey(key) || i + 1 >= args.length) {
