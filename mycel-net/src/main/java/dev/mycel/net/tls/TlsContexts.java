@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -35,8 +37,17 @@ public final class TlsContexts {
             "TLS_CHACHA20_POLY1305_SHA256");
     private static final SslProvider DEFAULT_PROVIDER = chooseProvider();
 
+    /** Client contexts kept, one per peer (see {@link #client}). */
+    static final int CLIENT_CONTEXTS = 256;
+
     private final PeerCertificate own;
     private final SslProvider provider;
+    private final Map<String, SslContext> clients = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, SslContext> eldest) {
+            return size() > CLIENT_CONTEXTS;
+        }
+    };
 
     public TlsContexts(NodeIdentity identity) {
         this(PeerCertificates.issue(identity), DEFAULT_PROVIDER);
@@ -96,10 +107,23 @@ public final class TlsContexts {
         return build(GrpcSslContexts.configure(SslContextBuilder.forServer(own.key(), own.certificate()), provider), null, true);
     }
 
-    /** gRPC's client side, dialling {@code expected} (or, with null, whoever answers and proves a key). */
+    /**
+     * gRPC's client side, dialling {@code expected} (or, with null, whoever answers and proves a
+     * key). Contexts are kept for the {@link #CLIENT_CONTEXTS} peers dialled most recently: a
+     * BoringSSL context holds native memory until the collector finds it, and building one for
+     * every new channel cost that plus a millisecond or so of set-up.
+     */
     public SslContext client(PeerId expected) {
-        return build(GrpcSslContexts.configure(SslContextBuilder.forClient(), provider)
-                .keyManager(own.key(), own.certificate()), expected, false);
+        String key = expected == null ? "" : expected.toString();
+        synchronized (clients) {
+            SslContext ctx = clients.get(key);
+            if (ctx == null) {
+                ctx = build(GrpcSslContexts.configure(SslContextBuilder.forClient(), provider)
+                        .keyManager(own.key(), own.certificate()), expected, false);
+                clients.put(key, ctx);
+            }
+            return ctx;
+        }
     }
 
     /** A server context for connections outside gRPC (no ALPN): the bulk tensor socket. */
