@@ -1,6 +1,7 @@
 package dev.mycel.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -69,6 +70,30 @@ public final class Lanes {
      * Combines {@link #COUNT} partial sums in the one fixed order: a pairwise tree
      * (lane i with lane i + 8, then i + 4, i + 2, i + 1). Overwrites {@code lanes}.
      */
+    /**
+     * The same tree as {@link #reduce(float[])} over one vector that holds all {@link #COUNT}
+     * lanes (only when {@link #WIDTH} is {@link #COUNT}), in registers: each step adds lane
+     * i + step to lane i with a lane rotation, so every lane sum has the operands it has in the
+     * array version, and the result is the same bits without a trip through memory.
+     */
+    static float reduce(FloatVector all) {
+        FloatVector v = all.add(all.rearrange(ROTATE_8));
+        v = v.add(v.rearrange(ROTATE_4));
+        v = v.add(v.rearrange(ROTATE_2));
+        v = v.add(v.rearrange(ROTATE_1));
+        return v.lane(0);
+    }
+
+    private static final VectorShuffle<Float> ROTATE_8 = rotation(8);
+    private static final VectorShuffle<Float> ROTATE_4 = rotation(4);
+    private static final VectorShuffle<Float> ROTATE_2 = rotation(2);
+    private static final VectorShuffle<Float> ROTATE_1 = rotation(1);
+
+    /** Lane i takes lane (i + by) mod the width. */
+    private static VectorShuffle<Float> rotation(int by) {
+        return VectorShuffle.fromOp(FLOATS, i -> (i + by) % FLOATS.length());
+    }
+
     public static float reduce(float[] lanes) {
         for (int step = COUNT / 2; step >= 1; step >>= 1) {
             for (int i = 0; i < step; i++) {

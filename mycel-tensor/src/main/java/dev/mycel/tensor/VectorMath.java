@@ -96,6 +96,14 @@ public final class VectorMath {
     /** Deterministic dot product of two float runs (virtual lanes, fixed reduction order). */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n, float[] lanes) {
         int full = n - n % L;
+        if (Lanes.GROUPS == 1 && full == n) {
+            // One hardware vector holds every virtual lane: reduce in registers (same tree).
+            FloatVector acc = FloatVector.zero(F);
+            for (int c = 0; c < n; c += L) {
+                acc = FloatVector.fromArray(F, a, aOff + c).fma(FloatVector.fromArray(F, b, bOff + c), acc);
+            }
+            return Lanes.reduce(acc);
+        }
         for (int g = 0; g < Lanes.GROUPS; g++) {
             int lo = g * W;
             FloatVector acc = FloatVector.zero(F);
