@@ -51,6 +51,7 @@ import java.util.logging.Logger;
 public final class DhtNode implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DhtNode.class.getName());
     static final String ROUTING_FILE = "routing.json";
+    static final String RECORDS_FILE = "records.bin";
 
     private final DhtConfig config;
     private final NodeIdentity identity;
@@ -101,6 +102,10 @@ public final class DhtNode implements AutoCloseable {
             for (Contact c : RoutingTable.load(stateDir.resolve(ROUTING_FILE))) {
                 node.routing.seen(c);
             }
+            int records = RecordFile.load(node.store, stateDir.resolve(RECORDS_FILE));
+            if (records > 0) {
+                LOG.info(() -> "loaded " + records + " stored records");
+            }
         }
         node.schedule();
         return node;
@@ -122,6 +127,7 @@ public final class DhtNode implements AutoCloseable {
         timer.scheduleWithFixedDelay(guard(this::republish), republishMs, republishMs, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(guard(this::saveRoutingTable), 5, 30, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(guard(store::expire), 60, 60, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(guard(this::saveRecords), 5, 5, TimeUnit.MINUTES);
     }
 
     private Runnable guard(ThrowingRunnable r) {
@@ -541,7 +547,13 @@ public final class DhtNode implements AutoCloseable {
         }
     }
 
-    /** Saves the routing table, stops the timers, then the server and the connections. */
+    private void saveRecords() throws IOException {
+        if (stateDir != null && !closed) {
+            RecordFile.save(store, stateDir.resolve(RECORDS_FILE));
+        }
+    }
+
+    /** Saves the routing table and the stored records, stops the timers, then the server and the connections. */
     @Override
     public void close() {
         if (closed) {
@@ -551,6 +563,11 @@ public final class DhtNode implements AutoCloseable {
             saveRoutingTable();
         } catch (IOException e) {
             LOG.warning("could not save the routing table: " + e.getMessage());
+        }
+        try {
+            saveRecords();
+        } catch (IOException e) {
+            LOG.warning("could not save the stored records: " + e.getMessage());
         }
         closed = true;
         timer.shutdownNow();

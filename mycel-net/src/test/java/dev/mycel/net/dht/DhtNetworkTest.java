@@ -1,5 +1,6 @@
 package dev.mycel.net.dht;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,25 @@ class DhtNetworkTest {
             assertEquals(10, again.peers().size());
             again.put("back", new byte[] {1}, Duration.ofMinutes(1));
             assertTrue(net.nodes.get(5).get(again.id(), "back").isPresent());
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
+    void restartedNodeStillHoldsTheRecordsItWasGiven(@TempDir Path dir) throws Exception {
+        DhtConfig config = DhtTestNetwork.testConfig();
+        DhtNode node = DhtNode.start(config, NodeIdentity.loadOrCreate(dir), dir);
+        node.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", net.nodes.getFirst().port())));
+        DhtNode publisher = net.nodes.get(3);
+        publisher.put("kept", new byte[] {42}, Duration.ofMinutes(10));
+        DhtKey key = Records.valueKey(publisher.id(), "kept");
+        assertTrue(node.store().value(key).isPresent(), "the new node is among the closest of a small network");
+        node.close();
+        DhtNode again = DhtNode.start(config, NodeIdentity.loadOrCreate(dir), dir);
+        try {
+            // Straight from its data folder: no lookup, no republish by the publisher.
+            assertArrayEquals(new byte[] {42}, again.store().value(key).orElseThrow().getValue().toByteArray());
         } finally {
             again.close();
         }
