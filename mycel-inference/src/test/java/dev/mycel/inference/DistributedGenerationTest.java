@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mycel.inference.client.Hop;
+import dev.mycel.inference.client.HopTimes;
 import dev.mycel.inference.client.NoRouteException;
 import dev.mycel.inference.client.RemoteSequence;
 import dev.mycel.inference.client.SpotCheckPolicy;
@@ -77,7 +78,14 @@ class DistributedGenerationTest {
             try (RemoteSequence seq = net.sequence(128, RemoteSequence.Options.defaults())) {
                 assertEquals(3, seq.route().size());
             }
-            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> { }));
+            var times = new java.util.concurrent.atomic.AtomicReference<HopTimes>();
+            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> times.set(seq.hopTimes())));
+            // Every step went through all three hops, each reporting its server's time, which is
+            // part of what the client waited.
+            HopTimes t = times.get();
+            assertEquals(0, t.steps() % 3);
+            assertTrue(t.steps() >= 3 * (expected.tokens().length / 2), t.toString());
+            assertTrue(t.serverNanos() > 0 && t.wallNanos() >= t.serverNanos(), t.toString());
         }
     }
 
