@@ -1,0 +1,165 @@
+package dev.mycel.net.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.identity.PeerId;
+import dev.mycel.net.tls.TlsContexts;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Framed message streams on their own TLS socket: round trips, the caller's proven id, and refusals. */
+class FrameServerTest {
+    private static final String ECHO = "mycel/test-echo/1";
+    private final NodeIdentity server = NodeIdentity.generate();
+    private final NodeIdentity client = NodeIdentity.generate();
+    private final List<PeerId> callers = new CopyOnWriteArrayList<>();
+    private final List<Throwable> handlerErrors = new CopyOnWriteArrayList<>();
+    private FrameServer frames;
+
+    @BeforeEach
+    void start() throws IOException {
+        frames = FrameServer.start(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0), Map.of(ECHO, c -> {
+            callers.add(c.caller().peer());
+            try {
+                for (byte[] f; (f = c.read()) != null; ) {
+                    c.write(f);
+                }
+            } catch (IOException e) {
+                handlerErrors.add(e);
+                throw e;
+            }
+        }), new FrameLimits(64 * 1024, 8, 3, Duration.ofSeconds(5), Duration.ofSeconds(5)));
+    }
+
+    @AfterEach
+    void stop() {
+        frames.close();
+    }
+
+    private FrameConnection connect(NodeIdentity who, String protocol) throws IOException {
+        return FrameConnection.connect(new TlsContexts(who), server.peerId(), "127.0.0.1", frames.port(), protocol,
+                64 * 1024, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void framesComeBackBitExactAndTheServerSeesTheProvenCaller() throws IOException {
+        SplittableRandom random = new SplittableRandom(5);
+        try (FrameConnection c = connect(client, ECHO)) {
+            assertEquals(server.peerId(), c.peer());
+            for (int size : new int[] {0, 1, 3, 8192, 16_000, 64 * 1024}) {
+                byte[] f = new byte[size];
+                random.nextBytes(f);
+                c.write(f);
+                assertArrayEquals(f, c.read());
+            }
+        }
+        assertEquals(List.of(client.peerId()), callers);
+    }
+
+    @Test
+    void unknownProtocolIsRefusedWithTheProtocolsSpoken() {
+        IOException e = assertThrows(IOException.class, () -> connect(client, "mycel/nothing/9"));
+        assertTrue(e.getMessage().contains("does not speak mycel/nothing/9") && e.getMessage().contains(ECHO), e.getMessage());
+    }
+
+    @Test
+    void aServerWithAnotherIdIsRefused() {
+        assertThrows(IOException.class, () -> FrameConnection.connect(new TlsContexts(client),
+                NodeIdentity.generate().peerId(), "127.0.0.1", frames.port(), ECHO, 1024, Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void oversizedFrameEndsOnlyItsConnection() throws Exception {
+        try (FrameConnection big = FrameConnection.connect(new TlsContexts(client), server.peerId(), "127.0.0.1",
+                frames.port(), ECHO, 1 << 20, Duration.ofSeconds(5));
+             FrameConnection other = connect(NodeIdentity.generate(), ECHO)) {
+            big.write(new byte[100 * 1024]);
+            // The server never reads the frame's body: it ends the connection after the header.
+            assertThrows(IOException.class, () -> {
+                for (int i = 0; i < 100; i++) {
+                    if (big.read() == null) {
+                        throw new IOException("closed");
+                    }
+                }
+            });
+            other.write(new byte[] {7});
+            assertArrayEquals(new byte[] {7}, other.read());
+        }
+        assertTrue(handlerErrors.stream().anyMatch(t -> t instanceof FrameConnection.FrameTooLargeException
+                && t.getMessage().contains("exceeds the limit of 65536")), handlerErrors.toString());
+    }
+
+    @Test
+    void aClientRefusesToSendAFrameOverItsOwnLimit() throws IOException {
+        try (FrameConnection c = connect(client, ECHO)) {
+            assertThrows(FrameConnection.FrameTooLargeException.class, () -> c.write(new byte[64 * 1024 + 1]));
+            c.write(new byte[] {1, 2});
+            assertArrayEquals(new byte[] {1, 2}, c.read());
+        }
+    }
+
+    @Test
+    void onePeerHoldsAtMostItsShareOfConnections() throws IOException {
+        List<FrameConnection> mine = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                mine.add(connect(client, ECHO));
+            }
+            // The fourth is closed after the handshake, before the preamble is answered.
+            assertThrows(IOException.class, () -> connect(client, ECHO).close());
+            try (FrameConnection someoneElse = connect(NodeIdentity.generate(), ECHO)) {
+                someoneElse.write(new byte[] {9});
+                assertArrayEquals(new byte[] {9}, someoneElse.read());
+            }
+        } finally {
+            mine.forEach(FrameConnection::close);
+        }
+    }
+
+    @Test
+    void aCleanCloseBetweenFramesReadsAsTheEnd() throws Exception {
+        FrameServer oneShot = FrameServer.start(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                Map.of(ECHO, c -> c.write(new byte[] {42})), FrameLimits.defaults());
+        try (oneShot; FrameConnection c = FrameConnection.connect(new TlsContexts(client), server.peerId(), "127.0.0.1",
+                oneShot.port(), ECHO, 1024, Duration.ofSeconds(5))) {
+            assertArrayEquals(new byte[] {42}, c.read());
+            assertNull(c.read());
+        }
+    }
+
+    @Test
+    void aStalledPeerIsCutAfterTheIdleTimeout() throws Exception {
+        FrameServer quick = FrameServer.start(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                Map.of(ECHO, c -> {
+                    c.read();
+                }), FrameLimits.defaults().withIdleTimeout(Duration.ofMillis(300)));
+        try (quick; FrameConnection c = FrameConnection.connect(new TlsContexts(client), server.peerId(), "127.0.0.1",
+                quick.port(), ECHO, 1024, Duration.ofSeconds(5))) {
+            long t0 = System.nanoTime();
+            assertNull(readOrNull(c));
+            assertTrue(System.nanoTime() - t0 < 4_000_000_000L, "the server should have hung up after 300 ms");
+        }
+    }
+
+    private static byte[] readOrNull(FrameConnection c) {
+        try {
+            return c.read();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
