@@ -15,7 +15,11 @@ import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.DhtNode;
 import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.FrameLimits;
+import dev.mycel.net.transport.FrameServer;
 import dev.mycel.net.transport.NetLimits;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +31,10 @@ import java.util.logging.Logger;
 
 /**
  * Distributed inference against single-process generation, in one run and one JVM (servers and
- * client talk real gRPC over TLS on 127.0.0.1): generation speed through a route of 1 and 2
- * servers, the cost of a hop per generated token, and the aggregate speed of 8 concurrent
- * sessions through 2 servers against one session.
+ * client talk over TLS on 127.0.0.1, sessions on the servers' frame sockets and, for comparison,
+ * on gRPC streams): generation speed through a route of 1 and 2 servers, the cost of a hop per
+ * generated token, and the aggregate speed of 8 concurrent sessions through 2 servers against
+ * one session.
  *
  * <pre>java --add-modules jdk.incubator.vector -cp mycel-bench/target/benchmarks.jar dev.mycel.bench.InferenceBenchmark MODEL.gguf [TOKENS] [THREADS] [REPS]</pre>
  */
@@ -56,29 +61,33 @@ public final class InferenceBenchmark {
             local.generate(prompt, 256, greedy, s -> { });
             one.generate(prompt, greedy);
             two.generate(prompt, greedy);
-            double[][] msPerToken = new double[3][reps];
-            double[][] overhead = new double[2][reps];
+            one.generateOverGrpc(prompt, greedy);
+            two.generateOverGrpc(prompt, greedy);
+            // Rows: single process, then each route over the frame socket and over gRPC.
+            double[][] msPerToken = new double[5][reps];
+            double[][] overhead = new double[5][reps];
             for (int rep = 0; rep < reps; rep++) {
                 msPerToken[0][rep] = 1000 / local.generate(prompt, 256, greedy, s -> { }).tokensPerSecond();
-                Run r1 = one.generate(prompt, greedy);
-                Run r2 = two.generate(prompt, greedy);
-                msPerToken[1][rep] = r1.msPerToken();
-                msPerToken[2][rep] = r2.msPerToken();
-                overhead[0][rep] = r1.times().overheadMillisPerStep();
-                overhead[1][rep] = r2.times().overheadMillisPerStep();
+                Run[] runs = {one.generate(prompt, greedy), one.generateOverGrpc(prompt, greedy),
+                        two.generate(prompt, greedy), two.generateOverGrpc(prompt, greedy)};
+                for (int i = 0; i < runs.length; i++) {
+                    msPerToken[i + 1][rep] = runs[i].msPerToken();
+                    overhead[i + 1][rep] = runs[i].times().overheadMillisPerStep();
+                }
             }
             System.out.printf("%d tokens, %d threads, %d repetitions (median, min-max)%n", tokens, threads, reps);
             System.out.println("| setup | ms per token | tok/s | extra ms per hop per token | client wait - server compute, ms per hop per step |");
             System.out.println("| --- | ---: | ---: | ---: | ---: |");
             System.out.printf("| single process | %s | %.2f | | |%n", range(msPerToken[0]), 1000 / median(msPerToken[0]));
-            for (int hops = 1; hops <= 2; hops++) {
+            for (int row = 1; row < 5; row++) {
+                int hops = row <= 2 ? 1 : 2;
                 double[] extra = new double[reps];
                 for (int rep = 0; rep < reps; rep++) {
-                    extra[rep] = (msPerToken[hops][rep] - msPerToken[0][rep]) / hops;
+                    extra[rep] = (msPerToken[row][rep] - msPerToken[0][rep]) / hops;
                 }
-                double[] perHop = overhead[hops - 1];
-                System.out.printf("| route of %d server%s | %s | %.2f | %s | %s |%n", hops, hops == 1 ? "" : "s",
-                        range(msPerToken[hops]), 1000 / median(msPerToken[hops]), range(extra), range(perHop));
+                System.out.printf("| route of %d server%s, %s | %s | %.2f | %s | %s |%n", hops, hops == 1 ? "" : "s",
+                        row % 2 == 1 ? "frame socket" : "gRPC stream", range(msPerToken[row]),
+                        1000 / median(msPerToken[row]), range(extra), range(overhead[row]));
             }
             concurrent(model, one.join, m.config().layers(), tokens);
         }
@@ -88,8 +97,8 @@ public final class InferenceBenchmark {
     }
 
     /** Servers for consecutive spans of the model, their own DHT, and a client in it. */
-    private record Route(DhtNode boot, BootstrapAddress join, Servers servers, DhtNode me, InferenceClient client)
-            implements AutoCloseable {
+    private record Route(DhtNode boot, BootstrapAddress join, Servers servers, DhtNode me, InferenceClient client,
+                         InferenceClient grpcClient) implements AutoCloseable {
         static Route start(Path model, int hops, int layers, int threads) throws Exception {
             DhtNode boot = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null);
             boot.onEvent(e -> { });
@@ -103,10 +112,20 @@ public final class InferenceBenchmark {
             me.onEvent(e -> { });
             me.bootstrap(List.of(join));
             InferenceClient client = new InferenceClient(NodeIdentity.generate(), me, model, threads, NetLimits.defaults());
-            return new Route(boot, join, servers, me, client);
+            InferenceClient grpc = new InferenceClient(NodeIdentity.generate(), me, model, threads, NetLimits.defaults(),
+                    false);
+            return new Route(boot, join, servers, me, client, grpc);
         }
 
         Run generate(int[] prompt, GenerationOptions greedy) {
+            return generate(client, prompt, greedy);
+        }
+
+        Run generateOverGrpc(int[] prompt, GenerationOptions greedy) {
+            return generate(grpcClient, prompt, greedy);
+        }
+
+        private static Run generate(InferenceClient client, int[] prompt, GenerationOptions greedy) {
             try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults())) {
                 GenerationResult r = new Generator(client.localModel(), client.tokenizer()).generate(seq, prompt, greedy, s -> { });
                 return new Run(1000 / r.tokensPerSecond(), seq.hopTimes());
@@ -116,6 +135,7 @@ public final class InferenceBenchmark {
         @Override
         public void close() {
             client.close();
+            grpcClient.close();
             me.close();
             servers.close();
             boot.close();
@@ -135,9 +155,10 @@ public final class InferenceBenchmark {
     }
 
     private record Servers(List<DhtNode> nodes, List<BlockService> services, List<ServedBlocks> blocks,
-                           List<BlockServerNode> announcers) implements AutoCloseable {
+                           List<BlockServerNode> announcers, List<FrameServer> sockets) implements AutoCloseable {
         @Override
         public void close() {
+            sockets.forEach(FrameServer::close);
             announcers.forEach(BlockServerNode::close);
             services.forEach(BlockService::close);
             nodes.forEach(DhtNode::close);
@@ -146,12 +167,14 @@ public final class InferenceBenchmark {
     }
 
     private static Servers start(Path model, BootstrapAddress join, int[] cuts, int threads) throws Exception {
-        Servers s = new Servers(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        Servers s = new Servers(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i + 1 < cuts.length; i++) {
             ServedBlocks b = ServedBlocks.load(model, cuts[i], cuts[i + 1], threads);
             BlockService svc = new BlockService(b, ServerLimits.defaults());
             svc.measureSpeed();
-            DhtNode n = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null, List.of(svc));
+            NodeIdentity id = NodeIdentity.generate();
+            s.sockets.add(svc.listen(new TlsContexts(id), new InetSocketAddress("127.0.0.1", 0), FrameLimits.defaults()));
+            DhtNode n = DhtNode.start(DhtConfig.defaults(), id, null, List.of(svc));
             n.onEvent(e -> { });
             n.bootstrap(List.of(join));
             BlockServerNode a = new BlockServerNode(n, svc, 3600);

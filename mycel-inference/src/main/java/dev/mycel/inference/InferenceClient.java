@@ -1,7 +1,7 @@
 package dev.mycel.inference;
 
 import dev.mycel.inference.client.RemoteSequence;
-import dev.mycel.inference.client.ServerEntry;
+import dev.mycel.inference.client.ServerLinks;
 import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.model.engine.LoadedModel;
 import dev.mycel.model.llama.LayerSpan;
@@ -31,6 +31,7 @@ public final class InferenceClient implements AutoCloseable {
     private final byte[] modelHash;
     private final LoadedModel local;
     private final PeerChannels channels;
+    private final ServerLinks links;
     private final DhtServerDirectory directory;
     private final Set<PeerId> banned = ConcurrentHashMap.newKeySet();
     private final dev.mycel.inference.client.Latencies latencies = new dev.mycel.inference.client.Latencies();
@@ -40,11 +41,22 @@ public final class InferenceClient implements AutoCloseable {
 
     public InferenceClient(NodeIdentity identity, DhtNode dht, Path modelFile, int threads, NetLimits limits)
             throws IOException {
+        this(identity, dht, modelFile, threads, limits, true);
+    }
+
+    /**
+     * @param framedSessions whether sessions go to a server's frame socket where it announces one
+     *                       (false: always gRPC streams, slower per token; for comparisons)
+     */
+    public InferenceClient(NodeIdentity identity, DhtNode dht, Path modelFile, int threads, NetLimits limits,
+                           boolean framedSessions) throws IOException {
         this.modelFile = modelFile;
         this.modelHash = ModelHash.of(modelFile);
         this.threads = threads;
         this.local = LoadedModel.open(modelFile, threads, new LayerSpan(0, 0, true, true));
-        this.channels = new PeerChannels(new TlsContexts(identity), limits, 64);
+        TlsContexts tls = new TlsContexts(identity);
+        this.channels = new PeerChannels(tls, limits, 64);
+        this.links = new ServerLinks(tls, channels, framedSessions);
         this.directory = new DhtServerDirectory(dht);
     }
 
@@ -71,7 +83,7 @@ public final class InferenceClient implements AutoCloseable {
     /** A new sequence of up to {@code capacity} positions, routed through the servers found now. */
     public RemoteSequence sequence(int capacity, RemoteSequence.Options options) {
         return new RemoteSequence(local.model(), modelHash, capacity, directory,
-                (ServerEntry e) -> channels.channel(e.peer(), e.host(), e.port()), hop -> referee(hop.first(), hop.end()),
+                links, hop -> referee(hop.first(), hop.end()),
                 options, banned, latencies, e -> events.accept(e));
     }
 

@@ -1,6 +1,7 @@
 package dev.mycel.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -16,7 +17,11 @@ import dev.mycel.inference.server.ServerLimits;
 import dev.mycel.model.testing.TestData;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.FrameConnection;
+import dev.mycel.net.transport.FrameLimits;
+import dev.mycel.net.transport.FrameServer;
 import dev.mycel.net.transport.NetLimits;
+import java.io.IOException;
 import dev.mycel.net.transport.NetServer;
 import dev.mycel.net.transport.PeerChannels;
 import io.grpc.Status;
@@ -30,6 +35,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A block server's answers to malformed, out-of-order and idle sessions: a clear status each, and the server goes on. */
 class BlockServiceTest {
@@ -38,6 +45,7 @@ class BlockServiceTest {
     private ServedBlocks blocks;
     private BlockService service;
     private NetServer net;
+    private FrameServer frames;
     private PeerChannels channels;
     private byte[] hash;
     private int dim;
@@ -51,10 +59,12 @@ class BlockServiceTest {
         net = NetServer.start(server, new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0), NetLimits.defaults(),
                 List.of(service), null);
         channels = new PeerChannels(new TlsContexts(NodeIdentity.generate()), NetLimits.defaults(), 4);
+        frames = service.listen(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0), FrameLimits.defaults());
     }
 
     @AfterEach
     void stop() {
+        frames.close();
         channels.close();
         net.close();
         service.close();
@@ -81,6 +91,45 @@ class BlockServiceTest {
                         got.add(Status.OK);
                     }
                 });
+    }
+
+    private List<Object> session(boolean overFrames, SessionRequest... requests) throws Exception {
+        return overFrames ? frameSession(requests) : session(requests);
+    }
+
+    private FrameConnection connectFrames() throws IOException {
+        return FrameConnection.connect(new TlsContexts(NodeIdentity.generate()), server.peerId(), "127.0.0.1",
+                frames.port(), BlockService.SESSION_PROTOCOL, 1 << 20, Duration.ofSeconds(10));
+    }
+
+    /**
+     * The same over the frame socket, one request at a time as clients send them: the answers,
+     * then the failure as a Status (or OK when every request was answered).
+     */
+    private List<Object> frameSession(SessionRequest... requests) throws IOException {
+        try (FrameConnection c = connectFrames()) {
+            List<Object> answers = new java.util.ArrayList<>();
+            for (SessionRequest request : requests) {
+                c.write(request.toByteArray());
+                Object answer = answer(c);
+                answers.add(answer);
+                if (answer instanceof Status) {
+                    return answers;
+                }
+            }
+            answers.add(Status.OK);
+            return answers;
+        }
+    }
+
+    private static Object answer(FrameConnection c) throws IOException {
+        byte[] f = c.read();
+        if (f == null) {
+            return Status.UNAVAILABLE.withDescription("closed");
+        }
+        SessionResponse r = SessionResponse.parseFrom(f);
+        return r.hasFailure() ? Status.fromCode(Status.Code.valueOf(r.getFailure().getCode()))
+                .withDescription(r.getFailure().getMessage()) : r;
     }
 
     private List<Object> session(SessionRequest... requests) throws InterruptedException {
@@ -119,33 +168,78 @@ class BlockServiceTest {
         return (Status) answers.getLast();
     }
 
-    @Test
-    void wellFormedSessionRunsStepsAndRewinds() throws Exception {
-        List<Object> a = session(open(1, 3), step(0, 2, 2 * dim * 4), step(2, 1, dim * 4), step(1, 1, dim * 4));
+    @ParameterizedTest(name = "frames={0}")
+    @ValueSource(booleans = {false, true})
+    void wellFormedSessionRunsStepsAndRewinds(boolean overFrames) throws Exception {
+        List<Object> a = session(overFrames, open(1, 3), step(0, 2, 2 * dim * 4), step(2, 1, dim * 4), step(1, 1, dim * 4));
         assertEquals(4, a.stream().filter(o -> o instanceof SessionResponse).count(), a.toString());
         assertEquals(Status.Code.OK, last(a).getCode());
     }
 
-    @Test
-    void badSessionsGetClearErrors() throws Exception {
-        Status wrongModel = last(session(SessionRequest.newBuilder().setOpen(Open.newBuilder()
+    @ParameterizedTest(name = "frames={0}")
+    @ValueSource(booleans = {false, true})
+    void badSessionsGetClearErrors(boolean overFrames) throws Exception {
+        Status wrongModel = last(session(overFrames, SessionRequest.newBuilder().setOpen(Open.newBuilder()
                 .setModel(ByteString.copyFrom(new byte[32])).setFirst(1).setEnd(3).setMaxPositions(8)).build()));
         assertEquals(Status.Code.NOT_FOUND, wrongModel.getCode());
-        Status notServed = last(session(open(0, 3)));
+        Status notServed = last(session(overFrames, open(0, 3)));
         assertEquals(Status.Code.INVALID_ARGUMENT, notServed.getCode());
         assertTrue(notServed.getDescription().contains("not served here"), notServed.getDescription());
-        Status stepFirst = last(session(step(0, 1, dim * 4)));
+        Status stepFirst = last(session(overFrames, step(0, 1, dim * 4)));
         assertEquals(Status.Code.FAILED_PRECONDITION, stepFirst.getCode());
-        Status badSize = last(session(open(1, 3), step(0, 1, dim * 4 - 1)));
+        Status badSize = last(session(overFrames, open(1, 3), step(0, 1, dim * 4 - 1)));
         assertEquals(Status.Code.INVALID_ARGUMENT, badSize.getCode());
-        Status gap = last(session(open(1, 3), step(5, 1, dim * 4)));
+        Status gap = last(session(overFrames, open(1, 3), step(5, 1, dim * 4)));
         assertEquals(Status.Code.FAILED_PRECONDITION, gap.getCode());
         assertTrue(gap.getDescription().contains("replay"), gap.getDescription());
-        Status tooLong = last(session(SessionRequest.newBuilder().setOpen(Open.newBuilder().setModel(ByteString.copyFrom(hash))
+        Status tooLong = last(session(overFrames, SessionRequest.newBuilder().setOpen(Open.newBuilder().setModel(ByteString.copyFrom(hash))
                 .setFirst(1).setEnd(3).setMaxPositions(100_000)).build()));
         assertEquals(Status.Code.OUT_OF_RANGE, tooLong.getCode());
         // After all that, the server still serves.
-        assertEquals(Status.Code.OK, last(session(open(1, 3), step(0, 1, dim * 4))).getCode());
+        assertEquals(Status.Code.OK, last(session(overFrames, open(1, 3), step(0, 1, dim * 4))).getCode());
+        awaitNoSessions();
+    }
+
+    /** A frame session ends when the server reads the client's close, a moment after the client's last read. */
+    private void awaitNoSessions() throws InterruptedException {
+        for (int i = 0; i < 500 && service.activeSessions() > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, service.activeSessions());
+    }
+
+    @Test
+    void malformedFramesAndUnknownProtocolsGetClearErrors() throws Exception {
+        try (FrameConnection c = connectFrames()) {
+            c.write(new byte[] {(byte) 0xff, (byte) 0xff, 0x01});
+            Status s = (Status) answer(c);
+            assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
+            assertTrue(s.getDescription().contains("malformed session request"), s.getDescription());
+            assertEquals(Status.Code.UNAVAILABLE, ((Status) answer(c)).getCode()); // and the connection ends
+        }
+        IOException e = assertThrows(IOException.class, () -> FrameConnection.connect(new TlsContexts(NodeIdentity.generate()),
+                server.peerId(), "127.0.0.1", frames.port(), "mycel/inference-session/0", 1 << 20, Duration.ofSeconds(10)));
+        assertTrue(e.getMessage().contains("does not speak mycel/inference-session/0"), e.getMessage());
+        assertEquals(Status.Code.OK, last(session(true, open(1, 3), step(0, 1, dim * 4))).getCode());
+        awaitNoSessions();
+    }
+
+    @Test
+    void idleFrameSessionIsCutAndItsCacheFreed() throws Exception {
+        long free = service.info().getFreeCacheTokens();
+        try (FrameConnection c = connectFrames()) {
+            c.write(open(1, 3).toByteArray());
+            assertTrue(answer(c) instanceof SessionResponse);
+            assertTrue(service.info().getFreeCacheTokens() < free);
+            Object after;
+            try {
+                after = answer(c);
+            } catch (IOException cut) {
+                after = Status.UNAVAILABLE;
+            }
+            assertEquals(Status.Code.UNAVAILABLE, ((Status) after).getCode());
+        }
+        assertEquals(free, service.info().getFreeCacheTokens());
         assertEquals(0, service.activeSessions());
     }
 

@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Generation through block servers in one JVM (real gRPC over TLS, real DHT): identical bits to
@@ -68,10 +70,12 @@ class DistributedGenerationTest {
         assertEquals(expected.text(), actual.text());
     }
 
-    @Test
-    void threeServersEachWithAThirdGiveTheSameBitsAsOneProcess() throws Exception {
+    /** Both session transports: the frame socket (the default path) and gRPC streams. */
+    @ParameterizedTest(name = "frames={0}")
+    @ValueSource(booleans = {true, false})
+    void threeServersEachWithAThirdGiveTheSameBitsAsOneProcess(boolean frames) throws Exception {
         GenerationResult expected = local();
-        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+        try (InferenceNetwork net = new InferenceNetwork(MODEL, frames)) {
             net.addServer(0, 2);
             net.addServer(2, 4);
             net.addServer(4, 5);
@@ -86,13 +90,18 @@ class DistributedGenerationTest {
             assertEquals(0, t.steps() % 3);
             assertTrue(t.steps() >= 3 * (expected.tokens().length / 2), t.toString());
             assertTrue(t.serverNanos() > 0 && t.wallNanos() >= t.serverNanos(), t.toString());
+            for (InferenceNetwork.Server s : net.servers) {
+                assertEquals(frames, s.service().frameConnections() > 0, "sessions over the frame socket");
+                assertEquals(frames, s.service().info().getSessionPort() > 0);
+            }
         }
     }
 
-    @Test
-    void serversKilledMidGenerationCostOnlyARerouteOneAfterAnother() throws Exception {
+    @ParameterizedTest(name = "frames={0}")
+    @ValueSource(booleans = {true, false})
+    void serversKilledMidGenerationCostOnlyARerouteOneAfterAnother(boolean frames) throws Exception {
         GenerationResult expected = local();
-        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+        try (InferenceNetwork net = new InferenceNetwork(MODEL, frames)) {
             net.addServer(0, 3);
             net.addServer(3, 5);
             net.addServer(0, 2);
@@ -136,9 +145,10 @@ class DistributedGenerationTest {
         }
     }
 
-    @Test
-    void aFullServerRefusesNewSessionsWithAClearError() throws Exception {
-        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+    @ParameterizedTest(name = "frames={0}")
+    @ValueSource(booleans = {true, false})
+    void aFullServerRefusesNewSessionsWithAClearError(boolean frames) throws Exception {
+        try (InferenceNetwork net = new InferenceNetwork(MODEL, frames)) {
             net.addServer(0, 5, x -> x, new ServerLimits(64 * 1024, Duration.ofMinutes(1), 8192));
             NoRouteException e = assertThrows(NoRouteException.class, () -> net.sequence(128, RemoteSequence.Options.defaults()));
             assertTrue(e.getMessage().contains("server cache full"), e.getMessage());

@@ -13,7 +13,10 @@ import dev.mycel.net.dht.DhtNode;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.FrameLimits;
+import dev.mycel.net.transport.FrameServer;
 import dev.mycel.net.transport.NetLimits;
+import java.net.InetSocketAddress;
 import dev.mycel.net.transport.PeerChannels;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +34,7 @@ import java.util.function.UnaryOperator;
  */
 final class InferenceNetwork implements AutoCloseable {
     final Path model;
+    final boolean frames;
     final DhtNode bootstrap;
     final List<Server> servers = new ArrayList<>();
     final List<String> events = new CopyOnWriteArrayList<>();
@@ -38,12 +42,15 @@ final class InferenceNetwork implements AutoCloseable {
     private InferenceClient client;
 
     record Server(DhtNode dht, BlockService service, ServedBlocks blocks, BlockServerNode announcer,
-                  java.util.concurrent.atomic.AtomicBoolean dead) {
+                  FrameServer frames, java.util.concurrent.atomic.AtomicBoolean dead) {
         void kill() {
             if (dead.getAndSet(true)) {
                 return;
             }
-            // Abrupt: the gRPC server stops and every session with it.
+            // Abrupt: the servers stop and every session with them.
+            if (frames != null) {
+                frames.close();
+            }
             announcer.close();
             service.close();
             dht.close();
@@ -57,7 +64,13 @@ final class InferenceNetwork implements AutoCloseable {
     }
 
     InferenceNetwork(Path model) throws Exception {
+        this(model, true);
+    }
+
+    /** @param frames whether servers open a frame socket for sessions (else sessions run over gRPC) */
+    InferenceNetwork(Path model, boolean frames) throws Exception {
         this.model = model;
+        this.frames = frames;
         this.bootstrap = DhtNode.start(config(), NodeIdentity.generate(), null);
         bootstrap.onEvent(e -> { });
     }
@@ -66,12 +79,15 @@ final class InferenceNetwork implements AutoCloseable {
         ServedBlocks blocks = ServedBlocks.load(model, first, end, 1);
         BlockService service = new BlockService(blocks, limits, tamper);
         service.measureSpeed();
-        DhtNode dht = DhtNode.start(config(), NodeIdentity.generate(), null, List.of(service));
+        NodeIdentity id = NodeIdentity.generate();
+        FrameServer socket = frames ? service.listen(new TlsContexts(id), new InetSocketAddress("127.0.0.1", 0),
+                FrameLimits.defaults()) : null;
+        DhtNode dht = DhtNode.start(config(), id, null, List.of(service));
         dht.onEvent(e -> { });
         dht.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", bootstrap.port())));
         BlockServerNode announcer = new BlockServerNode(dht, service, 3600);
         announcer.announce();
-        Server s = new Server(dht, service, blocks, announcer, new java.util.concurrent.atomic.AtomicBoolean());
+        Server s = new Server(dht, service, blocks, announcer, socket, new java.util.concurrent.atomic.AtomicBoolean());
         servers.add(s);
         return s;
     }

@@ -6,7 +6,6 @@ import dev.mycel.model.generate.Sequence;
 import dev.mycel.model.llama.InferenceState;
 import dev.mycel.model.llama.LlamaModel;
 import dev.mycel.net.identity.PeerId;
-import io.grpc.Channel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -63,7 +62,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private final int capacity;
     private final int chunk;
     private final ServerDirectory directory;
-    private final Function<ServerEntry, Channel> channels;
+    private final ServerLinks links;
     private final Function<Hop, LlamaModel> localBlocks;
     private final Options options;
     private final Consumer<String> events;
@@ -85,20 +84,20 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
      * @param local       the embedding and the head of the model (no blocks)
      * @param model       SHA-256 of the model file, as servers announce it
      * @param capacity    positions this sequence may hold
-     * @param channels    an authenticated channel to a server
+     * @param links       how to reach a server (authenticated)
      * @param localBlocks this process's own copy of some blocks, to referee a disputed step
      *                    (may return null when it has none)
      * @param banned      servers already caught lying (shared across sequences of a client)
      */
     public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
-                          Function<ServerEntry, Channel> channels, Function<Hop, LlamaModel> localBlocks,
+                          ServerLinks links, Function<Hop, LlamaModel> localBlocks,
                           Options options, Set<PeerId> banned, Consumer<String> events) {
-        this(local, model, capacity, directory, channels, localBlocks, options, banned, new Latencies(), events);
+        this(local, model, capacity, directory, links, localBlocks, options, banned, new Latencies(), events);
     }
 
     /** As above, with round-trip times shared among the sequences of one client. */
     public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
-                          Function<ServerEntry, Channel> channels, Function<Hop, LlamaModel> localBlocks,
+                          ServerLinks links, Function<Hop, LlamaModel> localBlocks,
                           Options options, Set<PeerId> banned, Latencies latencies, Consumer<String> events) {
         if (!local.weights().hasEmbedding() || !local.weights().hasHead()) {
             throw new IllegalArgumentException("the client needs the model's embedding and head");
@@ -112,7 +111,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         this.scratch = local.newState(1, chunk);
         this.logits = new float[local.config().vocabSize()];
         this.directory = directory;
-        this.channels = channels;
+        this.links = links;
         this.localBlocks = localBlocks;
         this.options = options;
         this.events = events;
@@ -261,12 +260,12 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 throw new IllegalStateException("gave up after " + options.maxFailovers() + " fail-overs");
             }
             List<Hop> plan;
-            latencies.measure(known, channels);
+            latencies.measure(known, links::channel);
             try {
                 plan = RoutePlanner.plan(known, a, b, excluded, latencies.snapshot());
             } catch (NoRouteException e) {
                 known = directory.servers(model);
-                latencies.measure(known, channels);
+                latencies.measure(known, links::channel);
                 try {
                     plan = RoutePlanner.plan(known, a, b, excluded, latencies.snapshot());
                 } catch (NoRouteException still) {
@@ -276,7 +275,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             List<HopStream> opened = new ArrayList<>();
             try {
                 for (Hop h : plan) {
-                    opened.add(HopStream.open(h, channels.apply(h.server()), model, capacity, options.stepTimeout()));
+                    opened.add(HopStream.open(h, links.session(h, options.stepTimeout()), model, capacity));
                 }
                 boolean tainted = replay(opened, a, b, audit);
                 if (index >= 0) {
@@ -393,7 +392,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 .max(Comparator.comparingDouble(e -> e.info().getBlocksPerSecond()))
                 .orElseThrow(() -> new NoRouteException("no second server"));
         Hop h = new Hop(best, a, b);
-        s = HopStream.open(h, channels.apply(best), model, capacity, options.stepTimeout());
+        s = HopStream.open(h, links.session(h, options.stepTimeout()), model, capacity);
         checkers.put(key, s);
         return s;
     }
@@ -419,7 +418,8 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             if (skip.contains(e.peer()) || !e.covers(a, b)) {
                 continue;
             }
-            try (HopStream s = HopStream.open(new Hop(e, a, b), channels.apply(e), model, capacity, options.stepTimeout())) {
+            Hop probe = new Hop(e, a, b);
+            try (HopStream s = HopStream.open(probe, links.session(probe, options.stepTimeout()), model, capacity)) {
                 return catchUpAndStep(s, a, c, input);
             } catch (HopFailedException failed) {
                 excluded.add(e.peer());

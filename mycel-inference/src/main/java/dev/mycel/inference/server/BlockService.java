@@ -2,7 +2,9 @@ package dev.mycel.inference.server;
 
 import com.google.protobuf.ByteString;
 import dev.mycel.inference.HiddenStates;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.mycel.inference.proto.BlockServerGrpc;
+import dev.mycel.inference.proto.Failure;
 import dev.mycel.inference.proto.InfoRequest;
 import dev.mycel.inference.proto.Open;
 import dev.mycel.inference.proto.Opened;
@@ -15,6 +17,13 @@ import dev.mycel.model.llama.InferenceState;
 import dev.mycel.model.llama.LlamaConfig;
 import dev.mycel.model.llama.LlamaModel;
 import dev.mycel.net.transport.Caller;
+import dev.mycel.net.transport.FrameConnection;
+import dev.mycel.net.transport.FrameHandler;
+import dev.mycel.net.transport.FrameLimits;
+import dev.mycel.net.transport.FrameServer;
+import dev.mycel.net.tls.TlsContexts;
+import java.net.InetSocketAddress;
+import java.io.IOException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -28,7 +37,8 @@ import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
- * The server side of distributed inference: one session per client stream, each with its own
+ * The server side of distributed inference: one session per client stream (a gRPC stream, or a
+ * connection to the server's frame socket, see {@link #sessionProtocol()}), each with its own
  * KV cache reserved from a fixed budget. Steps run one at a time under one lock, on the thread
  * that received them (no hand-off to another thread: each costs tens of microseconds per hop);
  * the kernels use every core already, and steps of different sessions interleave, which keeps
@@ -47,6 +57,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private final Map<Session, Boolean> sessions = new ConcurrentHashMap<>();
     private volatile double blocksPerSecond;
     private volatile double advertisedSpeed;
+    private volatile int sessionPort;
+    private final AtomicLong frameConnections = new AtomicLong();
 
     /**
      * @param tamper applied to every output before it is sent: the identity for an honest server;
@@ -64,6 +76,9 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         long period = Math.max(100, limits.idleTimeout().toMillis() / 4);
         reaper.scheduleWithFixedDelay(this::closeIdle, period, period, TimeUnit.MILLISECONDS);
     }
+
+    /** The name of the session protocol on a {@link FrameServer}. */
+    public static final String SESSION_PROTOCOL = "mycel/inference-session/1";
 
     public BlockService(ServedBlocks blocks, ServerLimits limits) {
         this(blocks, limits, UnaryOperator.identity());
@@ -100,7 +115,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 .setFirst(b.first()).setEnd(b.end()).setLayers(b.config().layers())
                 .setDim(b.config().dim())
                 .setBlocksPerSecond(advertisedSpeed > 0 ? advertisedSpeed : blocksPerSecond)
-                .setFreeCacheTokens(free / bytesPerPosition).build();
+                .setFreeCacheTokens(free / bytesPerPosition).setSessionPort(sessionPort).build();
     }
 
     private long bytesPerPosition(int layers) {
@@ -131,6 +146,11 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         }
     }
 
+    /** Connections to the frame socket served so far (each carries one session). */
+    public long frameConnections() {
+        return frameConnections.get();
+    }
+
     public int activeSessions() {
         return sessions.size();
     }
@@ -143,8 +163,66 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
 
     @Override
     public StreamObserver<SessionRequest> session(StreamObserver<SessionResponse> out) {
-        Session s = new Session(out, Caller.current().peer().shortString());
-        return s;
+        Session s = new Session(new GrpcOutbox(out), Caller.current().peer().shortString());
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(SessionRequest request) {
+                // gRPC delivers one stream's messages one at a time and in order.
+                s.handle(request);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                s.release();
+            }
+
+            @Override
+            public void onCompleted() {
+                s.end();
+            }
+        };
+    }
+
+    /**
+     * The same sessions on a {@link FrameServer} socket: each frame one {@link SessionRequest},
+     * each answer one {@link SessionResponse}, read, computed and answered on the connection's
+     * own thread. This is the path clients take when the server announces a session port: it
+     * skips HTTP/2 and gRPC's thread hand-offs, which cost most of a hop's time per token.
+     */
+    public FrameHandler sessionProtocol() {
+        return conn -> {
+            Session s = new Session(new FrameOutbox(conn, Thread.currentThread()), conn.caller().peer().shortString());
+            frameConnections.incrementAndGet();
+            try {
+                while (!s.done) {
+                    byte[] frame = conn.read();
+                    if (frame == null) {
+                        s.end();
+                        return;
+                    }
+                    SessionRequest request;
+                    try {
+                        request = SessionRequest.parseFrom(frame);
+                    } catch (InvalidProtocolBufferException e) {
+                        s.fail(Status.INVALID_ARGUMENT.withDescription("malformed session request: " + e.getMessage()));
+                        return;
+                    }
+                    s.handle(request);
+                }
+            } finally {
+                s.release();
+            }
+        };
+    }
+
+    /**
+     * Opens this server's frame socket for sessions and announces its port in {@link #info()};
+     * the caller closes it (before this service).
+     */
+    public FrameServer listen(TlsContexts tls, InetSocketAddress bind, FrameLimits limits) throws IOException {
+        FrameServer server = FrameServer.start(tls, bind, Map.of(SESSION_PROTOCOL, sessionProtocol()), limits);
+        sessionPort = server.port();
+        return server;
     }
 
     private void closeIdle() {
@@ -163,8 +241,71 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         }
     }
 
-    private final class Session implements StreamObserver<SessionRequest> {
-        private final StreamObserver<SessionResponse> out;
+    /** Where a session's answers go: a gRPC stream or a frame socket. */
+    private interface Outbox {
+        void send(SessionResponse response);
+
+        /** Ends the session with an error the client can read. */
+        void fail(Status status);
+
+        /** Ends the session cleanly, after the client ended it. */
+        void end();
+    }
+
+    private record GrpcOutbox(StreamObserver<SessionResponse> out) implements Outbox {
+        @Override
+        public void send(SessionResponse response) {
+            out.onNext(response);
+        }
+
+        @Override
+        public void fail(Status status) {
+            try {
+                out.onError(status.asRuntimeException());
+            } catch (IllegalStateException alreadyClosed) {
+                // the client went away first
+            }
+        }
+
+        @Override
+        public void end() {
+            out.onCompleted();
+        }
+    }
+
+    /**
+     * Answers on a frame socket. Only the connection's own thread writes to it; a session ended
+     * from elsewhere (idle reaping, shutdown) has its connection cut instead, which the client
+     * sees as the server gone.
+     */
+    private record FrameOutbox(FrameConnection conn, Thread owner) implements Outbox {
+        @Override
+        public void send(SessionResponse response) {
+            try {
+                conn.write(response.toByteArray());
+            } catch (IOException e) {
+                conn.abort(); // the client is gone; the read loop ends the session
+            }
+        }
+
+        @Override
+        public void fail(Status status) {
+            if (Thread.currentThread() == owner) {
+                send(SessionResponse.newBuilder().setFailure(Failure.newBuilder().setCode(status.getCode().name())
+                        .setMessage(status.getDescription() == null ? "" : status.getDescription())).build());
+            } else {
+                conn.abort();
+            }
+        }
+
+        @Override
+        public void end() {
+            // the connection closes when the handler returns
+        }
+    }
+
+    private final class Session {
+        private final Outbox out;
         private final String who;
         private LlamaModel model;
         private InferenceState state;
@@ -173,15 +314,13 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         private volatile boolean done;
         private float[] x;
 
-        Session(StreamObserver<SessionResponse> out, String who) {
+        Session(Outbox out, String who) {
             this.out = out;
             this.who = who;
         }
 
-        @Override
-        public void onNext(SessionRequest request) {
+        void handle(SessionRequest request) {
             lastUsed = System.nanoTime();
-            // gRPC delivers one stream's messages one at a time and in order.
             compute.lock();
             try {
                 if (done || closing) {
@@ -232,7 +371,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             state.cache().ensureCapacity(o.getMaxPositions());
             x = new float[state.maxBatch() * m.config().dim()];
             LOG.fine(() -> "session opened by " + who + " for blocks " + o.getFirst() + ".." + (o.getEnd() - 1));
-            out.onNext(SessionResponse.newBuilder().setOpened(Opened.newBuilder().setReservedBytes(need)).build());
+            out.send(SessionResponse.newBuilder().setOpened(Opened.newBuilder().setReservedBytes(need)).build());
         }
 
         /** A step that arrived at {@code arrived} (nanoTime), which its reported compute time counts from. */
@@ -270,17 +409,13 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             float[] result = tamper.apply(all);
             ByteString hidden = HiddenStates.encode(result, n, c.dim());
             lastUsed = System.nanoTime();
-            out.onNext(SessionResponse.newBuilder().setResult(StepResult.newBuilder().setId(st.getId())
+            out.send(SessionResponse.newBuilder().setResult(StepResult.newBuilder().setId(st.getId())
                     .setHidden(hidden).setComputeNanos(lastUsed - arrived)).build());
         }
 
         void fail(Status status) {
             if (release()) {
-                try {
-                    out.onError(status.asRuntimeException());
-                } catch (IllegalStateException alreadyClosed) {
-                    // the client went away first
-                }
+                out.fail(status);
             }
         }
 
@@ -296,15 +431,9 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             return true;
         }
 
-        @Override
-        public void onError(Throwable t) {
-            release();
-        }
-
-        @Override
-        public void onCompleted() {
+        void end() {
             if (release()) {
-                out.onCompleted();
+                out.end();
             }
         }
     }

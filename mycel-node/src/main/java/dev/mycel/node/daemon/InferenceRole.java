@@ -16,6 +16,9 @@ import dev.mycel.node.openai.LocalBackend;
 import dev.mycel.node.openai.ModelBackend;
 import dev.mycel.node.openai.NetworkBackend;
 import dev.mycel.node.openai.OpenAiHttpServer;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.FrameLimits;
+import dev.mycel.net.transport.FrameServer;
 import io.grpc.BindableService;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,7 +30,8 @@ import java.util.logging.Logger;
 
 /**
  * A node's part in distributed inference, wired from its config: the blocks it serves (loaded
- * before the DHT starts, since their service runs on the same authenticated server), their
+ * before the DHT starts, since their service runs on the same authenticated server; sessions
+ * also come to a frame socket of their own, whose port is announced with the blocks), their
  * announcement once the node has joined, and the OpenAI-compatible HTTP API over local and
  * network models.
  */
@@ -35,6 +39,7 @@ final class InferenceRole implements AutoCloseable {
     private final NodeConfig.Inference config;
     private final Logger log;
     private BlockService service;
+    private FrameServer sessions;
     private BlockServerNode announcer;
     private OpenAiHttpServer http;
     private final List<LoadedModel> localModels = new ArrayList<>();
@@ -45,13 +50,31 @@ final class InferenceRole implements AutoCloseable {
         this.log = log;
     }
 
-    /** Loads the served blocks, if any; the returned role's {@link #services()} go on the node's server. */
-    static InferenceRole prepare(NodeConfig.Inference config, Logger log) {
+    /**
+     * Loads the served blocks, if any, and opens their session socket on {@code host}; the
+     * returned role's {@link #services()} go on the node's server.
+     */
+    static InferenceRole prepare(NodeConfig.Inference config, NodeIdentity identity, String host, Logger log) {
         InferenceRole role = new InferenceRole(config, log);
         if (config.serveModel() != null) {
             role.loadBlocks();
+            role.openSessionSocket(identity, host);
         }
         return role;
+    }
+
+    private void openSessionSocket(NodeIdentity identity, String host) {
+        if (config.sessionPort() < 0) {
+            return;
+        }
+        try {
+            sessions = service.listen(new TlsContexts(identity), new InetSocketAddress(host, config.sessionPort()),
+                    FrameLimits.defaults());
+            log.info("sessions on " + host + ":" + sessions.port());
+        } catch (IOException e) {
+            throw new NodeException("cannot open the session socket on " + host + ":" + config.sessionPort() + ": "
+                    + e.getMessage() + " (choose another with serve.session_port, or -1 for none)", e);
+        }
     }
 
     private int threads() {
@@ -149,6 +172,9 @@ final class InferenceRole implements AutoCloseable {
         }
         if (announcer != null) {
             announcer.close();
+        }
+        if (sessions != null) {
+            sessions.close();
         }
         if (service != null) {
             service.close();

@@ -61,6 +61,8 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
      * @param serveBlockCount   blocks held when the node chooses its span (0: all of them)
      * @param serveThreads      threads for the served blocks (0: all cores)
      * @param cacheBytes        KV cache memory shared by the sessions of this server
+     * @param sessionPort       port of the frame socket that carries sessions (0: any free port,
+     *                          -1: none, sessions over gRPC only)
      * @param rebalanceInterval how often a node with a chosen span checks whether to move
      * @param httpListen        where the OpenAI-compatible HTTP API listens (null: off)
      * @param httpModels        model files the HTTP API runs whole in this process
@@ -68,7 +70,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
      * @param spotChecks        fraction of network steps verified on a second server
      */
     public record Inference(Path serveModel, int serveFirst, int serveEnd, int serveBlockCount, int serveThreads,
-                            long cacheBytes, Duration rebalanceInterval, HostPort httpListen, List<Path> httpModels,
+                            long cacheBytes, int sessionPort, Duration rebalanceInterval, HostPort httpListen, List<Path> httpModels,
                             List<Path> networkModels, double spotChecks) {
         public Inference {
             httpModels = List.copyOf(httpModels);
@@ -272,6 +274,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         key("serve.block_count", Type.INT, 0, 1 << 20, d -> 0L);
         key("serve.threads", Type.INT, 0, 4096, d -> 0L);
         key("serve.cache_bytes", Type.INT, 1 << 20, NO_MAX - 1, d -> 2L << 30);
+        key("serve.session_port", Type.INT, -1, 65535, d -> 0L);
         key("serve.rebalance_interval", Type.DURATION, 1000, NO_MAX, d -> Duration.ofSeconds(60));
         key("http.listen", Type.OPT_HOST_PORT, 0, 0, d -> "");
         key("http.models", Type.PATHS, 0, 0, d -> List.of());
@@ -549,7 +552,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
             }
             Object http = values.get("http.listen");
             return new Inference(model instanceof Path p ? p : null, first, end, intValue("serve.block_count"),
-                    intValue("serve.threads"), (Long) values.get("serve.cache_bytes"),
+                    intValue("serve.threads"), (Long) values.get("serve.cache_bytes"), intValue("serve.session_port"),
                     (Duration) values.get("serve.rebalance_interval"), http instanceof HostPort h ? h : null,
                     (List<Path>) values.get("http.models"), (List<Path>) values.get("http.network_models"),
                     (Double) values.get("client.spot_checks"));

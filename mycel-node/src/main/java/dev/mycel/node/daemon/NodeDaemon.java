@@ -74,7 +74,7 @@ public final class NodeDaemon implements AutoCloseable {
         lock = DataDir.lock(data);
         identity = NodeIdentity.loadOrCreate(data);
         log.info("starting node " + identity.peerId() + " with data in " + data);
-        inference = InferenceRole.prepare(config.inference(), log);
+        inference = InferenceRole.prepare(config.inference(), identity, config.listen().host(), log);
         try {
             dht = DhtNode.start(config.dhtConfig(), identity, data, inference.services());
         } catch (IOException e) {
