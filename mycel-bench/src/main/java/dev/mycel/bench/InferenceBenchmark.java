@@ -194,38 +194,44 @@ public final class InferenceBenchmark {
              DhtNode me = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null)) {
             me.onEvent(e -> { });
             me.bootstrap(List.of(join));
-            try (InferenceClient client = new InferenceClient(NodeIdentity.generate(), me, model, 1, NetLimits.defaults())) {
-                int[] prompt = client.tokenizer().encode(PROMPT, true, false);
-                double one = 0;
-                for (int rep = 0; rep < 2; rep++) {
-                    try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults())) {
-                        one = new Generator(client.localModel(), client.tokenizer()).generate(seq, prompt, greedy, s -> { })
-                                .tokensPerSecond();
+            for (boolean frames : new boolean[] {true, false}) {
+                try (InferenceClient client = new InferenceClient(NodeIdentity.generate(), me, model, 1, NetLimits.defaults(),
+                        frames)) {
+                    int[] prompt = client.tokenizer().encode(PROMPT, true, false);
+                    double one = 0;
+                    for (int rep = 0; rep < 2; rep++) {
+                        one = sessions(client, prompt, greedy, 1);
                     }
+                    int sessions = 8;
+                    double aggregate = sessions(client, prompt, greedy, sessions);
+                    String wire = frames ? "frame socket" : "gRPC stream";
+                    System.out.printf("| 1 session, 2 servers (1 thread each), %s | %.2f tok/s |%n", wire, one);
+                    System.out.printf("| %d concurrent sessions, 2 servers (1 thread each), %s | %.2f tok/s aggregate (%.2fx) |%n",
+                            sessions, wire, aggregate, aggregate / one);
                 }
-                int sessions = 8;
-                long t0 = System.nanoTime();
-                int total = 0;
-                try (ExecutorService pool = Executors.newFixedThreadPool(sessions)) {
-                    List<Future<Integer>> fs = new ArrayList<>();
-                    for (int i = 0; i < sessions; i++) {
-                        fs.add(pool.submit(() -> {
-                            // Sessions share the client's embedding and head; its thread pool takes one caller at a time.
-                            try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults())) {
-                                return new Generator(client.localModel(), client.tokenizer()).generate(seq, prompt, greedy,
-                                        s -> { }).tokens().length;
-                            }
-                        }));
-                    }
-                    for (Future<Integer> f : fs) {
-                        total += f.get();
-                    }
-                }
-                double aggregate = total / ((System.nanoTime() - t0) / 1e9);
-                System.out.printf("| 1 session, 2 servers (1 thread each) | %.2f tok/s |%n", one);
-                System.out.printf("| %d concurrent sessions, 2 servers (1 thread each) | %.2f tok/s aggregate (%.2fx) |%n",
-                        sessions, aggregate, aggregate / one);
             }
         }
+    }
+
+    /** Aggregate tokens per second of {@code n} sequences generating at once. */
+    private static double sessions(InferenceClient client, int[] prompt, GenerationOptions greedy, int n) throws Exception {
+        long t0 = System.nanoTime();
+        int total = 0;
+        try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
+            List<Future<Integer>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                fs.add(pool.submit(() -> {
+                    // Sessions share the client's embedding and head; its thread pool takes one caller at a time.
+                    try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults())) {
+                        return new Generator(client.localModel(), client.tokenizer()).generate(seq, prompt, greedy,
+                                s -> { }).tokens().length;
+                    }
+                }));
+            }
+            for (Future<Integer> f : fs) {
+                total += f.get();
+            }
+        }
+        return total / ((System.nanoTime() - t0) / 1e9);
     }
 }
