@@ -2,6 +2,9 @@ package dev.mycel.bench;
 
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.FrameConnection;
+import dev.mycel.net.transport.FrameLimits;
+import dev.mycel.net.transport.FrameServer;
 import dev.mycel.net.transport.NetLimits;
 import dev.mycel.net.transport.NetServer;
 import dev.mycel.net.transport.TensorTransfer;
@@ -10,16 +13,27 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The receiving process of {@link NetBenchmark}: a Mycel node's Transfer service, the same
- * service on generated stubs (on a second port), and the plain TCP sink and echo. It prints
- * {@code READY <transfer port> <generated-stub port> <tcp sink port> <tcp echo port> <peer id> <bulk port>}
+ * service on generated stubs (on a second port), the bulk socket, a frame socket that echoes, and
+ * the plain TCP sink and echo. It prints
+ * {@code READY <transfer port> <generated-stub port> <tcp sink port> <tcp echo port> <peer id> <bulk port> <frame port>}
  * and runs until its standard input closes (when the benchmark process ends).
  */
 public final class NetBenchServer {
+    /** The frame socket protocol that answers every frame with itself. */
+    static final String FRAME_ECHO = "mycel/bench-echo/1";
+
     private NetBenchServer() {
+    }
+
+    private static void echo(FrameConnection c) throws IOException {
+        for (byte[] f; (f = c.read()) != null; ) {
+            c.write(f);
+        }
     }
 
     public static void main(String[] args) throws IOException {
@@ -38,11 +52,13 @@ public final class NetBenchServer {
              ServerSocketChannel echo = PlainTcp.listen();
              dev.mycel.net.transport.BulkTensorServer bulk = dev.mycel.net.transport.BulkTensorServer.start(tls, any,
                      TransferLimits.defaults(), (caller, tensor) -> received.add(tensor.byteSize()), 8,
-                     java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(10))) {
+                     java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(10));
+             FrameServer frames = FrameServer.start(tls, any, Map.of(FRAME_ECHO, NetBenchServer::echo),
+                     FrameLimits.defaults())) {
             PlainTcp.serveSink(sink, 16 << 20);
             PlainTcp.serveEcho(echo, echoBytes);
             System.out.println("READY " + mycel.port() + " " + generated.port() + " " + PlainTcp.port(sink) + " "
-                    + PlainTcp.port(echo) + " " + identity.peerId() + " " + bulk.port());
+                    + PlainTcp.port(echo) + " " + identity.peerId() + " " + bulk.port() + " " + frames.port());
             System.out.flush();
             while (System.in.read() >= 0) {
                 // Runs until the benchmark process closes the pipe.

@@ -6,6 +6,7 @@ import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.proto.TransferReceipt;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.FrameConnection;
 import dev.mycel.net.transport.NetLimits;
 import dev.mycel.net.transport.PeerChannels;
 import dev.mycel.net.transport.TensorFrame;
@@ -89,6 +90,7 @@ public final class NetBenchmark {
             int echoPort = Integer.parseInt(f[4]);
             PeerId serverId = PeerId.parse(f[5]);
             int bulkPort = Integer.parseInt(f[6]);
+            int framePort = Integer.parseInt(f[7]);
 
             NetLimits limits = NetLimits.defaults().withFlowControlWindow(window);
             TransferLimits transfer = TransferLimits.defaults().withFrameBytes(frame);
@@ -153,6 +155,16 @@ public final class NetBenchmark {
                         throw new IllegalStateException("echo returned the wrong size");
                     }
                 });
+                long[] frameNs;
+                try (FrameConnection frames = FrameConnection.connect(new TlsContexts(NodeIdentity.generate()), serverId,
+                        "127.0.0.1", framePort, NetBenchServer.FRAME_ECHO, 1 << 20, DEADLINE)) {
+                    frameNs = time(warmup, calls, () -> {
+                        frames.write(payloadBytes);
+                        if (frames.read().length != echoBytes) {
+                            throw new IllegalStateException("frame echo returned the wrong size");
+                        }
+                    });
+                }
 
                 System.out.println();
                 System.out.printf(Locale.ROOT, "Java %s, %d CPUs%n%n", Runtime.version(), Runtime.getRuntime().availableProcessors());
@@ -173,6 +185,7 @@ public final class NetBenchmark {
                 System.out.println("| --- | ---: | ---: | ---: | ---: |");
                 latencyRow("plain TCP ping-pong (baseline)", tcpNs);
                 latencyRow("Mycel Echo (gRPC, TLS 1.3)", echoNs);
+                latencyRow("Mycel frame socket echo (TLS 1.3, no gRPC)", frameNs);
             }
         } finally {
             server.getOutputStream().close();
