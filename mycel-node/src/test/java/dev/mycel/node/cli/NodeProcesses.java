@@ -35,14 +35,30 @@ final class NodeProcesses implements AutoCloseable {
             "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
             "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m");
 
+    /**
+     * For processes that run a big model: the JIT's optimising compiler (the Vector API's kernels
+     * run scalar without it) and room for a large vocabulary.
+     */
+    static final List<String> BIG_MODEL_JVM_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
+            "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx1g");
+
     private final List<Process> processes = new ArrayList<>();
     private final List<Path> logs = new ArrayList<>();
+    private final List<String> jvmFlags;
+
+    NodeProcesses() {
+        this(JVM_FLAGS);
+    }
+
+    NodeProcesses(List<String> jvmFlags) {
+        this.jvmFlags = List.copyOf(jvmFlags);
+    }
 
     /** Starts {@code mycel ARGS...}, with stdout and stderr going to {@code log}. */
     Process start(Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        cmd.addAll(JVM_FLAGS);
+        cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
