@@ -155,6 +155,43 @@ class FrameServerTest {
         }
     }
 
+    /** A TLS connection to the frame server that skips the protocol preamble's client side. */
+    private TlsConnection rawConnection(FrameServer to) throws IOException {
+        java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(new InetSocketAddress("127.0.0.1", to.port()));
+        return TlsConnection.open(ch, new TlsContexts(client).plainClient(server.peerId()), true, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aPreambleThatIsNotMycelsIsRefusedWithItsReason() throws IOException {
+        try (TlsConnection c = rawConnection(frames)) {
+            c.write(java.nio.ByteBuffer.wrap("GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            c.flush();
+            assertEquals(1, c.read()); // refused
+            java.nio.ByteBuffer len = java.nio.ByteBuffer.allocate(2);
+            c.readFully(len);
+            byte[] reason = new byte[len.getShort(0)];
+            c.readFully(java.nio.ByteBuffer.wrap(reason));
+            assertEquals("not a Mycel frame stream (bad preamble)", new String(reason, java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aPeerThatNeverSendsItsPreambleIsCutAfterTheHandshakeTimeout() throws Exception {
+        FrameServer strict = FrameServer.start(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                Map.of(ECHO, c -> c.read()), new FrameLimits(1024, 4, 4, Duration.ofMillis(300), Duration.ofMinutes(5)));
+        try (strict; TlsConnection c = rawConnection(strict)) {
+            long t0 = System.nanoTime();
+            int got;
+            try {
+                got = c.read();
+            } catch (IOException cut) {
+                got = -1;
+            }
+            assertEquals(-1, got);
+            assertTrue(System.nanoTime() - t0 < 4_000_000_000L, "the server should have hung up after 300 ms");
+        }
+    }
+
     private static byte[] readOrNull(FrameConnection c) {
         try {
             return c.read();
