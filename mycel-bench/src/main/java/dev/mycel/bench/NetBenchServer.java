@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  * The receiving process of {@link NetBenchmark}: a Mycel node's Transfer service, the same
  * service on generated stubs (on a second port), the bulk socket, a frame socket that echoes, and
  * the plain TCP sink and echo. It prints
- * {@code READY <transfer port> <generated-stub port> <tcp sink port> <tcp echo port> <peer id> <bulk port> <frame port>}
+ * {@code READY <transfer port> <generated-stub port> <tcp sink port> <tcp echo port> <peer id> <bulk port> <frame port> <bulk port into native memory>}
  * and runs until its standard input closes (when the benchmark process ends).
  */
 public final class NetBenchServer {
@@ -28,6 +28,29 @@ public final class NetBenchServer {
     static final String FRAME_ECHO = "mycel/bench-echo/1";
 
     private NetBenchServer() {
+    }
+
+    /** A receiver that consumes each tensor at once, so one direct buffer takes them all in turn. */
+    private static final class IntoOneNativeBuffer implements dev.mycel.net.transport.TensorHandler {
+        private final LongAdder received;
+        private java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(0);
+
+        IntoOneNativeBuffer(LongAdder received) {
+            this.received = received;
+        }
+
+        @Override
+        public java.nio.ByteBuffer destination(dev.mycel.net.transport.Caller caller, String dtype, long[] shape, int bytes) {
+            if (buffer.capacity() < bytes) {
+                buffer = java.nio.ByteBuffer.allocateDirect(bytes);
+            }
+            return buffer.clear().limit(bytes);
+        }
+
+        @Override
+        public void accept(dev.mycel.net.transport.Caller caller, dev.mycel.net.transport.TensorFrame tensor) {
+            received.add(tensor.byteSize());
+        }
     }
 
     private static void echo(FrameConnection c) throws IOException {
@@ -53,12 +76,15 @@ public final class NetBenchServer {
              dev.mycel.net.transport.BulkTensorServer bulk = dev.mycel.net.transport.BulkTensorServer.start(tls, any,
                      TransferLimits.defaults(), (caller, tensor) -> received.add(tensor.byteSize()), 8,
                      java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(10));
+             dev.mycel.net.transport.BulkTensorServer bulkNative = dev.mycel.net.transport.BulkTensorServer.start(tls,
+                     any, TransferLimits.defaults(), new IntoOneNativeBuffer(received), 8,
+                     java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(10));
              FrameServer frames = FrameServer.start(tls, any, Map.of(FRAME_ECHO, NetBenchServer::echo),
                      FrameLimits.defaults())) {
             PlainTcp.serveSink(sink, 16 << 20);
             PlainTcp.serveEcho(echo, echoBytes);
             System.out.println("READY " + mycel.port() + " " + generated.port() + " " + PlainTcp.port(sink) + " "
-                    + PlainTcp.port(echo) + " " + identity.peerId() + " " + bulk.port() + " " + frames.port());
+                    + PlainTcp.port(echo) + " " + identity.peerId() + " " + bulk.port() + " " + frames.port() + " " + bulkNative.port());
             System.out.flush();
             while (System.in.read() >= 0) {
                 // Runs until the benchmark process closes the pipe.

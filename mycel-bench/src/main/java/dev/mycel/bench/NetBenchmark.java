@@ -43,7 +43,7 @@ import java.util.TreeMap;
  * --warmup [8] repetitions before those measured (the JIT needs several hundred MiB of traffic
  * before the TLS path is compiled), --echo-bytes [8192], --echo-calls [20000],
  * --echo-warmup [20000], --window [flow-control window of NetLimits.defaults()], --frame [1 MiB
- * data per frame], --paths [tcp,mycel,stubs] (which throughput paths to run), --echo-flush-mib [0]
+ * data per frame], --paths [tcp,mycel,stubs,bulk,bulk-native] (which throughput paths to run), --echo-flush-mib [0]
  * (read that much memory before each measured round trip, untimed, so that it starts with cold
  * caches, as a block server's answer does after a step that streamed its weights). Prints Markdown
  * tables on standard output and each repetition on standard error.
@@ -91,6 +91,7 @@ public final class NetBenchmark {
             PeerId serverId = PeerId.parse(f[5]);
             int bulkPort = Integer.parseInt(f[6]);
             int framePort = Integer.parseInt(f[7]);
+            int bulkNativePort = Integer.parseInt(f[8]);
 
             NetLimits limits = NetLimits.defaults().withFlowControlWindow(window);
             TransferLimits transfer = TransferLimits.defaults().withFrameBytes(frame);
@@ -107,14 +108,18 @@ public final class NetBenchmark {
                         new Path("tcp", "plain TCP socket copy (baseline)"),
                         new Path("mycel", "Mycel tensor stream (gRPC, TLS 1.3, own marshaller)"),
                         new Path("stubs", "generated protobuf stubs (gRPC, TLS 1.3)"),
-                        new Path("bulk", "Mycel bulk tensor socket (TLS 1.3, no gRPC)"));
+                        new Path("bulk", "Mycel bulk tensor socket (TLS 1.3, no gRPC)"),
+                        new Path("bulk-native", "Mycel bulk tensor socket, tensors in native memory at both ends"));
                 List<Path> run = all.stream().filter(p -> paths.contains(p.key)).toList();
                 long bytes = (long) tensors * tensorBytes;
                 System.err.println("throughput: " + warmupReps + " warm-up repetitions and " + reps + " measured, "
                         + tensors + " tensors of " + (tensorBytes >> 20) + " MiB each");
                 try (SocketChannel tcp = PlainTcp.connect(sinkPort);
                      dev.mycel.net.transport.BulkTensorClient bulk = dev.mycel.net.transport.BulkTensorClient.connect(
-                             new TlsContexts(NodeIdentity.generate()), serverId, "127.0.0.1", bulkPort, DEADLINE)) {
+                             new TlsContexts(NodeIdentity.generate()), serverId, "127.0.0.1", bulkPort, DEADLINE);
+                     dev.mycel.net.transport.BulkTensorClient bulkNative = dev.mycel.net.transport.BulkTensorClient.connect(
+                             new TlsContexts(NodeIdentity.generate()), serverId, "127.0.0.1", bulkNativePort, DEADLINE)) {
+                    TensorFrame nativeTensor = new TensorFrame("f32", shape, direct.duplicate());
                     for (int r = -warmupReps; r < reps; r++) {
                         StringBuilder line = new StringBuilder("  rep " + r + ":");
                         // Interleaved, so that a noisy neighbour on the host slows every path alike.
@@ -125,6 +130,11 @@ public final class NetBenchmark {
                                 case "bulk" -> () -> {
                                     for (int i = 0; i < tensors; i++) {
                                         bulk.send(tensor);
+                                    }
+                                };
+                                case "bulk-native" -> () -> {
+                                    for (int i = 0; i < tensors; i++) {
+                                        bulkNative.send(nativeTensor);
                                     }
                                 };
                                 default -> () -> checkReceipt(GeneratedStubTransfer.send(generated, "f32", shape,
@@ -315,7 +325,7 @@ public final class NetBenchmark {
         Map<String, String> o = new TreeMap<>(Map.of("tensor-mib", "16", "tensors", "8", "reps", "8", "warmup", "8",
                 "echo-bytes", "8192", "echo-calls", "20000", "echo-warmup", "20000",
                 "window", Integer.toString(NetLimits.defaults().flowControlWindow()),
-                "frame", Integer.toString(TransferLimits.defaults().frameBytes()), "paths", "tcp,mycel,stubs,bulk"));
+                "frame", Integer.toString(TransferLimits.defaults().frameBytes()), "paths", "tcp,mycel,stubs,bulk,bulk-native"));
         o.put("echo-flush-mib", "0");
         for (int i = 0; i < args.length; i += 2) {
             String key = args[i].startsWith("--") ? args[i].substring(2) : "";

@@ -62,7 +62,13 @@ public final class BulkTensorServer implements AutoCloseable {
                     discard(in, bytes);
                     return;
                 }
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(bytes));
+                ByteBuffer data = handler.destination(caller, h.dtype(), h.shape(), Math.toIntExact(bytes));
+                if (data.remaining() != bytes) {
+                    LOG.warning("the tensor handler gave a buffer of " + data.remaining() + " bytes for " + bytes);
+                    refuse(conn, "the receiver could not take a tensor of " + bytes + " bytes");
+                    discard(in, bytes);
+                    return;
+                }
                 try {
                     conn.readFully(data);
                 } catch (EOFException e) {

@@ -1,5 +1,7 @@
 package dev.mycel.net.transport;
 
+import java.nio.ByteBuffer;
+
 /**
  * What a node does with the tensors peers send it. Tensors of one stream arrive one at a
  * time, in the order they were sent; the next frames of that stream are not read until
@@ -14,4 +16,16 @@ public interface TensorHandler {
      * INTERNAL.
      */
     void accept(Caller caller, TensorFrame tensor) throws Exception;
+
+    /**
+     * Where a tensor arriving on the bulk socket is read into, once its header has passed the
+     * checks: a buffer with exactly {@code bytes} remaining. By default a new heap buffer, which
+     * {@link #accept} then owns. A handler that is done with each tensor when {@code accept}
+     * returns (it writes it to a file, adds it into a sum) may hand out memory of its own instead,
+     * such as one reused direct buffer: BoringSSL then decrypts straight into it, with no copy out
+     * of its record buffer and no new array to zero (see docs/BENCHMARKS.md, "Transport").
+     */
+    default ByteBuffer destination(Caller caller, String dtype, long[] shape, int bytes) {
+        return ByteBuffer.allocate(bytes);
+    }
 }

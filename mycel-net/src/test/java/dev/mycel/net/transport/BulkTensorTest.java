@@ -86,6 +86,68 @@ class BulkTensorTest {
         assertEquals(1, got.size());
     }
 
+    /** Native memory at both ends: a direct source, and a receiver that reads every tensor into one reused direct buffer. */
+    @Test
+    void tensorsInNativeMemoryArriveBitExactInTheReceiversOwnBuffer() throws Exception {
+        List<String> hashes = new CopyOnWriteArrayList<>();
+        ByteBuffer own = ByteBuffer.allocateDirect(4 << 20);
+        TensorHandler intoOwn = new TensorHandler() {
+            @Override
+            public ByteBuffer destination(Caller caller, String dtype, long[] shape, int bytes) {
+                return own.clear().limit(bytes);
+            }
+
+            @Override
+            public void accept(Caller caller, TensorFrame tensor) throws Exception {
+                assertTrue(tensor.data().isDirect());
+                hashes.add(sha256(tensor.data()));
+            }
+        };
+        SplittableRandom random = new SplittableRandom(11);
+        List<String> sent = new java.util.ArrayList<>();
+        try (BulkTensorServer nativeBulk = BulkTensorServer.start(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                TransferLimits.defaults(), intoOwn, 2, Duration.ofSeconds(5), Duration.ofSeconds(5));
+             BulkTensorClient c = BulkTensorClient.connect(new TlsContexts(client), server.peerId(), "127.0.0.1",
+                     nativeBulk.port(), Duration.ofSeconds(5))) {
+            for (int size : new int[] {3 << 20, 17, 1 << 20, 4 << 20}) {
+                byte[] b = new byte[size];
+                random.nextBytes(b);
+                ByteBuffer direct = ByteBuffer.allocateDirect(size).put(b).flip();
+                c.send(new TensorFrame("u8", new long[] {size}, direct));
+                sent.add(sha256(ByteBuffer.wrap(b)));
+            }
+        }
+        assertEquals(sent, hashes);
+    }
+
+    @Test
+    void aReceiverBufferOfTheWrongSizeRefusesTheTensorWithAReason() throws Exception {
+        TensorHandler wrong = new TensorHandler() {
+            @Override
+            public ByteBuffer destination(Caller caller, String dtype, long[] shape, int bytes) {
+                return ByteBuffer.allocate(bytes - 1);
+            }
+
+            @Override
+            public void accept(Caller caller, TensorFrame tensor) {
+                throw new AssertionError("nothing should arrive");
+            }
+        };
+        try (BulkTensorServer broken = BulkTensorServer.start(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                TransferLimits.defaults(), wrong, 2, Duration.ofSeconds(5), Duration.ofSeconds(5));
+             BulkTensorClient c = BulkTensorClient.connect(new TlsContexts(client), server.peerId(), "127.0.0.1",
+                     broken.port(), Duration.ofSeconds(5))) {
+            IOException e = assertThrows(IOException.class, () -> c.send(TensorFrame.ofFloats(new float[] {1, 2, 3}, 3)));
+            assertTrue(e.getMessage().contains("could not take a tensor of 12 bytes"), e.getMessage());
+        }
+    }
+
+    private static String sha256(ByteBuffer b) throws Exception {
+        java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+        d.update(b.duplicate());
+        return java.util.HexFormat.of().formatHex(d.digest());
+    }
+
     @Test
     void garbageGetsAReasonAndTheConnectionEnds() throws Exception {
         // A plain JDK SSLSocket as the client: it also shows what the handshake agreed on.
