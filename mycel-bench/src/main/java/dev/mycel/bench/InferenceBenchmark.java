@@ -46,6 +46,8 @@ public final class InferenceBenchmark {
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        // "processes": each block server in a JVM of its own, as on separate machines.
+        boolean processes = args.length > 4 && args[4].equals("processes");
         Logger.getLogger("").setLevel(Level.WARNING);
         GenerationOptions greedy = new GenerationOptions(tokens, GenerationOptions.greedy(tokens).sampler(), List.of(), true);
 
@@ -54,8 +56,8 @@ public final class InferenceBenchmark {
         // turn, repetition after repetition: the host's load then falls on all three alike, and
         // the cost of a hop is a difference of two numbers measured seconds apart.
         try (LoadedModel m = LoadedModel.open(model, threads);
-             Route one = Route.start(model, 1, m.config().layers(), threads);
-             Route two = Route.start(model, 2, m.config().layers(), threads)) {
+             Route one = Route.start(model, 1, m.config().layers(), threads, processes);
+             Route two = Route.start(model, 2, m.config().layers(), threads, processes)) {
             Generator local = new Generator(m.model(), m.tokenizer());
             int[] prompt = m.tokenizer().encode(PROMPT, true, false);
             local.generate(prompt, 256, greedy, s -> { });
@@ -75,7 +77,8 @@ public final class InferenceBenchmark {
                     overhead[i + 1][rep] = runs[i].times().overheadMillisPerStep();
                 }
             }
-            System.out.printf("%d tokens, %d threads, %d repetitions (median, min-max)%n", tokens, threads, reps);
+            System.out.printf("%d tokens, %d threads, %d repetitions (median, min-max), servers %s%n", tokens, threads,
+                    reps, processes ? "in processes of their own" : "in this JVM");
             System.out.println("| setup | ms per token | tok/s | extra ms per hop per token | client wait - server compute, ms per hop per step |");
             System.out.println("| --- | ---: | ---: | ---: | ---: |");
             System.out.printf("| single process | %s | %.2f | | |%n", range(msPerToken[0]), 1000 / median(msPerToken[0]));
@@ -97,9 +100,9 @@ public final class InferenceBenchmark {
     }
 
     /** Servers for consecutive spans of the model, their own DHT, and a client in it. */
-    private record Route(DhtNode boot, BootstrapAddress join, Servers servers, DhtNode me, InferenceClient client,
+    private record Route(DhtNode boot, BootstrapAddress join, AutoCloseable servers, DhtNode me, InferenceClient client,
                          InferenceClient grpcClient) implements AutoCloseable {
-        static Route start(Path model, int hops, int layers, int threads) throws Exception {
+        static Route start(Path model, int hops, int layers, int threads, boolean processes) throws Exception {
             DhtNode boot = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null);
             boot.onEvent(e -> { });
             BootstrapAddress join = new BootstrapAddress(null, "127.0.0.1", boot.port());
@@ -107,11 +110,13 @@ public final class InferenceBenchmark {
             for (int i = 0; i <= hops; i++) {
                 cuts[i] = layers * i / hops;
             }
-            Servers servers = InferenceBenchmark.start(model, join, cuts, threads);
+            AutoCloseable servers = processes ? ServerProcesses.start(model, boot.port(), cuts, threads)
+                    : InferenceBenchmark.start(model, join, cuts, threads);
             DhtNode me = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null);
             me.onEvent(e -> { });
             me.bootstrap(List.of(join));
             InferenceClient client = new InferenceClient(NodeIdentity.generate(), me, model, threads, NetLimits.defaults());
+            awaitServers(client, me, hops);
             InferenceClient grpc = new InferenceClient(NodeIdentity.generate(), me, model, threads, NetLimits.defaults(),
                     false);
             return new Route(boot, join, servers, me, client, grpc);
@@ -133,12 +138,65 @@ public final class InferenceBenchmark {
         }
 
         @Override
-        public void close() {
+        public void close() throws Exception {
             client.close();
             grpcClient.close();
             me.close();
             servers.close();
             boot.close();
+        }
+    }
+
+    /** Waits until the client's DHT finds all {@code n} servers of the model. */
+    private static void awaitServers(InferenceClient client, DhtNode me, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (new dev.mycel.inference.DhtServerDirectory(me).servers(client.modelHash()).size() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the servers did not announce themselves within a minute");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Block servers as processes of their own ({@link InferenceBenchServer}), on the same class path. */
+    private record ServerProcesses(List<Process> processes) implements AutoCloseable {
+        static ServerProcesses start(Path model, int bootstrapPort, int[] cuts, int threads) throws Exception {
+            ServerProcesses s = new ServerProcesses(new ArrayList<>());
+            try {
+                for (int i = 0; i + 1 < cuts.length; i++) {
+                    List<String> cmd = new ArrayList<>(List.of(
+                            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                            "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                            "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0", "-XX:TrimNativeHeapInterval=2000",
+                            "-cp", System.getProperty("java.class.path"), InferenceBenchServer.class.getName(),
+                            model.toString(), Integer.toString(cuts[i]), Integer.toString(cuts[i + 1]),
+                            Integer.toString(threads), Integer.toString(bootstrapPort)));
+                    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    s.processes.add(p);
+                    String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+                    if (line == null || !line.startsWith("READY")) {
+                        throw new IllegalStateException("a block server process did not start: " + line);
+                    }
+                }
+                return s;
+            } catch (Exception e) {
+                s.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Process p : processes) {
+                try {
+                    p.getOutputStream().close();
+                    if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                } catch (Exception e) {
+                    p.destroyForcibly();
+                }
+            }
         }
     }
 
