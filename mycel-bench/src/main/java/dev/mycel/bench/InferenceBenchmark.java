@@ -168,6 +168,8 @@ public final class InferenceBenchmark {
                             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                             "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                             "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0", "-XX:TrimNativeHeapInterval=2000",
+                            // The pools' spin, when set for the benchmark, holds for its servers too.
+                            "-Dmycel.pool.spinMicros=" + Long.getLong("mycel.pool.spinMicros", 50),
                             "-cp", System.getProperty("java.class.path"), InferenceBenchServer.class.getName(),
                             model.toString(), Integer.toString(cuts[i]), Integer.toString(cuts[i + 1]),
                             Integer.toString(threads), Integer.toString(bootstrapPort)));
