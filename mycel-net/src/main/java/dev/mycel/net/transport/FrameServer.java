@@ -57,10 +57,11 @@ public final class FrameServer implements AutoCloseable {
     private void serve(TlsConnection conn, Caller caller) {
         FrameConnection c = new FrameConnection(conn, caller.peer(), caller, limits.maxFrameBytes());
         String protocol;
+        FrameHandler handler;
         try {
             conn.timeout(limits.handshakeTimeout());
             protocol = FrameConnection.readPreamble(conn);
-            FrameHandler handler = protocol == null ? null : protocols.get(protocol);
+            handler = protocol == null ? null : protocols.get(protocol);
             if (handler == null) {
                 FrameConnection.refuse(conn, protocol == null ? "not a Mycel frame stream (bad preamble)"
                         : "this node does not speak " + protocol + "; it speaks " + protocols.keySet());
@@ -73,7 +74,7 @@ public final class FrameServer implements AutoCloseable {
             return;
         }
         try {
-            protocols.get(protocol).serve(c);
+            handler.serve(c);
         } catch (IOException e) {
             LOG.fine(() -> protocol + " connection from " + caller.peer().shortString() + " ended: " + e.getMessage());
         } catch (RuntimeException e) {
