@@ -17,6 +17,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,13 @@ class MutualTlsTest {
 
     @BeforeEach
     void start() throws Exception {
-        DhtGrpc.DhtImplBase ping = new DhtGrpc.DhtImplBase() {
+        net = NetServer.start(server, new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                NetLimits.defaults(), List.of(pingRecording(callers)), null);
+    }
+
+    /** A DHT service that answers Ping and records each caller's proven peer id. */
+    static DhtGrpc.DhtImplBase pingRecording(Collection<? super PeerId> callers) {
+        return new DhtGrpc.DhtImplBase() {
             @Override
             public void ping(PingRequest request, StreamObserver<PingResponse> out) {
                 callers.add(Caller.current().peer());
@@ -41,8 +48,6 @@ class MutualTlsTest {
                 out.onCompleted();
             }
         };
-        net = NetServer.start(server, new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
-                NetLimits.defaults(), List.of(ping), null);
     }
 
     @AfterEach

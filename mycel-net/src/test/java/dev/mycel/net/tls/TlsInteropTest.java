@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.proto.DhtGrpc;
 import dev.mycel.net.proto.PingRequest;
-import dev.mycel.net.proto.PingResponse;
-import dev.mycel.net.transport.Caller;
 import dev.mycel.net.transport.NetLimits;
 import dev.mycel.net.transport.NetServer;
 import dev.mycel.net.transport.PeerChannels;
 import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
-import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -47,15 +44,8 @@ public class TlsInteropTest {
     @ParameterizedTest(name = "server {0}, client {1}")
     @CsvSource({"OPENSSL, JDK", "JDK, OPENSSL", "OPENSSL, OPENSSL", "JDK, JDK"})
     void grpcCallsPassAndTheServerKnowsTheCaller(String serverProvider, String clientProvider) throws Exception {
-        ConcurrentLinkedQueue<Object> callers = new ConcurrentLinkedQueue<>();
-        DhtGrpc.DhtImplBase ping = new DhtGrpc.DhtImplBase() {
-            @Override
-            public void ping(PingRequest request, StreamObserver<PingResponse> out) {
-                callers.add(Caller.current().peer());
-                out.onNext(PingResponse.getDefaultInstance());
-                out.onCompleted();
-            }
-        };
+        ConcurrentLinkedQueue<dev.mycel.net.identity.PeerId> callers = new ConcurrentLinkedQueue<>();
+        DhtGrpc.DhtImplBase ping = MutualTlsTest.pingRecording(callers);
         try (NetServer net = NetServer.start(server, tls(server, serverProvider), new InetSocketAddress("127.0.0.1", 0),
                 NetLimits.defaults(), List.of(ping), null);
              PeerChannels channels = new PeerChannels(tls(client, clientProvider), NetLimits.defaults(), 2)) {
