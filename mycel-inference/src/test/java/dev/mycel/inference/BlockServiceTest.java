@@ -1,11 +1,16 @@
 package dev.mycel.inference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.mycel.inference.proto.Accept;
 import dev.mycel.inference.proto.BlockServerGrpc;
+import dev.mycel.inference.proto.Forward;
+import dev.mycel.inference.proto.Push;
 import dev.mycel.inference.proto.InfoRequest;
 import dev.mycel.inference.proto.Open;
 import dev.mycel.inference.proto.SessionRequest;
@@ -256,5 +261,103 @@ class BlockServiceTest {
         assertEquals(free, service.info().getFreeCacheTokens());
         assertEquals(blocks.first(), BlockServerGrpc.newBlockingStub(channels.channel(server.peerId(), "127.0.0.1", net.port()))
                 .info(InfoRequest.getDefaultInstance()).getFirst());
+    }
+
+    private static SessionRequest accept(NodeIdentity who) {
+        return SessionRequest.newBuilder().setAccept(Accept.newBuilder().setPeer(ByteString.copyFrom(who.peerId().rawKey())))
+                .build();
+    }
+
+    private Step hidden(long id, int position, byte fill) {
+        byte[] h = new byte[dim * 4];
+        java.util.Arrays.fill(h, fill);
+        return Step.newBuilder().setId(id).setPosition(position).setTokens(1).setHidden(ByteString.copyFrom(h)).build();
+    }
+
+    private FrameConnection pusher(NodeIdentity who) throws IOException {
+        return FrameConnection.connect(new TlsContexts(who), server.peerId(), "127.0.0.1", frames.port(),
+                BlockService.PUSH_PROTOCOL, 1 << 20, Duration.ofSeconds(10));
+    }
+
+    private static void push(FrameConnection to, ByteString ticket, Step step) throws IOException {
+        to.write(Push.newBuilder().setTicket(ticket).setStep(step).build().toByteArray());
+    }
+
+    /**
+     * Pushed steps: taken only from the server the client named, only newer than any step seen and
+     * only at the end of the cache; every other push is answered to the client as Rejected and the
+     * session goes on. Pushes for unknown sessions are dropped; an undecodable push ends only the
+     * push connection.
+     */
+    @Test
+    void pushedStepsAreTakenOnlyAsTheClientAllows() throws Exception {
+        NodeIdentity before = NodeIdentity.generate();
+        NodeIdentity stranger = NodeIdentity.generate();
+        try (FrameConnection client = connectFrames(); FrameConnection good = pusher(before);
+             FrameConnection bad = pusher(stranger)) {
+            client.write(open(1, 3).toByteArray());
+            ByteString ticket = ((SessionResponse) answer(client)).getOpened().getTicket();
+            assertEquals(16, ticket.size());
+            // Before the client names anyone, nobody's pushes are taken.
+            push(good, ticket, hidden(0, 0, (byte) 1));
+            assertTrue(((SessionResponse) answer(client)).getRejected().getReason().contains("takes no pushed steps"));
+            client.write(accept(before).toByteArray());
+            assertTrue(((SessionResponse) answer(client)).hasAccepted());
+
+            Step first = hidden(1, 0, (byte) 1);
+            push(good, ticket, first);
+            SessionResponse r = (SessionResponse) answer(client);
+            assertEquals(1, r.getResult().getId());
+            assertArrayEquals(HiddenStates.sha256(first.getHidden()), r.getResult().getInputSha256().toByteArray());
+            assertFalse(r.getResult().getForwarded());
+
+            push(bad, ticket, hidden(2, 1, (byte) 2));
+            assertTrue(((SessionResponse) answer(client)).getRejected().getReason().contains("no pushed steps from"));
+            push(good, ticket, hidden(1, 1, (byte) 2));
+            assertTrue(((SessionResponse) answer(client)).getRejected().getReason().contains("not newer"));
+            push(good, ticket, hidden(3, 0, (byte) 2));
+            assertTrue(((SessionResponse) answer(client)).getRejected().getReason().contains("cache ends at 1"));
+            push(good, ticket, Step.newBuilder(hidden(4, 1, (byte) 2)).setTokens(2).build());
+            assertEquals(4, ((SessionResponse) answer(client)).getRejected().getId());
+            push(good, ByteString.copyFrom(new byte[16]), hidden(5, 1, (byte) 2)); // no such session: dropped
+            push(good, ticket, hidden(6, 1, (byte) 2));
+            assertEquals(6, ((SessionResponse) answer(client)).getResult().getId());
+
+            // Nonsense on the push connection ends it; the session is untouched.
+            bad.write(new byte[] {(byte) 0xff, (byte) 0xff, 0x01});
+            assertThrows(IOException.class, () -> {
+                if (bad.read() == null) {
+                    throw new IOException("closed");
+                }
+            });
+            client.write(SessionRequest.newBuilder().setStep(hidden(7, 2, (byte) 3)).build().toByteArray());
+            assertEquals(7, ((SessionResponse) answer(client)).getResult().getId());
+        }
+        assertEquals(2, service.pushesTaken());
+        awaitNoSessions();
+    }
+
+    @Test
+    void aPushThatCannotBeSentIsReportedAndTheAnswerStillComes() throws Exception {
+        int closedPort;
+        try (var probe = new java.net.ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        Forward nowhere = Forward.newBuilder().setHost("127.0.0.1").setPort(closedPort)
+                .setPeer(ByteString.copyFrom(NodeIdentity.generate().peerId().rawKey()))
+                .setTicket(ByteString.copyFrom(new byte[16])).setId(0).build();
+        try (FrameConnection client = connectFrames()) {
+            client.write(open(1, 3).toByteArray());
+            assertTrue(((SessionResponse) answer(client)).hasOpened());
+            client.write(SessionRequest.newBuilder().setStep(hidden(0, 0, (byte) 1).toBuilder().addForward(nowhere))
+                    .build().toByteArray());
+            SessionResponse r = (SessionResponse) answer(client);
+            assertEquals(0, r.getResult().getId());
+            assertFalse(r.getResult().getForwarded());
+            assertEquals(dim * 4, r.getResult().getHidden().size());
+            assertTrue(r.getResult().getInputSha256().isEmpty()); // a direct step names no input
+        }
+        assertEquals(0, service.pushesSent());
+        awaitNoSessions();
     }
 }

@@ -94,6 +94,51 @@ class DistributedGenerationTest {
                 assertEquals(frames, s.service().frameConnections() > 0, "sessions over the frame socket");
                 assertEquals(frames, s.service().info().getSessionPort() > 0);
             }
+            // On frame sockets the first two servers pushed their outputs on, and the last two
+            // took them: the client sent each step once and only collected the answers.
+            var svc = net.servers.stream().map(InferenceNetwork.Server::service).toList();
+            assertEquals(frames, svc.get(0).pushesSent() > 0 && svc.get(1).pushesSent() > 0);
+            assertEquals(0, svc.get(2).pushesSent());
+            assertEquals(0, svc.get(0).pushesTaken());
+            assertEquals(frames ? svc.get(0).pushesSent() : 0, svc.get(1).pushesTaken());
+            assertEquals(frames ? svc.get(1).pushesSent() : 0, svc.get(2).pushesTaken());
+        }
+    }
+
+    @Test
+    void withoutForwardingTheClientCarriesEveryStepAndTheBitsAreTheSame() throws Exception {
+        GenerationResult expected = local();
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 2);
+            net.addServer(2, 5);
+            assertSame(expected, remote(net, RemoteSequence.Options.defaults().withForwarding(false), (n, seq) -> { }));
+            for (InferenceNetwork.Server s : net.servers) {
+                assertEquals(0, s.service().pushesSent() + s.service().pushesTaken());
+            }
+        }
+    }
+
+    /**
+     * A server that pushes other hidden states than it answers is found out by the hash the next
+     * server reports; the client sends that step itself and stops pushing between the two, and
+     * the answer stays honest. (Which of the two lied cannot be proven, so nobody is banned.)
+     */
+    @Test
+    void aServerPushingOtherStatesThanItAnswersCostsOnlyDirectSteps() throws Exception {
+        GenerationResult expected = local();
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            InferenceNetwork.Server twoFaced = net.addServer(0, 2);
+            twoFaced.service().tamperPushes(x -> {
+                x[0] += 1e-3f;
+                return x;
+            });
+            InferenceNetwork.Server next = net.addServer(2, 5);
+            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> { }));
+            assertTrue(net.events.stream().anyMatch(e -> e.contains("was pushed other hidden states")),
+                    String.join("\n", net.events));
+            assertEquals(1, twoFaced.service().pushesSent(), "no more pushes after the first went wrong");
+            assertEquals(1, next.service().pushesTaken());
+            assertTrue(net.client().banned().isEmpty());
         }
     }
 

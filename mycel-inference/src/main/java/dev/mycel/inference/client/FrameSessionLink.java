@@ -81,6 +81,11 @@ final class FrameSessionLink implements SessionLink {
     }
 
     @Override
+    public boolean framed() {
+        return true;
+    }
+
+    @Override
     public void close() {
         if (!closed) {
             closed = true;

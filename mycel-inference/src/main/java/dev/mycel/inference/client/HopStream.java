@@ -1,30 +1,50 @@
 package dev.mycel.inference.client;
 
 import com.google.protobuf.ByteString;
+import dev.mycel.inference.proto.Accept;
+import dev.mycel.inference.proto.Forward;
 import dev.mycel.inference.proto.Open;
 import dev.mycel.inference.proto.SessionRequest;
 import dev.mycel.inference.proto.SessionResponse;
 import dev.mycel.inference.proto.Step;
+import dev.mycel.inference.proto.StepResult;
+import dev.mycel.net.identity.PeerId;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * A session with one block server: one step at a time over a {@link SessionLink} (the server's
  * frame socket, or a gRPC stream). Every failure (the server gone, an error, no answer in time)
  * comes out as {@link HopFailedException}, which is what triggers fail-over.
+ *
+ * <p>A step may also reach the server pushed by the server before it in the route; the client
+ * then only waits for the answer ({@link #awaitPushed}). Step ids are given out in order, and a
+ * pushed step that the client stopped waiting for ({@link #abandon}) may still be answered
+ * later: such answers are skipped.
  */
 final class HopStream implements AutoCloseable {
+    /** What a step gave: the output, and whether the server pushed it on to the next hop. */
+    record Output(ByteString hidden, boolean forwarded) {
+    }
+
     private final Hop hop;
     private final SessionLink link;
+    private final ByteString ticket;
+    private final Set<Long> abandoned = new HashSet<>();
+    private PeerId acceptsFrom;
     private int position;
     private long nextId;
     private HopTimes times = HopTimes.NONE;
 
-    private HopStream(Hop hop, SessionLink link) {
+    private HopStream(Hop hop, SessionLink link, ByteString ticket) {
         this.hop = hop;
         this.link = link;
+        this.ticket = ticket;
     }
 
     static HopStream open(Hop hop, SessionLink link, byte[] model, int maxPositions) {
-        HopStream s = new HopStream(hop, link);
         try {
             link.send(SessionRequest.newBuilder().setOpen(Open.newBuilder().setModel(ByteString.copyFrom(model))
                     .setFirst(hop.first()).setEnd(hop.end()).setMaxPositions(maxPositions)).build());
@@ -32,7 +52,7 @@ final class HopStream implements AutoCloseable {
             if (!r.hasOpened()) {
                 throw new HopFailedException(hop, "the server did not open the session", null);
             }
-            return s;
+            return new HopStream(hop, link, r.getOpened().getTicket());
         } catch (HopFailedException e) {
             link.close();
             throw e;
@@ -52,20 +72,94 @@ final class HopStream implements AutoCloseable {
         return position;
     }
 
+    /** Whether the server before this one may push steps to it. */
+    boolean takesPushes() {
+        return link.framed() && !ticket.isEmpty() && hop.server().info().getSessionPort() != 0;
+    }
+
+    /** Reserves the id of a step that another server will push here. */
+    long reserveId() {
+        return nextId++;
+    }
+
+    /** Where the server before pushes the step {@code id} of this session. */
+    Forward target(long id) {
+        ServerEntry s = hop.server();
+        return Forward.newBuilder().setHost(s.host()).setPort(s.info().getSessionPort())
+                .setPeer(ByteString.copyFrom(s.peer().rawKey())).setTicket(ticket).setId(id).build();
+    }
+
+    /** Lets {@code peer} push steps to this session (one round trip, only when it changes). */
+    void accept(PeerId peer) {
+        if (Objects.equals(acceptsFrom, peer)) {
+            return;
+        }
+        link.send(SessionRequest.newBuilder().setAccept(Accept.newBuilder()
+                .setPeer(ByteString.copyFrom(peer.rawKey()))).build());
+        if (!next().hasAccepted()) {
+            close();
+            throw new HopFailedException(hop, "the server answered out of turn", null);
+        }
+        acceptsFrom = peer;
+    }
+
+    /** Stops waiting for the pushed step {@code id}: its answer, if one comes, is skipped. */
+    void abandon(long id) {
+        abandoned.add(id);
+    }
+
     /** Runs {@code tokens} hidden states at {@code position} through the hop's blocks. */
     ByteString step(int position, int tokens, ByteString hidden) {
+        return step(position, tokens, hidden, List.of()).hidden();
+    }
+
+    /** As above, and asks the server to push the output along {@code forward} (the rest of the route). */
+    Output step(int position, int tokens, ByteString hidden, List<Forward> forward) {
         long id = nextId++;
         long start = System.nanoTime();
         link.send(SessionRequest.newBuilder().setStep(Step.newBuilder().setId(id).setPosition(position).setTokens(tokens)
-                .setHidden(hidden)).build());
-        SessionResponse r = link.receive();
+                .setHidden(hidden).addAllForward(forward)).build());
+        return result(id, position, tokens, start, next());
+    }
+
+    /**
+     * Waits for the answer to step {@code id}, pushed here by the server before; {@code since} is
+     * when that server's own answer came (the time counted for this hop starts there).
+     *
+     * @param inputSha256 SHA-256 of what the server before answered, which must be what it pushed
+     * @throws PushNotTakenException when the server refused the push or got other hidden states
+     */
+    Output awaitPushed(long id, int position, int tokens, byte[] inputSha256, long since) {
+        SessionResponse r = next();
+        if (r.hasRejected() && r.getRejected().getId() == id) {
+            throw new PushNotTakenException(hop, "refused the pushed step: " + r.getRejected().getReason());
+        }
+        if (r.hasResult() && r.getResult().getId() == id && !r.getResult().getInputSha256().equals(ByteString.copyFrom(inputSha256))) {
+            throw new PushNotTakenException(hop, "was pushed other hidden states than the server before answered");
+        }
+        return result(id, position, tokens, since, r);
+    }
+
+    private Output result(long id, int position, int tokens, long start, SessionResponse r) {
         if (!r.hasResult() || r.getResult().getId() != id) {
             close();
             throw new HopFailedException(hop, "the server answered out of turn", null);
         }
+        StepResult result = r.getResult();
         this.position = position + tokens;
-        times = times.plus(System.nanoTime() - start, r.getResult().getComputeNanos());
-        return r.getResult().getHidden();
+        times = times.plus(System.nanoTime() - start, result.getComputeNanos());
+        return new Output(result.getHidden(), result.getForwarded());
+    }
+
+    /** The next answer that is not for an abandoned pushed step. */
+    private SessionResponse next() {
+        while (true) {
+            SessionResponse r = link.receive();
+            long id = r.hasResult() ? r.getResult().getId() : r.hasRejected() ? r.getRejected().getId() : -1;
+            if (id < 0 || !abandoned.remove(id)) {
+                return r;
+            }
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.mycel.model.llama.InferenceState;
 import dev.mycel.model.llama.LlamaModel;
 import dev.mycel.net.identity.PeerId;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,6 +30,12 @@ import java.util.function.Function;
  * also checked: chosen steps go to a second server for the same blocks and the outputs must be
  * equal; on a mismatch a referee (a third server, or this process itself) decides who lied, the
  * liar is banned and reported, and the step is done again through an honest server.
+ *
+ * <p>With forwarding on, a step names the rest of the route, and each server pushes its output
+ * straight to the next one before answering: the client sends once and then only collects the
+ * answers, which it still keeps (for replays and checks) and compares by hash with what each next
+ * server says it was pushed. Whatever goes wrong with a push (refused, different, never sent),
+ * the client sends that step itself and stops pushing between those two servers.
  */
 public final class RemoteSequence implements Sequence, AutoCloseable {
     /**
@@ -36,19 +43,30 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
      * @param maxFailovers  fail-overs allowed in one sequence before giving up
      * @param spotChecks    which steps are verified on a second server
      * @param maxChunk      most tokens sent in one step (bounded by the message size)
+     * @param forwarding    whether servers push hidden states to the next hop themselves (where
+     *                      the client reaches both on their frame sockets)
      */
-    public record Options(Duration stepTimeout, int maxFailovers, SpotCheckPolicy spotChecks, int maxChunk) {
+    public record Options(Duration stepTimeout, int maxFailovers, SpotCheckPolicy spotChecks, int maxChunk,
+                          boolean forwarding) {
         public static Options defaults() {
-            return new Options(Duration.ofSeconds(60), 16, SpotCheckPolicy.none(), 64);
+            return new Options(Duration.ofSeconds(60), 16, SpotCheckPolicy.none(), 64, true);
         }
 
         public Options withSpotChecks(SpotCheckPolicy policy) {
-            return new Options(stepTimeout, maxFailovers, policy, maxChunk);
+            return new Options(stepTimeout, maxFailovers, policy, maxChunk, forwarding);
         }
 
         public Options withStepTimeout(Duration timeout) {
-            return new Options(timeout, maxFailovers, spotChecks, maxChunk);
+            return new Options(timeout, maxFailovers, spotChecks, maxChunk, forwarding);
         }
+
+        public Options withForwarding(boolean on) {
+            return new Options(stepTimeout, maxFailovers, spotChecks, maxChunk, on);
+        }
+    }
+
+    /** A step that a server will push to {@code stream} as its step {@code id}. */
+    private record Pending(HopStream stream, long id) {
     }
 
     private record Chunk(int position, int tokens, ByteString hidden) {
@@ -73,6 +91,8 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private final Map<Long, HopStream> checkers = new HashMap<>();
     private final Set<String> verifiedOnce = new HashSet<>();
     private final Set<Long> unchecked = new HashSet<>();
+    /** Pairs of servers ("from>to") between which pushes went wrong: the client carries their steps. */
+    private final Set<String> noPush = new HashSet<>();
     private final float[] logits;
     private final Latencies latencies;
     private List<ServerEntry> known;
@@ -175,36 +195,102 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         float[] x = new float[c * dim];
         local.embed(tokens, off, c, x);
         ByteString h = HiddenStates.encode(x, c, dim);
+        ArrayDeque<Pending> pending = new ArrayDeque<>();
+        HopStream previous = null;
+        long previousAnswer = 0;
         int boundary = 0;
         while (boundary < layers) {
             record(boundary, new Chunk(position, c, h));
             HopStream hop = hopAt(boundary);
-            ByteString out;
+            Pending pushed = pending.peekFirst() != null && pending.peekFirst().stream() == hop ? pending.pollFirst() : null;
+            HopStream.Output out;
             try {
                 HopTimes before = hop.times();
-                out = hop.step(position, c, h);
+                if (pushed != null) {
+                    out = hop.awaitPushed(pushed.id(), position, c, HiddenStates.sha256(h), previousAnswer);
+                } else {
+                    abandon(pending);
+                    for (HopStream next : pushChain(hop)) {
+                        pending.add(new Pending(next, next.reserveId()));
+                    }
+                    out = hop.step(position, c, h, pending.stream().map(p -> p.stream().target(p.id())).toList());
+                }
+                previousAnswer = System.nanoTime();
                 HopTimes after = hop.times();
                 hopTimes = hopTimes.plus(after.wallNanos() - before.wallNanos(), after.serverNanos() - before.serverNanos());
+                if (!out.forwarded()) {
+                    abandon(pending);
+                }
             } catch (HopFailedException e) {
+                abandon(pending);
+                if (pushed != null && previous != null) {
+                    // The server before may never have pushed: do not rely on it for this hop again.
+                    noPush.add(pair(previous, hop));
+                }
                 failover(hop, e);
+                continue;
+            } catch (PushNotTakenException e) {
+                abandon(pending);
+                events.accept(e.getMessage() + "; sending the step directly");
+                noPush.add(pair(previous, hop));
                 continue;
             }
             String key = hop.hop().server().peer() + "/" + hop.hop().first() + "/" + hop.hop().end();
             if (options.spotChecks().check(!verifiedOnce.contains(key))) {
-                if (!verify(hop, c, h, out)) {
+                if (!verify(hop, c, h, out.hidden())) {
+                    abandon(pending);
                     banAndReplace(hop, "its output for blocks " + hop.hop().first() + ".." + (hop.hop().end() - 1)
                             + " at position " + position + " differs from an honest server's");
                     continue;
                 }
                 verifiedOnce.add(key);
             }
-            h = out;
+            h = out.hidden();
+            previous = hop;
             boundary = hop.hop().end();
         }
         record(layers, new Chunk(position, c, h));
         HiddenStates.decode(h, c, dim, x);
         position += c;
         local.head(scratch, x, c - 1, logits);
+    }
+
+    /**
+     * The hops after {@code first} that this step can be pushed through, in order: each reached
+     * on its frame socket, with its cache ending where the step begins, and told to take pushes
+     * from the one before (a hop that fails that is left for the step itself to find out).
+     */
+    private List<HopStream> pushChain(HopStream first) {
+        List<HopStream> chain = new ArrayList<>();
+        if (!options.forwarding()) {
+            return chain;
+        }
+        HopStream from = first;
+        while (from.hop().end() < layers) {
+            HopStream next = hopAt(from.hop().end());
+            if (!next.takesPushes() || next.position() != position || noPush.contains(pair(from, next))) {
+                break;
+            }
+            try {
+                next.accept(from.hop().server().peer());
+            } catch (HopFailedException e) {
+                break;
+            }
+            chain.add(next);
+            from = next;
+        }
+        return chain;
+    }
+
+    private static void abandon(ArrayDeque<Pending> pending) {
+        for (Pending p : pending) {
+            p.stream().abandon(p.id());
+        }
+        pending.clear();
+    }
+
+    private static String pair(HopStream from, HopStream to) {
+        return (from == null ? "client" : from.hop().server().peer().toString()) + ">" + to.hop().server().peer();
     }
 
     private HopStream hopAt(int boundary) {

@@ -13,6 +13,15 @@ interface SessionLink extends AutoCloseable {
     /** The next answer, within the step timeout. */
     SessionResponse receive();
 
+    /**
+     * Whether the session reaches the server's frame socket: only then are steps pushed to it by
+     * the server before it (a server the client cannot reach there may be unreachable for its
+     * neighbours too, and each failed push attempt costs that neighbour a connect timeout).
+     */
+    default boolean framed() {
+        return false;
+    }
+
     @Override
     void close();
 }

@@ -3,8 +3,13 @@ package dev.mycel.inference.server;
 import com.google.protobuf.ByteString;
 import dev.mycel.inference.HiddenStates;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.mycel.inference.proto.Accept;
+import dev.mycel.inference.proto.Accepted;
 import dev.mycel.inference.proto.BlockServerGrpc;
 import dev.mycel.inference.proto.Failure;
+import dev.mycel.inference.proto.Forward;
+import dev.mycel.inference.proto.Push;
+import dev.mycel.inference.proto.Rejected;
 import dev.mycel.inference.proto.InfoRequest;
 import dev.mycel.inference.proto.Open;
 import dev.mycel.inference.proto.Opened;
@@ -16,6 +21,7 @@ import dev.mycel.inference.proto.StepResult;
 import dev.mycel.model.llama.InferenceState;
 import dev.mycel.model.llama.LlamaConfig;
 import dev.mycel.model.llama.LlamaModel;
+import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.transport.Caller;
 import dev.mycel.net.transport.FrameConnection;
 import dev.mycel.net.transport.FrameHandler;
@@ -24,6 +30,8 @@ import dev.mycel.net.transport.FrameServer;
 import dev.mycel.net.tls.TlsContexts;
 import java.net.InetSocketAddress;
 import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -43,6 +51,13 @@ import java.util.logging.Logger;
  * that received them (no hand-off to another thread: each costs tens of microseconds per hop);
  * the kernels use every core already, and steps of different sessions interleave, which keeps
  * a server busy while the others in a route work on their part.
+ *
+ * <p>A step may name the servers after this one in the client's route: the output is then pushed
+ * straight to the next ({@link #PUSH_PROTOCOL}) before the client gets its copy, so a token's
+ * hidden states cross the network once per hop plus once back, not twice per hop. A session
+ * takes pushed steps only from the server its client named ({@code Accept}), only at the end of
+ * its cache and only with a step id newer than any it has seen; it answers them to its client
+ * with the SHA-256 of the input, which the client compares with what the server before answered.
  */
 public final class BlockService extends BlockServerGrpc.BlockServerImplBase implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BlockService.class.getName());
@@ -59,6 +74,12 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private volatile double advertisedSpeed;
     private volatile int sessionPort;
     private final AtomicLong frameConnections = new AtomicLong();
+    private final AtomicLong pushesSent = new AtomicLong();
+    private final AtomicLong pushesTaken = new AtomicLong();
+    private final Map<ByteString, Session> tickets = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private volatile PushLinks pushes;
+    private volatile UnaryOperator<float[]> pushTamper;
 
     /**
      * @param tamper applied to every output before it is sent: the identity for an honest server;
@@ -79,6 +100,15 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
 
     /** The name of the session protocol on a {@link FrameServer}. */
     public static final String SESSION_PROTOCOL = "mycel/inference-session/1";
+
+    /**
+     * The protocol on which servers push outputs to the next server of a route: each frame one
+     * {@link Push}, never answered on this connection (the receiving session answers its client).
+     */
+    public static final String PUSH_PROTOCOL = "mycel/inference-push/1";
+
+    /** Push connections wait this long for their next frame: well beyond how long senders reuse them. */
+    private static final Duration PUSH_IDLE = Duration.ofMinutes(10);
 
     public BlockService(ServedBlocks blocks, ServerLimits limits) {
         this(blocks, limits, UnaryOperator.identity());
@@ -151,6 +181,24 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         return frameConnections.get();
     }
 
+    /** Outputs pushed on to the next server of a route so far. */
+    public long pushesSent() {
+        return pushesSent.get();
+    }
+
+    /** Pushed steps taken (computed and answered to their client) so far. */
+    public long pushesTaken() {
+        return pushesTaken.get();
+    }
+
+    /**
+     * For tests that play a server pushing other outputs than it answers: applied to pushed
+     * outputs only, after {@code tamper}.
+     */
+    public void tamperPushes(UnaryOperator<float[]> f) {
+        this.pushTamper = f;
+    }
+
     public int activeSessions() {
         return sessions.size();
     }
@@ -220,9 +268,43 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
      * the caller closes it (before this service).
      */
     public FrameServer listen(TlsContexts tls, InetSocketAddress bind, FrameLimits limits) throws IOException {
-        FrameServer server = FrameServer.start(tls, bind, Map.of(SESSION_PROTOCOL, sessionProtocol()), limits);
+        FrameServer server = FrameServer.start(tls, bind,
+                Map.of(SESSION_PROTOCOL, sessionProtocol(), PUSH_PROTOCOL, pushProtocol()), limits);
+        pushes = new PushLinks(tls, limits.maxFrameBytes());
         sessionPort = server.port();
         return server;
+    }
+
+    /**
+     * Pushed steps from the server before this one in a route. A push for an unknown session is
+     * dropped (its client sends the step itself once the wait is over); one that the session
+     * refuses is answered to the session's client as {@code Rejected}; an undecodable frame ends
+     * the connection.
+     */
+    public FrameHandler pushProtocol() {
+        return conn -> {
+            conn.timeout(PUSH_IDLE);
+            PeerId from = conn.caller().peer();
+            while (!closing) {
+                byte[] frame = conn.read();
+                if (frame == null) {
+                    return;
+                }
+                Push push;
+                try {
+                    push = Push.parseFrom(frame);
+                } catch (InvalidProtocolBufferException e) {
+                    LOG.fine(() -> "malformed push from " + from.shortString() + ": " + e.getMessage());
+                    return;
+                }
+                Session s = tickets.get(push.getTicket());
+                if (s == null) {
+                    LOG.fine(() -> "push from " + from.shortString() + " for no open session");
+                    continue;
+                }
+                s.handlePush(push.getStep(), from);
+            }
+        };
     }
 
     private void closeIdle() {
@@ -307,6 +389,11 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private final class Session {
         private final Outbox out;
         private final String who;
+        private ByteString ticket = ByteString.EMPTY;
+        /** The one server whose pushes this session takes; null: none. */
+        private PeerId acceptFrom;
+        /** The newest step id seen; pushes must be newer, so a late or replayed push is never run. */
+        private long lastId = -1;
         private LlamaModel model;
         private InferenceState state;
         private long reservedBytes;
@@ -329,7 +416,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 try {
                     switch (request.getKindCase()) {
                         case OPEN -> open(request.getOpen());
-                        case STEP -> step(request.getStep(), lastUsed);
+                        case STEP -> step(request.getStep(), lastUsed, false);
+                        case ACCEPT -> accept(request.getAccept());
                         default -> throw Status.INVALID_ARGUMENT.withDescription("empty session request").asRuntimeException();
                     }
                 } catch (StatusRuntimeException e) {
@@ -370,12 +458,68 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             state = m.newState(o.getMaxPositions());
             state.cache().ensureCapacity(o.getMaxPositions());
             x = new float[state.maxBatch() * m.config().dim()];
+            if (pushes != null) {
+                byte[] t = new byte[16];
+                random.nextBytes(t);
+                ticket = ByteString.copyFrom(t);
+                tickets.put(ticket, this);
+            }
             LOG.fine(() -> "session opened by " + who + " for blocks " + o.getFirst() + ".." + (o.getEnd() - 1));
-            out.send(SessionResponse.newBuilder().setOpened(Opened.newBuilder().setReservedBytes(need)).build());
+            out.send(SessionResponse.newBuilder().setOpened(Opened.newBuilder().setReservedBytes(need)
+                    .setTicket(ticket)).build());
         }
 
-        /** A step that arrived at {@code arrived} (nanoTime), which its reported compute time counts from. */
-        private void step(Step st, long arrived) {
+        private void accept(Accept a) {
+            if (model == null) {
+                throw Status.FAILED_PRECONDITION.withDescription("open the session before naming who may push to it")
+                        .asRuntimeException();
+            }
+            acceptFrom = a.getPeer().isEmpty() ? null : PeerId.ofRawKey(a.getPeer().toByteArray());
+            out.send(SessionResponse.newBuilder().setAccepted(Accepted.getDefaultInstance()).build());
+        }
+
+        /** A step pushed by {@code from}: run if this session takes it, else Rejected to the client. */
+        void handlePush(Step st, PeerId from) {
+            long arrived = System.nanoTime();
+            lastUsed = arrived;
+            compute.lock();
+            try {
+                if (done || closing || model == null) {
+                    return;
+                }
+                String refusal = null;
+                if (!from.equals(acceptFrom)) {
+                    refusal = "this session takes no pushed steps from " + from.shortString();
+                } else if (st.getId() <= lastId) {
+                    refusal = "pushed step " + st.getId() + " is not newer than step " + lastId;
+                } else if (st.getPosition() != state.position()) {
+                    refusal = "pushed step at position " + st.getPosition() + " but the cache ends at " + state.position();
+                }
+                if (refusal == null) {
+                    try {
+                        step(st, arrived, true);
+                        pushesTaken.incrementAndGet();
+                        return;
+                    } catch (StatusRuntimeException e) {
+                        refusal = e.getStatus().getDescription();
+                    } catch (IllegalArgumentException | IllegalStateException e) {
+                        refusal = e.getMessage();
+                    }
+                }
+                out.send(SessionResponse.newBuilder().setRejected(Rejected.newBuilder().setId(st.getId())
+                        .setReason(refusal == null ? "refused" : refusal)).build());
+            } catch (OutOfMemoryError e) {
+                fail(Status.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this session"));
+            } finally {
+                compute.unlock();
+            }
+        }
+
+        /**
+         * A step that arrived at {@code arrived} (nanoTime), which its reported compute time counts
+         * from; {@code pushed} when it came from the server before rather than the client.
+         */
+        private void step(Step st, long arrived, boolean pushed) {
             if (model == null) {
                 throw Status.FAILED_PRECONDITION.withDescription("open the session before sending steps").asRuntimeException();
             }
@@ -396,6 +540,11 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 throw Status.INVALID_ARGUMENT.withDescription("hidden states of " + st.getHidden().size() + " bytes, expected "
                         + (long) n * c.dim() * Float.BYTES).asRuntimeException();
             }
+            if (st.getForwardCount() > 0 && st.getForwardCount() >= blocks.config().layers()) {
+                throw Status.INVALID_ARGUMENT.withDescription("a step may name at most " + (blocks.config().layers() - 1)
+                        + " servers to push to").asRuntimeException();
+            }
+            lastId = Math.max(lastId, st.getId());
             state.rewind(st.getPosition());
             float[] all = new float[n * c.dim()];
             HiddenStates.decode(st.getHidden(), n, c.dim(), all);
@@ -408,9 +557,33 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             }
             float[] result = tamper.apply(all);
             ByteString hidden = HiddenStates.encode(result, n, c.dim());
+            // The push leaves first: the next server starts while the client reads its copy.
+            boolean forwarded = st.getForwardCount() > 0 && push(st, n, result, hidden);
             lastUsed = System.nanoTime();
-            out.send(SessionResponse.newBuilder().setResult(StepResult.newBuilder().setId(st.getId())
-                    .setHidden(hidden).setComputeNanos(lastUsed - arrived)).build());
+            StepResult.Builder r = StepResult.newBuilder().setId(st.getId()).setHidden(hidden)
+                    .setComputeNanos(lastUsed - arrived).setForwarded(forwarded);
+            if (pushed) {
+                r.setInputSha256(ByteString.copyFrom(HiddenStates.sha256(st.getHidden())));
+            }
+            out.send(SessionResponse.newBuilder().setResult(r).build());
+        }
+
+        private boolean push(Step st, int n, float[] result, ByteString hidden) {
+            PushLinks links = pushes;
+            if (links == null) {
+                return false;
+            }
+            Forward to = st.getForward(0);
+            UnaryOperator<float[]> t = pushTamper;
+            ByteString sent = t == null ? hidden
+                    : HiddenStates.encode(t.apply(result.clone()), n, blocks.config().dim());
+            Step next = Step.newBuilder().setId(to.getId()).setPosition(st.getPosition()).setTokens(n).setHidden(sent)
+                    .addAllForward(st.getForwardList().subList(1, st.getForwardCount())).build();
+            boolean ok = links.push(to, Push.newBuilder().setTicket(to.getTicket()).setStep(next).build().toByteArray());
+            if (ok) {
+                pushesSent.incrementAndGet();
+            }
+            return ok;
         }
 
         void fail(Status status) {
@@ -425,6 +598,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             }
             done = true;
             sessions.remove(this);
+            tickets.remove(ticket);
             reserved.addAndGet(-reservedBytes);
             reservedBytes = 0;
             state = null;
@@ -443,6 +617,9 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     public void close() {
         closing = true;
         reaper.shutdownNow();
+        if (pushes != null) {
+            pushes.close();
+        }
         boolean locked = false;
         try {
             locked = compute.tryLock(30, TimeUnit.SECONDS);

@@ -14,9 +14,10 @@ import java.time.Duration;
 
 /**
  * One authenticated connection of a {@link FrameServer} protocol, either side: length-prefixed
- * frames over TLS 1.3 ({@link TlsConnection}). Not for concurrent use: one thread at a time reads
- * or writes (a read may itself answer a TLS key update); {@link #abort()} may come from any thread
- * and fails a blocked read or write at once. Every read or write must progress within the
+ * frames over TLS 1.3 ({@link TlsConnection}). One thread at a time reads; writes may come from
+ * any thread (each frame leaves whole, under a lock), also while a read is blocked, so a server
+ * can answer a connection's peer from another connection's thread; {@link #abort()} may come from
+ * any thread and fails a blocked read or write at once. Every read or write must progress within the
  * current timeout, or the connection is ended (see {@link StallWatchdog}).
  */
 public final class FrameConnection implements AutoCloseable {
@@ -126,6 +127,12 @@ public final class FrameConnection implements AutoCloseable {
         if (frame.length > maxFrameBytes) {
             throw new FrameTooLargeException("a frame of " + frame.length + " bytes exceeds the limit of " + maxFrameBytes);
         }
+        synchronized (conn.writeLock) {
+            writeLocked(frame);
+        }
+    }
+
+    private void writeLocked(byte[] frame) throws IOException {
         if (out.capacity() < 4 + frame.length) {
             out = ByteBuffer.allocate(Math.max(4 + frame.length, 2 * out.capacity())).order(ByteOrder.LITTLE_ENDIAN);
         }

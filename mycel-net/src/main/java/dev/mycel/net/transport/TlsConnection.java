@@ -33,8 +33,10 @@ import javax.net.ssl.SSLSession;
  * 256 KiB in the direction that carries bulk data; decrypted bytes in hold one record; heap
  * bytes pass to BoringSSL through a 64 KiB staging buffer. Outgoing bytes are written when the
  * buffer fills or on {@link #flush()}. Each blocking read or write, and the whole handshake, may
- * last at most the current timeout; {@link StallWatchdog} closes the connection if it does. Not
- * thread-safe: one thread at a time.
+ * last at most the current timeout; {@link StallWatchdog} closes the connection if it does. One
+ * thread may read while others write: the two directions share nothing but the engine (whose
+ * wrap and unwrap may run at once), and writes, including the reader's answer to a key update,
+ * hold {@link #writeLock}. Two threads must not read at once.
  */
 final class TlsConnection implements AutoCloseable {
     /** Encrypted bytes buffered each way at first: enough for acknowledgements and headers. */
@@ -70,6 +72,8 @@ final class TlsConnection implements AutoCloseable {
     private volatile long handshakeSince;
     private volatile boolean aborted;
     private boolean closed;
+    /** Held while encrypting or sending: writers from several threads, and the reader's key-update answer. */
+    final Object writeLock = new Object();
 
     private TlsConnection(SocketChannel channel, SSLEngine engine, boolean direct, Duration timeout) {
         this.channel = channel;
@@ -322,8 +326,10 @@ final class TlsConnection implements AutoCloseable {
                         runTasks();
                     } else if (hs == HandshakeStatus.NEED_WRAP) {
                         // A post-handshake message (key update) wants an answer.
-                        wrapOnce(EMPTY);
-                        flushNet();
+                        synchronized (writeLock) {
+                            wrapOnce(EMPTY);
+                            flushNet();
+                        }
                     } else if (r.bytesConsumed() == 0 && r.bytesProduced() == 0 && readNet() < 0) {
                         return false;
                     }
@@ -376,6 +382,12 @@ final class TlsConnection implements AutoCloseable {
 
     /** Encrypts all of {@code src}; what does not fill the outgoing buffer waits for {@link #flush()}. */
     void write(ByteBuffer src) throws IOException {
+        synchronized (writeLock) {
+            writeLocked(src);
+        }
+    }
+
+    private void writeLocked(ByteBuffer src) throws IOException {
         if (src.remaining() > netOut.capacity() && netOut.capacity() < BULK_BUFFER) {
             // Bulk data: write it out in large steps from now on.
             flush();
@@ -410,8 +422,10 @@ final class TlsConnection implements AutoCloseable {
     }
 
     void flush() throws IOException {
-        if (netOut.position() > 0) {
-            flushNet();
+        synchronized (writeLock) {
+            if (netOut.position() > 0) {
+                flushNet();
+            }
         }
     }
 
@@ -423,15 +437,17 @@ final class TlsConnection implements AutoCloseable {
         }
         timeoutNanos = Math.min(timeoutNanos, CLOSE_TIMEOUT_NANOS);
         if (!aborted && channel.isOpen()) {
-            try {
-                flush();
-                engine.closeOutbound();
-                while (!engine.isOutboundDone() && wrapOnce(EMPTY).bytesProduced() > 0) {
-                    // close_notify
+            synchronized (writeLock) {
+                try {
+                    flush();
+                    engine.closeOutbound();
+                    while (!engine.isOutboundDone() && wrapOnce(EMPTY).bytesProduced() > 0) {
+                        // close_notify
+                    }
+                    flushNet();
+                } catch (IOException | RuntimeException ignored) {
+                    // the peer is gone: nothing more to tell it
                 }
-                flushNet();
-            } catch (IOException | RuntimeException ignored) {
-                // the peer is gone: nothing more to tell it
             }
         }
         closeNow();

@@ -1,0 +1,118 @@
+package dev.mycel.inference.server;
+
+import dev.mycel.inference.proto.Forward;
+import dev.mycel.net.identity.PeerId;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.FrameConnection;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * A block server's connections to the servers after it in clients' routes, for pushing outputs
+ * on ({@link BlockService#PUSH_PROTOCOL}): one authenticated frame connection per next server,
+ * opened on first use and kept while it is used. Pushes never wait for an answer; a push that
+ * cannot be written is reported to the client as not forwarded, and the client sends the step on
+ * itself, so a lost connection costs time and never a step.
+ */
+final class PushLinks implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(PushLinks.class.getName());
+    /** Pushes happen on the compute path: a next server that does not connect in this is skipped. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /** A blocked push write fails (and its connection closes) after this. */
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * A connection unused for longer is replaced before the next push rather than written to:
+     * the receiver may have dropped it, and a write into a dropped connection can succeed locally
+     * and still be lost. Receivers keep push connections for much longer than this.
+     */
+    static final Duration REUSE_WITHIN = Duration.ofSeconds(60);
+    /** After a failed connection attempt, pushes to that server are not tried again for this long. */
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
+
+    private final TlsContexts tls;
+    private final int maxFrameBytes;
+    private final Map<String, Link> links = new HashMap<>();
+    private final Map<String, Long> unreachableUntil = new HashMap<>();
+    private boolean closed;
+
+    private static final class Link {
+        final FrameConnection conn;
+        long lastUsed = System.nanoTime();
+
+        Link(FrameConnection conn) {
+            this.conn = conn;
+        }
+    }
+
+    PushLinks(TlsContexts tls, int maxFrameBytes) {
+        this.tls = tls;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** Writes one pushed step to the server {@code to} names; false when it could not be sent. */
+    synchronized boolean push(Forward to, byte[] frame) {
+        if (closed || to.getPort() < 1 || to.getPort() > 65535 || to.getHost().isEmpty() || to.getHost().length() > 255) {
+            return false;
+        }
+        PeerId peer;
+        try {
+            peer = PeerId.ofRawKey(to.getPeer().toByteArray());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        String key = peer + "@" + to.getHost() + ":" + to.getPort();
+        long now = System.nanoTime();
+        Long until = unreachableUntil.get(key);
+        if (until != null) {
+            if (now - until < 0) {
+                return false;
+            }
+            unreachableUntil.remove(key);
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Link link = links.get(key);
+            if (link != null && now - link.lastUsed > REUSE_WITHIN.toNanos()) {
+                drop(key, link);
+                link = null;
+            }
+            if (link == null) {
+                try {
+                    FrameConnection conn = FrameConnection.connect(tls, peer, to.getHost(), to.getPort(),
+                            BlockService.PUSH_PROTOCOL, maxFrameBytes, CONNECT_TIMEOUT);
+                    conn.timeout(WRITE_TIMEOUT);
+                    link = new Link(conn);
+                    links.put(key, link);
+                } catch (IOException e) {
+                    LOG.fine(() -> "cannot push to " + key + ": " + e.getMessage());
+                    unreachableUntil.put(key, now + RETRY_AFTER.toNanos());
+                    return false;
+                }
+            }
+            try {
+                link.conn.write(frame);
+                link.lastUsed = System.nanoTime();
+                return true;
+            } catch (IOException e) {
+                // Dropped since the last push: once more on a fresh connection.
+                drop(key, link);
+            }
+        }
+        return false;
+    }
+
+    private void drop(String key, Link link) {
+        links.remove(key);
+        link.conn.abort();
+        link.conn.close();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        links.values().forEach(l -> l.conn.close());
+        links.clear();
+    }
+}
