@@ -65,13 +65,19 @@ public final class InferenceBenchmark {
             two.generate(prompt, greedy);
             one.generateOverGrpc(prompt, greedy);
             two.generateOverGrpc(prompt, greedy);
-            // Rows: single process, then each route over the frame socket and over gRPC.
-            double[][] msPerToken = new double[5][reps];
-            double[][] overhead = new double[5][reps];
+            two.generateWithoutPushes(prompt, greedy);
+            // Rows: single process, then each route over the frame socket and over gRPC, and the
+            // route of two also with the client carrying every step (servers not pushing).
+            String[] setups = {"route of 1 server, frame socket", "route of 1 server, gRPC stream",
+                    "route of 2 servers, frame socket, servers push", "route of 2 servers, frame socket, client carries",
+                    "route of 2 servers, gRPC stream"};
+            double[][] msPerToken = new double[setups.length + 1][reps];
+            double[][] overhead = new double[setups.length + 1][reps];
             for (int rep = 0; rep < reps; rep++) {
                 msPerToken[0][rep] = 1000 / local.generate(prompt, 256, greedy, s -> { }).tokensPerSecond();
                 Run[] runs = {one.generate(prompt, greedy), one.generateOverGrpc(prompt, greedy),
-                        two.generate(prompt, greedy), two.generateOverGrpc(prompt, greedy)};
+                        two.generate(prompt, greedy), two.generateWithoutPushes(prompt, greedy),
+                        two.generateOverGrpc(prompt, greedy)};
                 for (int i = 0; i < runs.length; i++) {
                     msPerToken[i + 1][rep] = runs[i].msPerToken();
                     overhead[i + 1][rep] = runs[i].times().overheadMillisPerStep();
@@ -82,16 +88,23 @@ public final class InferenceBenchmark {
             System.out.println("| setup | ms per token | tok/s | extra ms per hop per token | client wait - server compute, ms per hop per step |");
             System.out.println("| --- | ---: | ---: | ---: | ---: |");
             System.out.printf("| single process | %s | %.2f | | |%n", range(msPerToken[0]), 1000 / median(msPerToken[0]));
-            for (int row = 1; row < 5; row++) {
+            for (int row = 1; row <= setups.length; row++) {
                 int hops = row <= 2 ? 1 : 2;
                 double[] extra = new double[reps];
                 for (int rep = 0; rep < reps; rep++) {
                     extra[rep] = (msPerToken[row][rep] - msPerToken[0][rep]) / hops;
                 }
-                System.out.printf("| route of %d server%s, %s | %s | %.2f | %s | %s |%n", hops, hops == 1 ? "" : "s",
-                        row % 2 == 1 ? "frame socket" : "gRPC stream", range(msPerToken[row]),
+                System.out.printf("| %s | %s | %.2f | %s | %s |%n", setups[row - 1], range(msPerToken[row]),
                         1000 / median(msPerToken[row]), range(extra), range(overhead[row]));
             }
+            // The two ways through the route of two, measured back to back in every repetition:
+            // their per-repetition difference cancels most of what the host's load adds to both.
+            double[] saved = new double[reps];
+            for (int rep = 0; rep < reps; rep++) {
+                saved[rep] = msPerToken[4][rep] - msPerToken[3][rep];
+            }
+            System.out.printf("servers pushing instead of the client carrying saves %s ms per token (route of 2, paired by repetition)%n",
+                    range(saved));
             concurrent(model, one.join, m.config().layers(), tokens);
         }
     }
@@ -123,15 +136,19 @@ public final class InferenceBenchmark {
         }
 
         Run generate(int[] prompt, GenerationOptions greedy) {
-            return generate(client, prompt, greedy);
+            return generate(client, prompt, greedy, true);
+        }
+
+        Run generateWithoutPushes(int[] prompt, GenerationOptions greedy) {
+            return generate(client, prompt, greedy, false);
         }
 
         Run generateOverGrpc(int[] prompt, GenerationOptions greedy) {
-            return generate(grpcClient, prompt, greedy);
+            return generate(grpcClient, prompt, greedy, true);
         }
 
-        private static Run generate(InferenceClient client, int[] prompt, GenerationOptions greedy) {
-            try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults())) {
+        private static Run generate(InferenceClient client, int[] prompt, GenerationOptions greedy, boolean pushes) {
+            try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults().withForwarding(pushes))) {
                 GenerationResult r = new Generator(client.localModel(), client.tokenizer()).generate(seq, prompt, greedy, s -> { });
                 return new Run(1000 / r.tokensPerSecond(), seq.hopTimes());
             }
@@ -148,7 +165,7 @@ public final class InferenceBenchmark {
     }
 
     /** Waits until the client's DHT finds all {@code n} servers of the model. */
-    private static void awaitServers(InferenceClient client, DhtNode me, int n) throws InterruptedException {
+    static void awaitServers(InferenceClient client, DhtNode me, int n) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (new dev.mycel.inference.DhtServerDirectory(me).servers(client.modelHash()).size() < n) {
             if (System.nanoTime() > deadline) {
@@ -202,19 +219,19 @@ public final class InferenceBenchmark {
         }
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         java.util.Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    private static String range(double[] v) {
+    static String range(double[] v) {
         double min = java.util.Arrays.stream(v).min().orElse(0);
         double max = java.util.Arrays.stream(v).max().orElse(0);
         return String.format("%.2f (%.2f-%.2f)", median(v), min, max);
     }
 
-    private record Servers(List<DhtNode> nodes, List<BlockService> services, List<ServedBlocks> blocks,
+    record Servers(List<DhtNode> nodes, List<BlockService> services, List<ServedBlocks> blocks,
                            List<BlockServerNode> announcers, List<FrameServer> sockets) implements AutoCloseable {
         @Override
         public void close() {
@@ -226,7 +243,7 @@ public final class InferenceBenchmark {
         }
     }
 
-    private static Servers start(Path model, BootstrapAddress join, int[] cuts, int threads) throws Exception {
+    static Servers start(Path model, BootstrapAddress join, int[] cuts, int threads) throws Exception {
         Servers s = new Servers(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i + 1 < cuts.length; i++) {
             ServedBlocks b = ServedBlocks.load(model, cuts[i], cuts[i + 1], threads);

@@ -137,6 +137,17 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         this.advertisedSpeed = blocksPerSecond;
     }
 
+    /**
+     * Announces this session port instead of the one the frame socket listens on: for a server
+     * reached through a port forward or a relay.
+     */
+    public void advertiseSessionPort(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("a session port is 1-65535, got " + port);
+        }
+        this.sessionPort = port;
+    }
+
     public ServerInfo info() {
         ServedBlocks b = blocks;
         long bytesPerPosition = 2L * (b.end() - b.first()) * b.config().kvDim() * Float.BYTES;
@@ -557,11 +568,14 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             }
             float[] result = tamper.apply(all);
             ByteString hidden = HiddenStates.encode(result, n, c.dim());
+            // Compute time ends here: the push that follows is network time, and the next server
+            // counts its own time from the push's arrival.
+            long computed = System.nanoTime();
             // The push leaves first: the next server starts while the client reads its copy.
             boolean forwarded = st.getForwardCount() > 0 && push(st, n, result, hidden);
             lastUsed = System.nanoTime();
             StepResult.Builder r = StepResult.newBuilder().setId(st.getId()).setHidden(hidden)
-                    .setComputeNanos(lastUsed - arrived).setForwarded(forwarded);
+                    .setComputeNanos(computed - arrived).setForwarded(forwarded);
             if (pushed) {
                 r.setInputSha256(ByteString.copyFrom(HiddenStates.sha256(st.getHidden())));
             }

@@ -70,6 +70,56 @@ class FrameServerTest {
         assertEquals(List.of(client.peerId()), callers);
     }
 
+    /**
+     * Several threads write frames on one connection while another thread is blocked reading it
+     * (as a block server answers one client from several connections' threads): every frame
+     * arrives whole and unchanged, none lost or interleaved with another.
+     */
+    @Test
+    void framesWrittenFromSeveralThreadsWhileOneReadsArriveWhole() throws Exception {
+        int writers = 3;
+        int each = 150;
+        try (FrameConnection c = connect(client, ECHO)) {
+            java.util.Set<String> sent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.Set<String> got = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < writers * each; i++) {
+                        got.add(java.util.HexFormat.of().formatHex(c.read()));
+                    }
+                } catch (IOException e) {
+                    handlerErrors.add(e);
+                }
+            });
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                long seed = w;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    SplittableRandom random = new SplittableRandom(seed);
+                    try {
+                        for (int i = 0; i < each; i++) {
+                            byte[] f = new byte[8 + random.nextInt(20_000)];
+                            random.nextBytes(f);
+                            f[0] = (byte) seed;
+                            f[1] = (byte) i;
+                            sent.add(java.util.HexFormat.of().formatHex(f));
+                            c.write(f);
+                        }
+                    } catch (IOException e) {
+                        handlerErrors.add(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join(20_000);
+            }
+            reader.join(20_000);
+            assertEquals(List.of(), handlerErrors);
+            assertEquals(writers * each, sent.size());
+            assertEquals(sent, got);
+        }
+    }
+
     @Test
     void unknownProtocolIsRefusedWithTheProtocolsSpoken() {
         IOException e = assertThrows(IOException.class, () -> connect(client, "mycel/nothing/9"));
