@@ -105,11 +105,104 @@ public final class InferenceBenchmark {
             }
             System.out.printf("servers pushing instead of the client carrying saves %s ms per token (route of 2, paired by repetition)%n",
                     range(saved));
+
+            // The same cost measured token by token: the single process and a route generate the
+            // same greedy tokens in lockstep, each token timed on both back to back (in turns, so
+            // neither always goes first), so the host's load, which moves a token by milliseconds
+            // over seconds, falls on both sides of each difference alike.
+            System.out.println();
+            System.out.printf("Lockstep with the single process, %d repetitions of %d tokens:%n", reps, tokens);
+            System.out.println("| setup | extra ms per hop per token: median | p25-p75 | mean |");
+            System.out.println("| --- | ---: | ---: | ---: |");
+            String[] names = {"route of 1 server, frame socket", "route of 2 servers, frame socket, servers push",
+                    "route of 2 servers, frame socket, client carries", "route of 1 server, gRPC stream",
+                    "route of 2 servers, gRPC stream"};
+            double[][] perHop = new double[names.length][];
+            for (int i = 0; i < names.length; i++) {
+                perHop[i] = new double[0];
+            }
+            for (int rep = 0; rep < reps; rep++) {
+                perHop[0] = concat(perHop[0], lockstep(m.model(), one.client, prompt, tokens, true, 1));
+                perHop[1] = concat(perHop[1], lockstep(m.model(), two.client, prompt, tokens, true, 2));
+                perHop[2] = concat(perHop[2], lockstep(m.model(), two.client, prompt, tokens, false, 2));
+                perHop[3] = concat(perHop[3], lockstep(m.model(), one.grpcClient, prompt, tokens, true, 1));
+                perHop[4] = concat(perHop[4], lockstep(m.model(), two.grpcClient, prompt, tokens, true, 2));
+            }
+            for (int i = 0; i < names.length; i++) {
+                System.out.printf("| %s | %.3f | %.3f-%.3f | %.3f |%n", names[i], quantile(perHop[i], 0.5),
+                        quantile(perHop[i], 0.25), quantile(perHop[i], 0.75),
+                        java.util.Arrays.stream(perHop[i]).average().orElse(0));
+            }
+            System.out.println();
             concurrent(model, one.join, m.config().layers(), tokens);
         }
     }
 
     private record Run(double msPerToken, HopTimes times) {
+    }
+
+    /**
+     * Greedy generation of {@code tokens} tokens in this process and through the route at once,
+     * token by token: for each, the route's time minus the single process's, per hop, in ms.
+     */
+    private static double[] lockstep(dev.mycel.model.llama.LlamaModel model, InferenceClient client, int[] prompt,
+                                     int tokens, boolean pushes, int hops) {
+        dev.mycel.model.generate.Sequence local = Generator.local(model, model.newState(256));
+        try (RemoteSequence remote = client.sequence(256, RemoteSequence.Options.defaults().withForwarding(pushes))) {
+            int next = argmax(local.forward(prompt, 0, prompt.length));
+            remote.forward(prompt, 0, prompt.length);
+            double[] extra = new double[tokens];
+            int[] one = new int[1];
+            for (int t = 0; t < tokens; t++) {
+                one[0] = next;
+                long localNanos;
+                long remoteNanos;
+                if (t % 2 == 0) {
+                    long t0 = System.nanoTime();
+                    next = argmax(local.forward(one, 0, 1));
+                    long t1 = System.nanoTime();
+                    remote.forward(one, 0, 1);
+                    long t2 = System.nanoTime();
+                    localNanos = t1 - t0;
+                    remoteNanos = t2 - t1;
+                } else {
+                    long t0 = System.nanoTime();
+                    remote.forward(one, 0, 1);
+                    long t1 = System.nanoTime();
+                    next = argmax(local.forward(one, 0, 1));
+                    long t2 = System.nanoTime();
+                    remoteNanos = t1 - t0;
+                    localNanos = t2 - t1;
+                }
+                extra[t] = (remoteNanos - localNanos) / 1e6 / hops;
+            }
+            return extra;
+        }
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    static double quantile(double[] v, double q) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        double pos = q * (s.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(s.length - 1, lo + 1);
+        return s[lo] + (s[hi] - s[lo]) * (pos - lo);
     }
 
     /** Servers for consecutive spans of the model, their own DHT, and a client in it. */
