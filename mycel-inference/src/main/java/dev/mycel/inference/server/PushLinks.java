@@ -13,16 +13,24 @@ import java.util.logging.Logger;
 /**
  * A block server's connections to the servers after it in clients' routes, for pushing outputs
  * on ({@link BlockService#PUSH_PROTOCOL}): one authenticated frame connection per next server,
- * opened on first use and kept while it is used. Pushes never wait for an answer; a push that
- * cannot be written is reported to the client as not forwarded, and the client sends the step on
- * itself, so a lost connection costs time and never a step.
+ * kept while it is used. Pushes never wait for an answer; a push that cannot be written is
+ * reported to the client as not forwarded, and the client sends the step on itself, so a lost
+ * connection costs time and never a step.
+ *
+ * <p>Pushes run on the compute path, so nothing here waits for a network: a connection is opened
+ * in the background when a step first names its server (that step, and any until it is up, are
+ * not pushed), and a blocked write fails after {@link #WRITE_TIMEOUT}. The push targets come from
+ * clients, so new connection attempts are capped per minute: a client cannot make a server dial
+ * address after address.
  */
 final class PushLinks implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PushLinks.class.getName());
     /** Pushes happen on the compute path: a next server that does not connect in this is skipped. */
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     /** A blocked push write fails (and its connection closes) after this. */
-    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(2);
+    /** New connection attempts allowed per minute, for all targets together. */
+    static final int CONNECTS_PER_MINUTE = 30;
     /**
      * A connection unused for longer is replaced before the next push rather than written to:
      * the receiver may have dropped it, and a write into a dropped connection can succeed locally
@@ -36,6 +44,8 @@ final class PushLinks implements AutoCloseable {
     private final int maxFrameBytes;
     private final Map<String, Link> links = new HashMap<>();
     private final Map<String, Long> unreachableUntil = new HashMap<>();
+    private final java.util.Set<String> connecting = new java.util.HashSet<>();
+    private final java.util.ArrayDeque<Long> recentConnects = new java.util.ArrayDeque<>();
     private boolean closed;
 
     private static final class Link {
@@ -52,7 +62,10 @@ final class PushLinks implements AutoCloseable {
         this.maxFrameBytes = maxFrameBytes;
     }
 
-    /** Writes one pushed step to the server {@code to} names; false when it could not be sent. */
+    /**
+     * Writes one pushed step to the server {@code to} names; false when it was not sent (no
+     * connection yet, or it failed).
+     */
     synchronized boolean push(Forward to, byte[] frame) {
         if (closed || to.getPort() < 1 || to.getPort() > 65535 || to.getHost().isEmpty() || to.getHost().length() > 255) {
             return false;
@@ -64,43 +77,66 @@ final class PushLinks implements AutoCloseable {
             return false;
         }
         String key = peer + "@" + to.getHost() + ":" + to.getPort();
+        Link link = links.get(key);
+        if (link != null && System.nanoTime() - link.lastUsed > REUSE_WITHIN.toNanos()) {
+            drop(key, link);
+            link = null;
+        }
+        if (link == null) {
+            connectLater(key, peer, to.getHost(), to.getPort());
+            return false;
+        }
+        try {
+            link.conn.write(frame);
+            link.lastUsed = System.nanoTime();
+            return true;
+        } catch (IOException e) {
+            drop(key, link);
+            return false;
+        }
+    }
+
+    /** Starts connecting to a next server unless that is under way, failed lately, or over the cap. */
+    private void connectLater(String key, PeerId peer, String host, int port) {
         long now = System.nanoTime();
         Long until = unreachableUntil.get(key);
-        if (until != null) {
-            if (now - until < 0) {
-                return false;
-            }
-            unreachableUntil.remove(key);
+        if (until != null && now - until < 0 || connecting.contains(key)) {
+            return;
         }
-        for (int attempt = 0; attempt < 2; attempt++) {
-            Link link = links.get(key);
-            if (link != null && now - link.lastUsed > REUSE_WITHIN.toNanos()) {
-                drop(key, link);
-                link = null;
+        unreachableUntil.remove(key);
+        while (!recentConnects.isEmpty() && now - recentConnects.peekFirst() > 60_000_000_000L) {
+            recentConnects.pollFirst();
+        }
+        if (recentConnects.size() >= CONNECTS_PER_MINUTE) {
+            return;
+        }
+        recentConnects.addLast(now);
+        connecting.add(key);
+        Thread.ofVirtual().name("push-connect").start(() -> {
+            FrameConnection conn = null;
+            try {
+                conn = FrameConnection.connect(tls, peer, host, port, BlockService.PUSH_PROTOCOL, maxFrameBytes,
+                        CONNECT_TIMEOUT);
+                conn.timeout(WRITE_TIMEOUT);
+            } catch (IOException e) {
+                LOG.fine(() -> "cannot push to " + key + ": " + e.getMessage());
             }
-            if (link == null) {
-                try {
-                    FrameConnection conn = FrameConnection.connect(tls, peer, to.getHost(), to.getPort(),
-                            BlockService.PUSH_PROTOCOL, maxFrameBytes, CONNECT_TIMEOUT);
-                    conn.timeout(WRITE_TIMEOUT);
-                    link = new Link(conn);
-                    links.put(key, link);
-                } catch (IOException e) {
-                    LOG.fine(() -> "cannot push to " + key + ": " + e.getMessage());
-                    unreachableUntil.put(key, now + RETRY_AFTER.toNanos());
-                    return false;
+            synchronized (this) {
+                connecting.remove(key);
+                if (conn == null) {
+                    unreachableUntil.put(key, System.nanoTime() + RETRY_AFTER.toNanos());
+                } else if (closed) {
+                    conn.close();
+                } else {
+                    links.put(key, new Link(conn));
                 }
             }
-            try {
-                link.conn.write(frame);
-                link.lastUsed = System.nanoTime();
-                return true;
-            } catch (IOException e) {
-                // Dropped since the last push: once more on a fresh connection.
-                drop(key, link);
-            }
-        }
-        return false;
+        });
+    }
+
+    /** Connection attempts started in the last minute (for tests). */
+    synchronized int recentConnects() {
+        return recentConnects.size();
     }
 
     private void drop(String key, Link link) {
