@@ -167,6 +167,25 @@ class DistributedGenerationTest {
         }
     }
 
+    /**
+     * A server that says it pushed and did not: the client waits a few seconds, not the step
+     * timeout, then sends the step itself, stops pushing between the two and fails nobody over.
+     */
+    @Test
+    void aServerThatClaimsPushesItNeverSentCostsSecondsNotAFailover() throws Exception {
+        GenerationResult expected = local();
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            InferenceNetwork.Server silent = net.addServer(0, 2);
+            silent.service().tamperPushes(x -> null);
+            net.addServer(2, 5);
+            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> { }));
+            assertTrue(net.events.stream().anyMatch(e -> e.contains("no answer to the pushed step within")),
+                    String.join("\n", net.events));
+            assertTrue(net.events.stream().noneMatch(e -> e.contains("re-routing")), String.join("\n", net.events));
+            assertTrue(net.client().banned().isEmpty());
+        }
+    }
+
     @Test
     void aLyingServerIsCaughtBannedAndTheAnswerIsStillHonest() throws Exception {
         GenerationResult expected = local();

@@ -81,6 +81,18 @@ final class FrameSessionLink implements SessionLink {
     }
 
     @Override
+    public boolean awaitAnswer(java.time.Duration wait) {
+        if (closed) {
+            return true;
+        }
+        try {
+            return conn.awaitFrame(wait);
+        } catch (IOException e) {
+            return true; // the next read reports it
+        }
+    }
+
+    @Override
     public boolean framed() {
         return true;
     }

@@ -9,6 +9,7 @@ import dev.mycel.inference.proto.SessionResponse;
 import dev.mycel.inference.proto.Step;
 import dev.mycel.inference.proto.StepResult;
 import dev.mycel.net.identity.PeerId;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -36,6 +37,7 @@ final class HopStream implements AutoCloseable {
     private PeerId acceptsFrom;
     private int position;
     private long nextId;
+    private long lastStepNanos;
     private HopTimes times = HopTimes.NONE;
 
     private HopStream(Hop hop, SessionLink link, ByteString ticket) {
@@ -61,6 +63,11 @@ final class HopStream implements AutoCloseable {
 
     Hop hop() {
         return hop;
+    }
+
+    /** How long the last step took, from sending (or the answer before it) to its answer; 0 before any. */
+    long lastStepNanos() {
+        return lastStepNanos;
     }
 
     /** The steps of this stream so far and their time. */
@@ -127,9 +134,15 @@ final class HopStream implements AutoCloseable {
      * when that server's own answer came (the time counted for this hop starts there).
      *
      * @param inputSha256 SHA-256 of what the server before answered, which must be what it pushed
-     * @throws PushNotTakenException when the server refused the push or got other hidden states
+     * @param patience    how long to wait for the answer before giving up on the push (the
+     *                    session stays open; the caller sends the step itself)
+     * @throws PushNotTakenException when the server refused the push, got other hidden states,
+     *                               or did not answer within {@code patience}
      */
-    Output awaitPushed(long id, int position, int tokens, byte[] inputSha256, long since) {
+    Output awaitPushed(long id, int position, int tokens, byte[] inputSha256, long since, Duration patience) {
+        if (!link.awaitAnswer(patience)) {
+            throw new PushNotTakenException(hop, "no answer to the pushed step within " + patience.toMillis() + " ms");
+        }
         SessionResponse r = next();
         if (r.hasRejected() && r.getRejected().getId() == id) {
             throw new PushNotTakenException(hop, "refused the pushed step: " + r.getRejected().getReason());
@@ -147,7 +160,8 @@ final class HopStream implements AutoCloseable {
         }
         StepResult result = r.getResult();
         this.position = position + tokens;
-        times = times.plus(System.nanoTime() - start, result.getComputeNanos());
+        lastStepNanos = System.nanoTime() - start;
+        times = times.plus(lastStepNanos, result.getComputeNanos());
         return new Output(result.getHidden(), result.getForwarded());
     }
 

@@ -207,7 +207,8 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             try {
                 HopTimes before = hop.times();
                 if (pushed != null) {
-                    out = hop.awaitPushed(pushed.id(), position, c, HiddenStates.sha256(h), previousAnswer);
+                    out = hop.awaitPushed(pushed.id(), position, c, HiddenStates.sha256(h), previousAnswer,
+                            pushPatience(hop, previous));
                 } else {
                     abandon(pending);
                     for (HopStream next : pushChain(hop)) {
@@ -280,6 +281,18 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             from = next;
         }
         return chain;
+    }
+
+    /**
+     * How long to wait for a pushed step's answer before sending the step directly: several times
+     * what this hop's last step or the previous hop's step just took, and at least two seconds,
+     * so a slow but honest server is not given up on, while a server that said it pushed and did
+     * not costs seconds, not the step timeout.
+     */
+    private Duration pushPatience(HopStream hop, HopStream previous) {
+        long typical = Math.max(hop.lastStepNanos(), previous == null ? 0 : previous.lastStepNanos());
+        Duration d = Duration.ofNanos(Math.max(2_000_000_000L, 8 * typical));
+        return d.compareTo(options.stepTimeout()) < 0 ? d : options.stepTimeout();
     }
 
     private static void abandon(ArrayDeque<Pending> pending) {

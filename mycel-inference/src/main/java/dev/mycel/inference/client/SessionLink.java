@@ -22,6 +22,14 @@ interface SessionLink extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Waits up to {@code wait} for an answer to start arriving, leaving the session open when
+     * none does: false when the time ran out. Wires that cannot tell say true at once.
+     */
+    default boolean awaitAnswer(java.time.Duration wait) {
+        return true;
+    }
+
     @Override
     void close();
 }

@@ -204,7 +204,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
 
     /**
      * For tests that play a server pushing other outputs than it answers: applied to pushed
-     * outputs only, after {@code tamper}.
+     * outputs only, after {@code tamper}; a function that returns null drops the push and still
+     * tells the client it was sent.
      */
     public void tamperPushes(UnaryOperator<float[]> f) {
         this.pushTamper = f;
@@ -589,8 +590,11 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             }
             Forward to = st.getForward(0);
             UnaryOperator<float[]> t = pushTamper;
-            ByteString sent = t == null ? hidden
-                    : HiddenStates.encode(t.apply(result.clone()), n, blocks.config().dim());
+            float[] changed = t == null ? result : t.apply(result.clone());
+            if (changed == null) {
+                return true;
+            }
+            ByteString sent = t == null ? hidden : HiddenStates.encode(changed, n, blocks.config().dim());
             Step next = Step.newBuilder().setId(to.getId()).setPosition(st.getPosition()).setTokens(n).setHidden(sent)
                     .addAllForward(st.getForwardList().subList(1, st.getForwardCount())).build();
             boolean ok = links.push(to, Push.newBuilder().setTicket(to.getTicket()).setStep(next).build().toByteArray());

@@ -122,6 +122,14 @@ public final class FrameConnection implements AutoCloseable {
         return frame;
     }
 
+    /**
+     * Waits up to {@code wait} for the next frame to start arriving, without ending the
+     * connection when it does not (unlike a read past the timeout): false when the time ran out.
+     */
+    public boolean awaitFrame(Duration wait) throws IOException {
+        return conn.awaitReadable(wait);
+    }
+
     /** Sends one frame and flushes it. */
     public void write(byte[] frame) throws IOException {
         if (frame.length > maxFrameBytes) {

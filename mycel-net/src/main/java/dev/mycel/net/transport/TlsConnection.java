@@ -342,6 +342,33 @@ final class TlsConnection implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Waits up to {@code wait} for something to read: true when bytes (or the end of the stream)
+     * arrived, false when the time ran out. What arrives is kept for the next read. This wait is
+     * not a stall: the watchdog does not count it, and the connection stays open either way.
+     */
+    boolean awaitReadable(Duration wait) throws IOException {
+        if (appIn.hasRemaining() || netIn.hasRemaining()) {
+            return true;
+        }
+        java.net.Socket socket = channel.socket();
+        byte[] b = new byte[Math.min(16 * 1024, netIn.capacity())];
+        socket.setSoTimeout((int) Math.clamp(wait.toMillis(), 1, Integer.MAX_VALUE));
+        try {
+            int n = socket.getInputStream().read(b);
+            if (n > 0) {
+                netIn.compact();
+                netIn.put(b, 0, n);
+                netIn.flip();
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } finally {
+            socket.setSoTimeout(0);
+        }
+    }
+
     /** One decrypted byte, or -1 at the end of the stream. */
     int read() throws IOException {
         return fill() ? appIn.get() & 0xff : -1;

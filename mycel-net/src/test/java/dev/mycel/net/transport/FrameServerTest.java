@@ -120,6 +120,21 @@ class FrameServerTest {
         }
     }
 
+    /** Waiting for a frame with a time limit leaves the connection open when none comes. */
+    @Test
+    void awaitingAFrameThatDoesNotComeLeavesTheConnectionOpen() throws IOException {
+        try (FrameConnection c = connect(client, ECHO)) {
+            assertEquals(false, c.awaitFrame(Duration.ofMillis(50)));
+            c.write(new byte[] {7, 8});
+            assertTrue(c.awaitFrame(Duration.ofSeconds(5)));
+            assertTrue(c.awaitFrame(Duration.ofMillis(1)), "what arrived is kept for the read");
+            assertArrayEquals(new byte[] {7, 8}, c.read());
+            assertEquals(false, c.awaitFrame(Duration.ofMillis(50)));
+            c.write(new byte[] {9});
+            assertArrayEquals(new byte[] {9}, c.read());
+        }
+    }
+
     @Test
     void unknownProtocolIsRefusedWithTheProtocolsSpoken() {
         IOException e = assertThrows(IOException.class, () -> connect(client, "mycel/nothing/9"));
