@@ -59,6 +59,21 @@ class DistributedGenerationTest {
         }
     }
 
+    /**
+     * Generates until each of the first {@code pushers} servers has pushed a step: push
+     * connections open in the background, and a generation of this small model can end before
+     * they are up. Each generation must give the bits of one process too.
+     */
+    private static void warmPushes(InferenceNetwork net, int pushers, GenerationResult expected) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            if (net.servers.stream().limit(pushers).allMatch(s -> s.service().pushesSent() > 0)) {
+                return;
+            }
+            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> { }));
+        }
+        throw new AssertionError("the servers' push connections did not come up");
+    }
+
     private static InferenceNetwork.Server serverOf(InferenceNetwork net, Hop hop) {
         return net.servers.stream().filter(s -> s.dht().id().equals(hop.server().peer())).findFirst().orElseThrow();
     }
@@ -81,6 +96,9 @@ class DistributedGenerationTest {
             net.addServer(4, 5);
             try (RemoteSequence seq = net.sequence(128, RemoteSequence.Options.defaults())) {
                 assertEquals(3, seq.route().size());
+            }
+            if (frames) {
+                warmPushes(net, 2, expected);
             }
             var times = new java.util.concurrent.atomic.AtomicReference<HopTimes>();
             assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> times.set(seq.hopTimes())));
@@ -133,11 +151,15 @@ class DistributedGenerationTest {
                 return x;
             });
             InferenceNetwork.Server next = net.addServer(2, 5);
+            warmPushes(net, 1, expected);
+            long sent = twoFaced.service().pushesSent();
+            long taken = next.service().pushesTaken();
+            net.events.clear();
             assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> { }));
             assertTrue(net.events.stream().anyMatch(e -> e.contains("was pushed other hidden states")),
                     String.join("\n", net.events));
-            assertEquals(1, twoFaced.service().pushesSent(), "no more pushes after the first went wrong");
-            assertEquals(1, next.service().pushesTaken());
+            assertEquals(sent + 1, twoFaced.service().pushesSent(), "no more pushes after the first went wrong");
+            assertEquals(taken + 1, next.service().pushesTaken());
             assertTrue(net.client().banned().isEmpty());
         }
     }
@@ -164,6 +186,34 @@ class DistributedGenerationTest {
             assertSame(expected, got);
             assertEquals(2, killed.size());
             assertTrue(net.events.stream().filter(e -> e.contains("re-routing")).count() >= 2, String.join("\n", net.events));
+        }
+    }
+
+    /**
+     * Sessions running at once share each pair of servers' push connection: every pushed step
+     * reaches its own session (by ticket), and every session gets the bits of one process.
+     */
+    @Test
+    void concurrentSessionsPushingThroughTheSameServersEachGetTheirOwnBits() throws Exception {
+        GenerationResult expected = local();
+        try (InferenceNetwork net = new InferenceNetwork(MODEL)) {
+            net.addServer(0, 2);
+            net.addServer(2, 4);
+            net.addServer(4, 5);
+            warmPushes(net, 2, expected); // also makes the client before the threads share it
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                List<java.util.concurrent.Future<GenerationResult>> runs = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    runs.add(pool.submit(() -> remote(net, RemoteSequence.Options.defaults(), (n, seq) -> { })));
+                }
+                for (var run : runs) {
+                    assertSame(expected, run.get());
+                }
+            }
+            var svc = net.servers.stream().map(InferenceNetwork.Server::service).toList();
+            assertTrue(svc.get(1).pushesTaken() > 0 && svc.get(2).pushesTaken() > 0);
+            assertEquals(svc.get(0).pushesSent(), svc.get(1).pushesTaken());
+            assertEquals(svc.get(1).pushesSent(), svc.get(2).pushesTaken());
         }
     }
 
