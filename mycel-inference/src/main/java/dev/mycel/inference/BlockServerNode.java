@@ -1,30 +1,42 @@
 package dev.mycel.inference;
 
 import dev.mycel.inference.client.ServerEntry;
+import dev.mycel.inference.proto.Forward;
 import dev.mycel.inference.proto.ServerInfo;
 import dev.mycel.inference.server.BlockService;
 import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.inference.server.SpanChooser;
+import dev.mycel.net.dht.DhtNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
-import dev.mycel.net.dht.DhtNode;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Keeps a block server's announcement fresh in the DHT: its span, measured speed and free cache,
- * signed, under the model's key, now and every {@code periodSeconds} while it runs.
+ * signed, under the model's key, now and every {@code periodSeconds} while it runs. It also
+ * limits the server's pushes to the servers of the same model that the DHT announces (peer,
+ * host and session port as announced), so that a client cannot point the server's connections
+ * anywhere else; the list is refreshed every minute, and at most once a second when a step names
+ * a server not on it (that step goes unpushed).
  */
 public final class BlockServerNode implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BlockServerNode.class.getName());
     private final DhtNode dht;
     private final BlockService service;
     private final ScheduledExecutorService timer;
+    private volatile Set<String> pushTargets = Set.of();
+    private final AtomicLong lastTargetRefresh = new AtomicLong(System.nanoTime() - REFRESH_ON_MISS_NANOS);
+    private static final long REFRESH_ON_MISS_NANOS = 1_000_000_000L;
 
     public BlockServerNode(DhtNode dht, BlockService service, long periodSeconds) {
         this.dht = dht;
@@ -35,6 +47,40 @@ public final class BlockServerNode implements AutoCloseable {
             return t;
         });
         timer.scheduleWithFixedDelay(this::announceQuietly, periodSeconds, periodSeconds, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(this::refreshPushTargets, 0, 60, TimeUnit.SECONDS);
+        service.allowPushes(this::announcedServer);
+    }
+
+    private static String targetKey(byte[] peer, String host, int port) {
+        return HexFormat.of().formatHex(peer) + "@" + host + ":" + port;
+    }
+
+    private boolean announcedServer(Forward to) {
+        if (pushTargets.contains(targetKey(to.getPeer().toByteArray(), to.getHost(), to.getPort()))) {
+            return true;
+        }
+        long now = System.nanoTime();
+        long last = lastTargetRefresh.get();
+        if (now - last > REFRESH_ON_MISS_NANOS && lastTargetRefresh.compareAndSet(last, now)) {
+            timer.execute(this::refreshPushTargets);
+        }
+        return false;
+    }
+
+    private void refreshPushTargets() {
+        try {
+            Set<String> next = new HashSet<>();
+            byte[] model = service.info().getModel().toByteArray();
+            for (ServerEntry e : new DhtServerDirectory(dht).servers(model)) {
+                if (e.info().getSessionPort() != 0 && !e.peer().equals(dht.id())) {
+                    next.add(targetKey(e.peer().rawKey(), e.host(), e.info().getSessionPort()));
+                }
+            }
+            pushTargets = next;
+            lastTargetRefresh.set(System.nanoTime());
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "could not list the model's servers: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -5,11 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.mycel.inference.client.Hop;
 import dev.mycel.inference.client.HopTimes;
 import dev.mycel.inference.client.NoRouteException;
 import dev.mycel.inference.client.RemoteSequence;
 import dev.mycel.inference.client.SpotCheckPolicy;
+import dev.mycel.inference.proto.Accept;
+import dev.mycel.inference.proto.Forward;
+import dev.mycel.inference.proto.Open;
+import dev.mycel.inference.proto.SessionRequest;
+import dev.mycel.inference.proto.SessionResponse;
+import dev.mycel.inference.proto.Step;
+import dev.mycel.inference.server.BlockService;
+import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.inference.server.ServerLimits;
 import dev.mycel.model.engine.LoadedModel;
 import dev.mycel.model.generate.GenerationOptions;
@@ -17,6 +26,13 @@ import dev.mycel.model.generate.GenerationResult;
 import dev.mycel.model.generate.Generator;
 import dev.mycel.model.generate.SamplerConfig;
 import dev.mycel.model.testing.TestData;
+import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.net.dht.DhtNode;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.FrameConnection;
+import dev.mycel.net.transport.FrameLimits;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -217,6 +233,77 @@ class DistributedGenerationTest {
         }
     }
 
+    private static SessionResponse ask(FrameConnection c,
+                                                                  SessionRequest r) throws Exception {
+        c.write(r.toByteArray());
+        return SessionResponse.parseFrom(c.read());
+    }
+
+    /**
+     * Push targets come from clients, so a server in a network pushes only to servers the DHT
+     * announces for the model: until the next server is announced, steps naming it go unpushed.
+     */
+    @Test
+    void serversPushOnlyToServersTheNetworkAnnounces() throws Exception {
+        try (InferenceNetwork net = new InferenceNetwork(MODEL);
+             var blocks = ServedBlocks.load(MODEL, 2, 5, 1);
+             var hidden = new BlockService(blocks, ServerLimits.defaults())) {
+            InferenceNetwork.Server first = net.addServer(0, 2);
+            var nextId = NodeIdentity.generate();
+            var nextTls = new TlsContexts(nextId);
+            var me = new TlsContexts(NodeIdentity.generate());
+            byte[] model = ModelHash.of(MODEL);
+            int dim = blocks.config().dim();
+            try (var socket = hidden.listen(nextTls, new InetSocketAddress("127.0.0.1", 0),
+                    FrameLimits.defaults());
+                 var toFirst = FrameConnection.connect(me, first.dht().id(), "127.0.0.1",
+                         first.service().info().getSessionPort(), BlockService.SESSION_PROTOCOL,
+                         1 << 20, Duration.ofSeconds(10));
+                 var toNext = FrameConnection.connect(me, nextId.peerId(), "127.0.0.1",
+                         socket.port(), BlockService.SESSION_PROTOCOL, 1 << 20,
+                         Duration.ofSeconds(10))) {
+                var open = Open.newBuilder().setModel(ByteString.copyFrom(model))
+                        .setMaxPositions(256);
+                ask(toFirst, SessionRequest.newBuilder().setOpen(open.setFirst(0).setEnd(2)).build());
+                var ticket = ask(toNext, SessionRequest.newBuilder()
+                        .setOpen(open.setFirst(2).setEnd(5)).build()).getOpened().getTicket();
+                ask(toNext, SessionRequest.newBuilder().setAccept(Accept
+                        .newBuilder().setPeer(ByteString.copyFrom(first.dht().id().rawKey()))).build());
+                var forward = Forward.newBuilder().setHost("127.0.0.1").setPort(socket.port())
+                        .setPeer(ByteString.copyFrom(nextId.peerId().rawKey())).setTicket(ticket);
+                java.util.function.IntPredicate forwarded = position -> {
+                    try {
+                        var step = Step.newBuilder().setId(position).setPosition(position).setTokens(1)
+                                .setHidden(ByteString.copyFrom(new byte[dim * 4]))
+                                .addForward(forward.setId(position));
+                        return ask(toFirst, SessionRequest.newBuilder().setStep(step).build())
+                                .getResult().getForwarded();
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                };
+                int position = 0;
+                for (; position < 30; position++) {
+                    assertTrue(!forwarded.test(position), "pushed to a server nobody announced");
+                    Thread.sleep(50);
+                }
+                assertEquals(0, hidden.pushesTaken());
+                // Once the DHT announces it, the first server pushes to it.
+                var dht = DhtNode.start(InferenceNetwork.config(), nextId, null, List.of(hidden));
+                try (dht; var announcer = new BlockServerNode(dht, hidden, 3600)) {
+                    dht.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", net.bootstrap.port())));
+                    announcer.announce();
+                    boolean pushed = false;
+                    for (; position < 200 && !pushed; position++) {
+                        pushed = forwarded.test(position);
+                        Thread.sleep(50);
+                    }
+                    assertTrue(pushed, "never pushed to the announced server");
+                }
+            }
+        }
+    }
+
     /**
      * A server that says it pushed and did not: the client waits a few seconds, not the step
      * timeout, then sends the step itself, stops pushing between the two and fails nobody over.
@@ -228,7 +315,7 @@ class DistributedGenerationTest {
             InferenceNetwork.Server silent = net.addServer(0, 2);
             silent.service().tamperPushes(x -> null);
             net.addServer(2, 5);
-            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> { }));
+            warmPushes(net, 1, expected);
             assertTrue(net.events.stream().anyMatch(e -> e.contains("no answer to the pushed step within")),
                     String.join("\n", net.events));
             assertTrue(net.events.stream().noneMatch(e -> e.contains("re-routing")), String.join("\n", net.events));

@@ -80,6 +80,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private final SecureRandom random = new SecureRandom();
     private volatile PushLinks pushes;
     private volatile UnaryOperator<float[]> pushTamper;
+    private volatile java.util.function.Predicate<Forward> pushGate = f -> true;
 
     /**
      * @param tamper applied to every output before it is sent: the identity for an honest server;
@@ -200,6 +201,16 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     /** Pushed steps taken (computed and answered to their client) so far. */
     public long pushesTaken() {
         return pushesTaken.get();
+    }
+
+    /**
+     * Limits where this server pushes outputs: a step naming a next server that {@code gate}
+     * refuses is answered as not forwarded, and the client carries it. Push targets come from
+     * clients, so a server in a network allows only servers announced there ({@code
+     * BlockServerNode} installs that); the default allows any.
+     */
+    public void allowPushes(java.util.function.Predicate<Forward> gate) {
+        this.pushGate = gate;
     }
 
     /**
@@ -589,9 +600,13 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 return false;
             }
             Forward to = st.getForward(0);
+            if (!pushGate.test(to)) {
+                return false;
+            }
             UnaryOperator<float[]> t = pushTamper;
             float[] changed = t == null ? result : t.apply(result.clone());
             if (changed == null) {
+                pushesSent.incrementAndGet(); // as the lying server counts it
                 return true;
             }
             ByteString sent = t == null ? hidden : HiddenStates.encode(changed, n, blocks.config().dim());
