@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
@@ -80,7 +81,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private final SecureRandom random = new SecureRandom();
     private volatile PushLinks pushes;
     private volatile UnaryOperator<float[]> pushTamper;
-    private volatile java.util.function.Predicate<Forward> pushGate = f -> true;
+    private volatile Predicate<Forward> pushGate = f -> true;
 
     /**
      * @param tamper applied to every output before it is sent: the identity for an honest server;
@@ -209,7 +210,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
      * clients, so a server in a network allows only servers announced there ({@code
      * BlockServerNode} installs that); the default allows any.
      */
-    public void allowPushes(java.util.function.Predicate<Forward> gate) {
+    public void allowPushes(Predicate<Forward> gate) {
         this.pushGate = gate;
     }
 
@@ -563,7 +564,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 throw Status.INVALID_ARGUMENT.withDescription("hidden states of " + st.getHidden().size() + " bytes, expected "
                         + (long) n * c.dim() * Float.BYTES).asRuntimeException();
             }
-            if (st.getForwardCount() > 0 && st.getForwardCount() >= blocks.config().layers()) {
+            if (st.getForwardCount() >= blocks.config().layers()) {
                 throw Status.INVALID_ARGUMENT.withDescription("a step may name at most " + (blocks.config().layers() - 1)
                         + " servers to push to").asRuntimeException();
             }
