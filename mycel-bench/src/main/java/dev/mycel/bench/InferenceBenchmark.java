@@ -42,6 +42,11 @@ public final class InferenceBenchmark {
     private static final String PROMPT = "The quick brown fox";
 
     public static void main(String[] args) throws Exception {
+        if (args.length < 1 || args.length > 5 || !java.nio.file.Files.isRegularFile(Path.of(args[0]))) {
+            System.err.println("usage: InferenceBenchmark MODEL.gguf [TOKENS=64] [THREADS=2] [REPS=5] [processes]"
+                    + (args.length > 0 ? "\n  no such model file: " + args[0] : ""));
+            System.exit(2);
+        }
         Path model = Path.of(args[0]);
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
