@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Show the peer id, addresses, uptime, routing table size and stored records of the node "
-                + "running on the data folder.",
+                + "running on the data folder, and the blocks it serves: open sessions and steps pushed between servers.",
             "",
             "With --json, prints the admin API's answer as one JSON object."
         })
@@ -50,6 +50,18 @@ final class NodeStatusCommand implements Callable<Integer> {
         out.printf("stored:         %d values, %d provider records%n", s.path("values").asInt(), s.path("providers").asInt());
         out.printf("refused:        %d records%n", s.path("refused_records").asLong());
         out.printf("rate-limited:   %d calls%n", s.path("rate_limited_calls").asLong());
+        JsonNode b = s.path("serving");
+        if (!b.isMissingNode()) {
+            int sessions = b.path("sessions").asInt();
+            out.printf("serving:        blocks %d-%d of %d, model %s..., %.0f blocks/s%n", b.path("first").asInt(),
+                    b.path("last").asInt(), b.path("layers").asInt(), b.path("model").asText().substring(0, 16),
+                    b.path("blocks_per_second").asDouble());
+            out.printf("sessions:       %d open (session port %d, %d connections so far), cache for %d more positions%n",
+                    sessions, b.path("session_port").asInt(), b.path("frame_connections").asLong(),
+                    b.path("free_cache_tokens").asLong());
+            out.printf("pushes:         %d steps pushed to the next server, %d taken from the one before%n",
+                    b.path("pushes_sent").asLong(), b.path("pushes_taken").asLong());
+        }
         return 0;
     }
 }

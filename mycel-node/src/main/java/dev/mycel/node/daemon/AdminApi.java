@@ -33,7 +33,8 @@ import java.util.Optional;
  * result into JSON; a request that cannot be served is a 400 with a one-line reason.
  *
  * <pre>
- * GET  /v1/status          who and where the node is, its routing table and store sizes
+ * GET  /v1/status          who and where the node is, its routing table and store sizes, and the
+ *                          blocks it serves with their sessions and pushes
  * GET  /v1/peers           the routing table
  * POST /v1/dht/put         {"key": NAME, "value": TEXT, "ttl": "1h"}  publish under this node's id
  * POST /v1/dht/get         {"key": NAME | PEERID/NAME}               read a published value
@@ -87,6 +88,17 @@ final class AdminApi {
         o.put("providers", s.providers());
         o.put("refused_records", s.refusedRecords());
         o.put("rate_limited_calls", s.rateLimitedCalls());
+        var served = node.served();
+        if (served != null) {
+            var si = served.info();
+            ObjectNode b = o.putObject("serving");
+            b.put("model", java.util.HexFormat.of().formatHex(si.getModel().toByteArray()));
+            b.put("first", si.getFirst()).put("last", si.getEnd() - 1).put("layers", si.getLayers());
+            b.put("blocks_per_second", si.getBlocksPerSecond()).put("free_cache_tokens", si.getFreeCacheTokens());
+            b.put("session_port", si.getSessionPort()).put("sessions", served.activeSessions());
+            b.put("frame_connections", served.frameConnections());
+            b.put("pushes_sent", served.pushesSent()).put("pushes_taken", served.pushesTaken());
+        }
         return o;
     }
 

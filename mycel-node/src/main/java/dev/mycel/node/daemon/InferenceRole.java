@@ -110,6 +110,11 @@ final class InferenceRole implements AutoCloseable {
         }
     }
 
+    /** The blocks this node serves; null when it serves none. */
+    BlockService served() {
+        return service;
+    }
+
     List<BindableService> services() {
         return service == null ? List.of() : List.of(service);
     }

@@ -224,6 +224,11 @@ public final class NodeDaemon implements AutoCloseable {
         return info;
     }
 
+    /** The block server this node runs; null when it serves no blocks. */
+    public dev.mycel.inference.server.BlockService served() {
+        return inference == null ? null : inference.served();
+    }
+
     public Instant startedAt() {
         return startedAt;
     }

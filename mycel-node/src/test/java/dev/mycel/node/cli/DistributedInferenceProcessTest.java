@@ -147,6 +147,14 @@ class DistributedInferenceProcessTest {
         JsonNode b = json.readTree(jsonLine(netLog));
         assertEquals(a, b);
         assertEquals(4, b.size());
+        // The servers' status tells what they serve and that the sessions came to their frame sockets.
+        JsonNode serving = NodeProcesses.get(dir.resolve("node-1"), "/v1/status").path("serving");
+        assertEquals(2, serving.path("first").asInt(), serving.toString());
+        assertEquals(3, serving.path("last").asInt(), serving.toString());
+        assertTrue(serving.path("frame_connections").asLong() > 0, serving.toString());
+        assertTrue(serving.path("pushes_taken").isNumber() && serving.path("session_port").asInt() > 0, serving.toString());
+        Cli.Result status = Cli.run("node", "status", "--data", dir.resolve("node-1").toString());
+        assertTrue(status.out().contains("serving:        blocks 2-3 of 5") && status.out().contains("pushes:"), status.out());
 
         // mycel chat --network answers exactly as mycel chat does locally.
         Path localChat = dir.resolve("chat-local.txt");
