@@ -6,7 +6,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.mycel.inference.proto.Accept;
 import dev.mycel.inference.proto.Accepted;
 import dev.mycel.inference.proto.BlockServerGrpc;
-import dev.mycel.inference.proto.Failure;
 import dev.mycel.inference.proto.Forward;
 import dev.mycel.inference.proto.Push;
 import dev.mycel.inference.proto.Rejected;
@@ -23,7 +22,6 @@ import dev.mycel.model.llama.LlamaConfig;
 import dev.mycel.model.llama.LlamaModel;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.transport.Caller;
-import dev.mycel.net.transport.FrameConnection;
 import dev.mycel.net.transport.FrameHandler;
 import dev.mycel.net.transport.FrameLimits;
 import dev.mycel.net.transport.FrameServer;
@@ -235,7 +233,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
 
     @Override
     public StreamObserver<SessionRequest> session(StreamObserver<SessionResponse> out) {
-        Session s = new Session(new GrpcOutbox(out), Caller.current().peer().shortString());
+        Session s = new Session(new Outbox.GrpcOutbox(out), Caller.current().peer().shortString());
         return new StreamObserver<>() {
             @Override
             public void onNext(SessionRequest request) {
@@ -263,7 +261,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
      */
     public FrameHandler sessionProtocol() {
         return conn -> {
-            Session s = new Session(new FrameOutbox(conn, Thread.currentThread()), conn.caller().peer().shortString());
+            Session s = new Session(new Outbox.FrameOutbox(conn, Thread.currentThread()), conn.caller().peer().shortString());
             frameConnections.incrementAndGet();
             try {
                 while (!s.done) {
@@ -344,69 +342,6 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             }
         } finally {
             compute.unlock();
-        }
-    }
-
-    /** Where a session's answers go: a gRPC stream or a frame socket. */
-    private interface Outbox {
-        void send(SessionResponse response);
-
-        /** Ends the session with an error the client can read. */
-        void fail(Status status);
-
-        /** Ends the session cleanly, after the client ended it. */
-        void end();
-    }
-
-    private record GrpcOutbox(StreamObserver<SessionResponse> out) implements Outbox {
-        @Override
-        public void send(SessionResponse response) {
-            out.onNext(response);
-        }
-
-        @Override
-        public void fail(Status status) {
-            try {
-                out.onError(status.asRuntimeException());
-            } catch (IllegalStateException alreadyClosed) {
-                // the client went away first
-            }
-        }
-
-        @Override
-        public void end() {
-            out.onCompleted();
-        }
-    }
-
-    /**
-     * Answers on a frame socket. Only the connection's own thread writes to it; a session ended
-     * from elsewhere (idle reaping, shutdown) has its connection cut instead, which the client
-     * sees as the server gone.
-     */
-    private record FrameOutbox(FrameConnection conn, Thread owner) implements Outbox {
-        @Override
-        public void send(SessionResponse response) {
-            try {
-                conn.write(response.toByteArray());
-            } catch (IOException e) {
-                conn.abort(); // the client is gone; the read loop ends the session
-            }
-        }
-
-        @Override
-        public void fail(Status status) {
-            if (Thread.currentThread() == owner) {
-                send(SessionResponse.newBuilder().setFailure(Failure.newBuilder().setCode(status.getCode().name())
-                        .setMessage(status.getDescription() == null ? "" : status.getDescription())).build());
-            } else {
-                conn.abort();
-            }
-        }
-
-        @Override
-        public void end() {
-            // the connection closes when the handler returns
         }
     }
 
