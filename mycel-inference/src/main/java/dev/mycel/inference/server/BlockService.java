@@ -367,6 +367,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
 
         void handle(SessionRequest request) {
             lastUsed = System.nanoTime();
+            Delivery delivery = null;
             compute.lock();
             try {
                 if (done || closing) {
@@ -375,7 +376,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 try {
                     switch (request.getKindCase()) {
                         case OPEN -> open(request.getOpen());
-                        case STEP -> step(request.getStep(), lastUsed, false);
+                        case STEP -> delivery = step(request.getStep(), lastUsed, false);
                         case ACCEPT -> accept(request.getAccept());
                         default -> throw Status.INVALID_ARGUMENT.withDescription("empty session request").asRuntimeException();
                     }
@@ -389,6 +390,30 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             } finally {
                 compute.unlock();
             }
+            if (delivery != null) {
+                deliver(delivery);
+            }
+        }
+
+        /**
+         * What a computed step still sends once the compute lock is free: the push to the next
+         * server (null: none; {@code claimOnly}: none, though the client is told one went, for
+         * tests), then the answer. Sending outside the lock keeps a next server that reads slowly
+         * from stalling other sessions' steps.
+         */
+        private record Delivery(Forward to, byte[] push, boolean claimOnly, StepResult.Builder result) {
+        }
+
+        private void deliver(Delivery d) {
+            boolean forwarded = d.claimOnly();
+            PushLinks links = pushes;
+            if (d.push() != null && links != null) {
+                forwarded = links.push(d.to(), d.push());
+            }
+            if (forwarded) {
+                pushesSent.incrementAndGet();
+            }
+            out.send(SessionResponse.newBuilder().setResult(d.result().setForwarded(forwarded)).build());
         }
 
         private void open(Open o) {
@@ -441,6 +466,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         void handlePush(Step st, PeerId from) {
             long arrived = System.nanoTime();
             lastUsed = arrived;
+            Delivery delivery = null;
             compute.lock();
             try {
                 if (done || closing || model == null) {
@@ -456,7 +482,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 }
                 if (refusal == null) {
                     try {
-                        step(st, arrived, true);
+                        delivery = step(st, arrived, true);
                         pushesTaken.incrementAndGet();
                         return;
                     } catch (StatusRuntimeException e) {
@@ -471,6 +497,9 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 fail(Status.RESOURCE_EXHAUSTED.withDescription("the server ran out of memory for this session"));
             } finally {
                 compute.unlock();
+                if (delivery != null) {
+                    deliver(delivery);
+                }
             }
         }
 
@@ -478,7 +507,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
          * A step that arrived at {@code arrived} (nanoTime), which its reported compute time counts
          * from; {@code pushed} when it came from the server before rather than the client.
          */
-        private void step(Step st, long arrived, boolean pushed) {
+        private Delivery step(Step st, long arrived, boolean pushed) {
             if (model == null) {
                 throw Status.FAILED_PRECONDITION.withDescription("open the session before sending steps").asRuntimeException();
             }
@@ -519,40 +548,30 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             // Compute time ends here: the push that follows is network time, and the next server
             // counts its own time from the push's arrival.
             long computed = System.nanoTime();
-            // The push leaves first: the next server starts while the client reads its copy.
-            boolean forwarded = st.getForwardCount() > 0 && push(st, n, result, hidden);
-            lastUsed = System.nanoTime();
+            lastUsed = computed;
             StepResult.Builder r = StepResult.newBuilder().setId(st.getId()).setHidden(hidden)
-                    .setComputeNanos(computed - arrived).setForwarded(forwarded);
+                    .setComputeNanos(computed - arrived);
             if (pushed) {
                 r.setInputSha256(ByteString.copyFrom(HiddenStates.sha256(st.getHidden())));
             }
-            out.send(SessionResponse.newBuilder().setResult(r).build());
+            // The push leaves first (see deliver): the next server starts while the client reads its copy.
+            return st.getForwardCount() > 0 ? withPush(st, n, result, hidden, r) : new Delivery(null, null, false, r);
         }
 
-        private boolean push(Step st, int n, float[] result, ByteString hidden) {
-            PushLinks links = pushes;
-            if (links == null) {
-                return false;
-            }
+        private Delivery withPush(Step st, int n, float[] result, ByteString hidden, StepResult.Builder r) {
             Forward to = st.getForward(0);
-            if (!pushGate.test(to)) {
-                return false;
+            if (pushes == null || !pushGate.test(to)) {
+                return new Delivery(null, null, false, r);
             }
             UnaryOperator<float[]> t = pushTamper;
             float[] changed = t == null ? result : t.apply(result.clone());
             if (changed == null) {
-                pushesSent.incrementAndGet(); // as the lying server counts it
-                return true;
+                return new Delivery(null, null, true, r); // a lying server's claim
             }
             ByteString sent = t == null ? hidden : HiddenStates.encode(changed, n, blocks.config().dim());
             Step next = Step.newBuilder().setId(to.getId()).setPosition(st.getPosition()).setTokens(n).setHidden(sent)
                     .addAllForward(st.getForwardList().subList(1, st.getForwardCount())).build();
-            boolean ok = links.push(to, Push.newBuilder().setTicket(to.getTicket()).setStep(next).build().toByteArray());
-            if (ok) {
-                pushesSent.incrementAndGet();
-            }
-            return ok;
+            return new Delivery(to, Push.newBuilder().setTicket(to.getTicket()).setStep(next).build().toByteArray(), false, r);
         }
 
         void fail(Status status) {
