@@ -30,12 +30,8 @@ import java.util.logging.Logger;
  */
 public final class DelayedRouteBenchmark {
     public static void main(String[] args) throws Exception {
-        if (args.length < 1 || args.length > 6 || !java.nio.file.Files.isRegularFile(Path.of(args[0]))) {
-            System.err.println("usage: DelayedRouteBenchmark MODEL.gguf [TOKENS=16] [THREADS=2] [REPS=3] [ONE_WAY_MS=25] [HOPS=2]"
-                    + (args.length > 0 ? "\n  no such model file: " + args[0] : ""));
-            System.exit(2);
-        }
-        Path model = Path.of(args[0]);
+        Path model = InferenceBenchmark.modelArgument(args, 6,
+                "DelayedRouteBenchmark MODEL.gguf [TOKENS=16] [THREADS=2] [REPS=3] [ONE_WAY_MS=25] [HOPS=2]");
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 16;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int reps = args.length > 3 ? Integer.parseInt(args[3]) : 3;

@@ -42,12 +42,7 @@ public final class InferenceBenchmark {
     private static final String PROMPT = "The quick brown fox";
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1 || args.length > 5 || !java.nio.file.Files.isRegularFile(Path.of(args[0]))) {
-            System.err.println("usage: InferenceBenchmark MODEL.gguf [TOKENS=64] [THREADS=2] [REPS=5] [processes]"
-                    + (args.length > 0 ? "\n  no such model file: " + args[0] : ""));
-            System.exit(2);
-        }
-        Path model = Path.of(args[0]);
+        Path model = modelArgument(args, 5, "InferenceBenchmark MODEL.gguf [TOKENS=64] [THREADS=2] [REPS=5] [processes]");
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
@@ -144,6 +139,15 @@ public final class InferenceBenchmark {
     }
 
     private record Run(double msPerToken, HopTimes times) {
+    }
+
+    /** The model file named first, or the usage and exit status 2 when the arguments do not fit. */
+    static Path modelArgument(String[] args, int maxArgs, String usage) {
+        if (args.length < 1 || args.length > maxArgs || !java.nio.file.Files.isRegularFile(Path.of(args[0]))) {
+            System.err.println("usage: " + usage + (args.length > 0 ? "\n  no such model file: " + args[0] : ""));
+            System.exit(2);
+        }
+        return Path.of(args[0]);
     }
 
     /**
@@ -318,9 +322,7 @@ public final class InferenceBenchmark {
     }
 
     static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        return quantile(v, 0.5);
     }
 
     static String range(double[] v) {

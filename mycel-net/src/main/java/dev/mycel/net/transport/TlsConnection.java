@@ -72,6 +72,8 @@ final class TlsConnection implements AutoCloseable {
     private volatile long handshakeSince;
     private volatile boolean aborted;
     private boolean closed;
+    /** Where {@link #awaitReadable} reads to (the socket's stream takes only arrays); made on first use. */
+    private byte[] waitBuffer;
     /** Held while encrypting or sending: writers from several threads, and the reader's key-update answer. */
     final Object writeLock = new Object();
 
@@ -352,10 +354,13 @@ final class TlsConnection implements AutoCloseable {
             return true;
         }
         java.net.Socket socket = channel.socket();
-        byte[] b = new byte[Math.min(16 * 1024, netIn.capacity())];
+        if (waitBuffer == null) {
+            waitBuffer = new byte[16 * 1024];
+        }
+        byte[] b = waitBuffer;
         socket.setSoTimeout((int) Math.clamp(wait.toMillis(), 1, Integer.MAX_VALUE));
         try {
-            int n = socket.getInputStream().read(b);
+            int n = socket.getInputStream().read(b, 0, Math.min(b.length, netIn.capacity()));
             if (n > 0) {
                 netIn.compact();
                 netIn.put(b, 0, n);
