@@ -36,18 +36,24 @@ import java.util.logging.Logger;
  * generated token, and the aggregate speed of 8 concurrent sessions through 2 servers against
  * one session.
  *
- * <pre>java --add-modules jdk.incubator.vector -cp mycel-bench/target/benchmarks.jar dev.mycel.bench.InferenceBenchmark MODEL.gguf [TOKENS] [THREADS] [REPS]</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp mycel-bench/target/benchmarks.jar dev.mycel.bench.InferenceBenchmark MODEL.gguf [TOKENS] [THREADS] [REPS] [WARMUP] [processes]</pre>
+ *
+ * <p>Each way through the routes first generates {@code WARMUP} tokens unmeasured: a step's
+ * network path runs once per token, so the JIT compiles it fully only after several hundred
+ * tokens, long after the model's kernels (which loop millions of times per token).
  */
 public final class InferenceBenchmark {
     private static final String PROMPT = "The quick brown fox";
 
     public static void main(String[] args) throws Exception {
-        Path model = modelArgument(args, 5, "InferenceBenchmark MODEL.gguf [TOKENS=64] [THREADS=2] [REPS=5] [processes]");
-        int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
-        int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        int reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
-        // "processes": each block server in a JVM of its own, as on separate machines.
-        boolean processes = args.length > 4 && args[4].equals("processes");
+        Path model = modelArgument(args, 6, "InferenceBenchmark MODEL.gguf [TOKENS=64] [THREADS=2] [REPS=5] [WARMUP=384] [processes]");
+        // "processes" (last): each block server in a JVM of its own, as on separate machines.
+        boolean processes = args[args.length - 1].equals("processes");
+        int numbers = processes ? args.length - 1 : args.length;
+        int tokens = numbers > 1 ? Integer.parseInt(args[1]) : 64;
+        int threads = numbers > 2 ? Integer.parseInt(args[2]) : 2;
+        int reps = numbers > 3 ? Integer.parseInt(args[3]) : 5;
+        int warmup = numbers > 4 ? Integer.parseInt(args[4]) : 384;
         Logger.getLogger("").setLevel(Level.WARNING);
         GenerationOptions greedy = new GenerationOptions(tokens, GenerationOptions.greedy(tokens).sampler(), List.of(), true);
 
@@ -61,11 +67,13 @@ public final class InferenceBenchmark {
             Generator local = new Generator(m.model(), m.tokenizer());
             int[] prompt = m.tokenizer().encode(PROMPT, true, false);
             local.generate(prompt, 256, greedy, s -> { });
-            one.generate(prompt, greedy);
-            two.generate(prompt, greedy);
-            one.generateOverGrpc(prompt, greedy);
-            two.generateOverGrpc(prompt, greedy);
-            two.generateWithoutPushes(prompt, greedy);
+            for (int done = 0; done < warmup; done += tokens) {
+                one.generate(prompt, greedy);
+                two.generate(prompt, greedy);
+                one.generateOverGrpc(prompt, greedy);
+                two.generateOverGrpc(prompt, greedy);
+                two.generateWithoutPushes(prompt, greedy);
+            }
             // Rows: single process, then each route over the frame socket and over gRPC, and the
             // route of two also with the client carrying every step (servers not pushing).
             String[] setups = {"route of 1 server, frame socket", "route of 1 server, gRPC stream",
@@ -83,8 +91,8 @@ public final class InferenceBenchmark {
                     overhead[i + 1][rep] = runs[i].times().overheadMillisPerStep();
                 }
             }
-            System.out.printf("%d tokens, %d threads, %d repetitions (median, min-max), servers %s%n", tokens, threads,
-                    reps, processes ? "in processes of their own" : "in this JVM");
+            System.out.printf("%d tokens, %d threads, %d repetitions (median, min-max) after %d tokens of warm-up, servers %s%n",
+                    tokens, threads, reps, Math.max(tokens, warmup), processes ? "in processes of their own" : "in this JVM");
             System.out.println("| setup | ms per token | tok/s | extra ms per hop per token | client wait - server compute, ms per hop per step |");
             System.out.println("| --- | ---: | ---: | ---: | ---: |");
             System.out.printf("| single process | %s | %.2f | | |%n", range(msPerToken[0]), 1000 / median(msPerToken[0]));

@@ -1,6 +1,7 @@
 package dev.mycel.inference;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -11,10 +12,22 @@ public final class HiddenStates {
     private HiddenStates() {
     }
 
+    /** The SHA-256 engine, looked up once: each step hashes, and a provider lookup costs more than the hash. */
+    private static final MessageDigest SHA256;
+
+    static {
+        try {
+            SHA256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     public static ByteString encode(float[] x, int tokens, int dim) {
         ByteBuffer b = ByteBuffer.allocate(tokens * dim * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(x, 0, tokens * dim);
-        return ByteString.copyFrom(b.array());
+        // The array is ours alone and never written again: no copy needed.
+        return UnsafeByteOperations.unsafeWrap(b.array());
     }
 
     /** Decodes into {@code x}; the length must be exactly tokens x dim floats. */
@@ -28,12 +41,13 @@ public final class HiddenStates {
     }
 
     public static byte[] sha256(ByteString bytes) {
+        MessageDigest sha;
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(bytes.asReadOnlyByteBuffer());
-            return sha.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            sha = (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the SHA-256 provider cannot be cloned", e);
         }
+        sha.update(bytes.asReadOnlyByteBuffer());
+        return sha.digest();
     }
 }

@@ -360,4 +360,59 @@ class BlockServiceTest {
         assertEquals(0, service.pushesSent());
         awaitNoSessions();
     }
+
+    /**
+     * A push leaves as the step's output, for the session the client named; a gate that stops
+     * allowing the target applies from the next step on, although the session keeps the target
+     * it last allowed, and allowing it again resumes the pushes.
+     */
+    @Test
+    void pushesCarryTheOutputAndFollowTheGate() throws Exception {
+        NodeIdentity next = NodeIdentity.generate();
+        LinkedBlockingQueue<byte[]> pushed = new LinkedBlockingQueue<>();
+        try (FrameServer receiver = FrameServer.start(new TlsContexts(next), new InetSocketAddress("127.0.0.1", 0),
+                java.util.Map.of(BlockService.PUSH_PROTOCOL, c -> {
+                    for (byte[] f; (f = c.read()) != null; ) {
+                        pushed.add(f);
+                    }
+                }), FrameLimits.defaults());
+             FrameConnection client = connectFrames()) {
+            ByteString ticket = ByteString.copyFrom(new byte[] {7, 7, 7});
+            Forward there = Forward.newBuilder().setHost("127.0.0.1").setPort(receiver.port())
+                    .setPeer(ByteString.copyFrom(next.peerId().rawKey())).setTicket(ticket).build();
+            client.write(open(1, 3).toByteArray());
+            assertTrue(((SessionResponse) answer(client)).hasOpened());
+            int position = 0;
+            java.util.function.IntFunction<SessionResponse> step = p -> {
+                try {
+                    client.write(SessionRequest.newBuilder().setStep(hidden(p, p, (byte) p).toBuilder()
+                            .addForward(there.toBuilder().setId(1000 + p))).build().toByteArray());
+                    return (SessionResponse) answer(client);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            // The first pushes find no connection yet (it opens in the background).
+            SessionResponse r = step.apply(position++);
+            while (!r.getResult().getForwarded()) {
+                assertTrue(position < 60, "the push connection never came up"); // the session holds 64 positions
+                Thread.sleep(5);
+                r = step.apply(position++);
+            }
+            Push p = FrameMessages.parse(pushed.poll(10, TimeUnit.SECONDS), Push.parser());
+            assertEquals(ticket, p.getTicket());
+            assertEquals(1000 + position - 1, p.getStep().getId());
+            assertEquals(position - 1, p.getStep().getPosition());
+            assertEquals(r.getResult().getHidden(), p.getStep().getHidden());
+
+            service.allowPushes(f -> false);
+            assertFalse(step.apply(position++).getResult().getForwarded());
+            service.allowPushes(f -> f.getPort() == receiver.port());
+            assertTrue(step.apply(position++).getResult().getForwarded());
+            assertEquals(1000 + position - 1, FrameMessages.parse(pushed.poll(10, TimeUnit.SECONDS), Push.parser())
+                    .getStep().getId());
+            assertTrue(pushed.isEmpty());
+        }
+        awaitNoSessions();
+    }
 }

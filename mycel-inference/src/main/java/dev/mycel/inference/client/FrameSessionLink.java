@@ -1,6 +1,7 @@
 package dev.mycel.inference.client;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.mycel.inference.FrameMessages;
 import dev.mycel.inference.proto.Failure;
 import dev.mycel.inference.proto.SessionRequest;
 import dev.mycel.inference.proto.SessionResponse;
@@ -29,7 +30,7 @@ final class FrameSessionLink implements SessionLink {
             throw new HopFailedException(hop, "the session is closed", null);
         }
         try {
-            conn.write(request.toByteArray());
+            conn.write(request);
         } catch (IOException e) {
             close();
             throw new HopFailedException(hop, "sending failed: " + e.getMessage(), null);
@@ -57,7 +58,7 @@ final class FrameSessionLink implements SessionLink {
         }
         SessionResponse r;
         try {
-            r = SessionResponse.parseFrom(frame);
+            r = FrameMessages.parse(frame, SessionResponse.parser());
         } catch (InvalidProtocolBufferException e) {
             close();
             throw new HopFailedException(hop, "the server sent a malformed answer: " + e.getMessage(), null);

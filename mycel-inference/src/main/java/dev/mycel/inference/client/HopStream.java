@@ -35,6 +35,9 @@ final class HopStream implements AutoCloseable {
     private final ByteString ticket;
     private final Set<Long> abandoned = new HashSet<>();
     private PeerId acceptsFrom;
+    /** Where pushes for this session go, all but the step id (made once). */
+    private Forward target;
+    private String checkKey;
     private int position;
     private long nextId;
     private long lastStepNanos;
@@ -91,9 +94,20 @@ final class HopStream implements AutoCloseable {
 
     /** Where the server before pushes the step {@code id} of this session. */
     Forward target(long id) {
-        ServerEntry s = hop.server();
-        return Forward.newBuilder().setHost(s.host()).setPort(s.info().getSessionPort())
-                .setPeer(ByteString.copyFrom(s.peer().rawKey())).setTicket(ticket).setId(id).build();
+        if (target == null) {
+            ServerEntry s = hop.server();
+            target = Forward.newBuilder().setHost(s.host()).setPort(s.info().getSessionPort())
+                    .setPeer(ByteString.copyFrom(s.peer().rawKey())).setTicket(ticket).build();
+        }
+        return target.toBuilder().setId(id).build();
+    }
+
+    /** Names this hop's server and blocks, for spot checks that verify each server once. */
+    String checkKey() {
+        if (checkKey == null) {
+            checkKey = hop.server().peer() + "/" + hop.first() + "/" + hop.end();
+        }
+        return checkKey;
     }
 
     /** Lets {@code peer} push steps to this session (one round trip, only when it changes). */

@@ -91,8 +91,8 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private final Map<Long, HopStream> checkers = new HashMap<>();
     private final Set<String> verifiedOnce = new HashSet<>();
     private final Set<Long> unchecked = new HashSet<>();
-    /** Pairs of servers ("from>to") between which pushes went wrong: the client carries their steps. */
-    private final Set<String> noPush = new HashSet<>();
+    /** Pairs of servers between which pushes went wrong: the client carries their steps. */
+    private final Set<Pair> noPush = new HashSet<>();
     private final float[] logits;
     private final Latencies latencies;
     private List<ServerEntry> known;
@@ -214,7 +214,11 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                     for (HopStream next : pushChain(hop)) {
                         pending.add(new Pending(next, next.reserveId()));
                     }
-                    out = hop.step(position, c, h, pending.stream().map(p -> p.stream().target(p.id())).toList());
+                    List<dev.mycel.inference.proto.Forward> forward = new ArrayList<>(pending.size());
+                    for (Pending p : pending) {
+                        forward.add(p.stream().target(p.id()));
+                    }
+                    out = hop.step(position, c, h, forward);
                 }
                 previousAnswer = System.nanoTime();
                 HopTimes after = hop.times();
@@ -236,7 +240,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 noPush.add(pair(previous, hop));
                 continue;
             }
-            String key = hop.hop().server().peer() + "/" + hop.hop().first() + "/" + hop.hop().end();
+            String key = hop.checkKey();
             if (options.spotChecks().check(!verifiedOnce.contains(key))) {
                 if (!verify(hop, c, h, out.hidden())) {
                     abandon(pending);
@@ -302,8 +306,12 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         pending.clear();
     }
 
-    private static String pair(HopStream from, HopStream to) {
-        return (from == null ? "client" : from.hop().server().peer().toString()) + ">" + to.hop().server().peer();
+    /** Two servers in a row on a route ({@code from} null: the client). */
+    private record Pair(PeerId from, PeerId to) {
+    }
+
+    private static Pair pair(HopStream from, HopStream to) {
+        return new Pair(from == null ? null : from.hop().server().peer(), to.hop().server().peer());
     }
 
     private HopStream hopAt(int boundary) {

@@ -1,6 +1,7 @@
 package dev.mycel.inference.server;
 
 import com.google.protobuf.ByteString;
+import dev.mycel.inference.FrameMessages;
 import dev.mycel.inference.HiddenStates;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.mycel.inference.proto.Accept;
@@ -33,6 +34,7 @@ import java.time.Duration;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -106,6 +108,12 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
      * {@link Push}, never answered on this connection (the receiving session answers its client).
      */
     public static final String PUSH_PROTOCOL = "mycel/inference-push/1";
+
+    /**
+     * How long a session pushes to a target the gate allowed without asking the gate again: a
+     * server that leaves the network stops getting pushes this long after the gate learns it.
+     */
+    private static final long GATE_REUSE_NANOS = 10_000_000_000L;
 
     /** Push connections wait this long for their next frame: well beyond how long senders reuse them. */
     private static final Duration PUSH_IDLE = Duration.ofMinutes(10);
@@ -272,7 +280,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                     }
                     SessionRequest request;
                     try {
-                        request = SessionRequest.parseFrom(frame);
+                        request = FrameMessages.parse(frame, SessionRequest.parser());
                     } catch (InvalidProtocolBufferException e) {
                         s.fail(Status.INVALID_ARGUMENT.withDescription("malformed session request: " + e.getMessage()));
                         return;
@@ -314,7 +322,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 }
                 Push push;
                 try {
-                    push = Push.parseFrom(frame);
+                    push = FrameMessages.parse(frame, Push.parser());
                 } catch (InvalidProtocolBufferException e) {
                     LOG.fine(() -> "malformed push from " + from.shortString() + ": " + e.getMessage());
                     return;
@@ -359,6 +367,11 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         private volatile long lastUsed = System.nanoTime();
         private volatile boolean done;
         private float[] x;
+        /** The push target the gate last allowed, with what it was checked against (see pushTarget). */
+        private PushLinks.Target allowedTarget;
+        private ByteString allowedPeer;
+        private Predicate<Forward> allowedGate;
+        private long allowedAt;
 
         Session(Outbox out, String who) {
             this.out = out;
@@ -398,10 +411,11 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         /**
          * What a computed step still sends once the compute lock is free: the push to the next
          * server (null: none; {@code claimOnly}: none, though the client is told one went, for
-         * tests), then the answer. Sending outside the lock keeps a next server that reads slowly
-         * from stalling other sessions' steps.
+         * tests), then the answer, built only after the push has left. Sending outside the lock
+         * keeps a next server that reads slowly from stalling other sessions' steps.
          */
-        private record Delivery(Forward to, byte[] push, boolean claimOnly, StepResult.Builder result) {
+        private record Delivery(PushLinks.Target to, byte[] push, boolean claimOnly, long id, ByteString hidden,
+                                long computeNanos, ByteString inputSha256) {
         }
 
         private void deliver(Delivery d) {
@@ -413,7 +427,12 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             if (forwarded) {
                 pushesSent.incrementAndGet();
             }
-            out.send(SessionResponse.newBuilder().setResult(d.result().setForwarded(forwarded)).build());
+            StepResult.Builder r = StepResult.newBuilder().setId(d.id()).setHidden(d.hidden())
+                    .setComputeNanos(d.computeNanos()).setForwarded(forwarded);
+            if (d.inputSha256() != null) {
+                r.setInputSha256(d.inputSha256());
+            }
+            out.send(SessionResponse.newBuilder().setResult(r).build());
         }
 
         private void open(Open o) {
@@ -534,6 +553,9 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             }
             lastId = Math.max(lastId, st.getId());
             state.rewind(st.getPosition());
+            // Hashed now, while the input is still in the cache; the blocks will have evicted it.
+            ByteString inputSha256 = pushed ? ByteString.copyFrom(HiddenStates.sha256(st.getHidden())) : null;
+            PushLinks.Target to = st.getForwardCount() > 0 ? pushTarget(st.getForward(0)) : null;
             float[] all = new float[n * c.dim()];
             HiddenStates.decode(st.getHidden(), n, c.dim(), all);
             for (int done = 0; done < n; ) {
@@ -544,34 +566,67 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 done += batch;
             }
             float[] result = tamper.apply(all);
-            ByteString hidden = HiddenStates.encode(result, n, c.dim());
-            // Compute time ends here: the push that follows is network time, and the next server
-            // counts its own time from the push's arrival.
-            long computed = System.nanoTime();
-            lastUsed = computed;
-            StepResult.Builder r = StepResult.newBuilder().setId(st.getId()).setHidden(hidden)
-                    .setComputeNanos(computed - arrived);
-            if (pushed) {
-                r.setInputSha256(ByteString.copyFrom(HiddenStates.sha256(st.getHidden())));
-            }
-            // The push leaves first (see deliver): the next server starts while the client reads its copy.
-            return st.getForwardCount() > 0 ? withPush(st, n, result, hidden, r) : new Delivery(null, null, false, r);
+            Delivery d = to == null ? answerOnly(st, n, result, arrived, inputSha256)
+                    : withPush(st, to, n, result, arrived, inputSha256);
+            // Compute time ends here: the push is network time, and the next server counts its
+            // own time from the push's arrival.
+            lastUsed = System.nanoTime();
+            return d;
         }
 
-        private Delivery withPush(Step st, int n, float[] result, ByteString hidden, StepResult.Builder r) {
-            Forward to = st.getForward(0);
-            if (pushes == null || !pushGate.test(to)) {
-                return new Delivery(null, null, false, r);
-            }
+        private Delivery answerOnly(Step st, int n, float[] result, long arrived, ByteString inputSha256) {
+            ByteString hidden = HiddenStates.encode(result, n, blocks.config().dim());
+            return new Delivery(null, null, false, st.getId(), hidden, System.nanoTime() - arrived, inputSha256);
+        }
+
+        private Delivery withPush(Step st, PushLinks.Target to, int n, float[] result, long arrived, ByteString inputSha256) {
+            Forward next = st.getForward(0);
+            List<Forward> rest = st.getForwardList().subList(1, st.getForwardCount());
+            int dim = blocks.config().dim();
             UnaryOperator<float[]> t = pushTamper;
-            float[] changed = t == null ? result : t.apply(result.clone());
-            if (changed == null) {
-                return new Delivery(null, null, true, r); // a lying server's claim
+            if (t == null) {
+                PushFrame f = PushFrame.encode(next.getTicket(), next.getId(), st.getPosition(), n, result, dim, rest);
+                return new Delivery(to, f.frame(), false, st.getId(), f.hidden(), System.nanoTime() - arrived, inputSha256);
             }
-            ByteString sent = t == null ? hidden : HiddenStates.encode(changed, n, blocks.config().dim());
-            Step next = Step.newBuilder().setId(to.getId()).setPosition(st.getPosition()).setTokens(n).setHidden(sent)
-                    .addAllForward(st.getForwardList().subList(1, st.getForwardCount())).build();
-            return new Delivery(to, Push.newBuilder().setTicket(to.getTicket()).setStep(next).build().toByteArray(), false, r);
+            float[] changed = t.apply(result.clone());
+            ByteString hidden = HiddenStates.encode(result, n, dim);
+            long nanos = System.nanoTime() - arrived;
+            if (changed == null) {
+                return new Delivery(null, null, true, st.getId(), hidden, nanos, inputSha256); // a lying server's claim
+            }
+            byte[] frame = PushFrame.encode(next.getTicket(), next.getId(), st.getPosition(), n, changed, dim, rest).frame();
+            return new Delivery(to, frame, false, st.getId(), hidden, nanos, inputSha256);
+        }
+
+        /**
+         * Where to push for a step naming {@code f} first, or null where this server does not
+         * push there. A target the gate allowed is kept for {@link #GATE_REUSE_NANOS}, so steps
+         * after the first do not ask the gate again between the blocks and the push; a refused
+         * one is asked about again at every step (the network may announce it meanwhile).
+         */
+        private PushLinks.Target pushTarget(Forward f) {
+            if (pushes == null) {
+                return null;
+            }
+            Predicate<Forward> gate = pushGate;
+            long now = System.nanoTime();
+            PushLinks.Target kept = allowedTarget;
+            if (kept != null && allowedGate == gate && now - allowedAt < GATE_REUSE_NANOS && kept.port() == f.getPort()
+                    && kept.host().equals(f.getHost()) && allowedPeer.equals(f.getPeer())) {
+                return kept;
+            }
+            allowedTarget = null;
+            if (!gate.test(f)) {
+                return null;
+            }
+            PushLinks.Target t = PushLinks.target(f);
+            if (t != null) {
+                allowedTarget = t;
+                allowedPeer = f.getPeer();
+                allowedGate = gate;
+                allowedAt = now;
+            }
+            return t;
         }
 
         void fail(Status status) {

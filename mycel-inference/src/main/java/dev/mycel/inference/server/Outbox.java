@@ -48,7 +48,7 @@ interface Outbox {
         @Override
         public void send(SessionResponse response) {
             try {
-                conn.write(response.toByteArray());
+                conn.write(response);
             } catch (IOException e) {
                 conn.abort(); // the client is gone; the read loop ends the session
             }

@@ -63,27 +63,48 @@ final class PushLinks implements AutoCloseable {
     }
 
     /**
-     * Writes one pushed step to the server {@code to} names; false when it was not sent (no
-     * connection yet, or it failed).
+     * A next server as a step names it, checked and keyed once: sessions keep it from step to
+     * step, so a push does not parse and format the target again.
      */
-    synchronized boolean push(Forward to, byte[] frame) {
-        if (closed || to.getPort() < 1 || to.getPort() > 65535 || to.getHost().isEmpty() || to.getHost().length() > 255) {
-            return false;
+    record Target(PeerId peer, String host, int port, String key) {
+    }
+
+    /** The server {@code to} names; null when it names none that could be pushed to. */
+    static Target target(Forward to) {
+        if (to.getPort() < 1 || to.getPort() > 65535 || to.getHost().isEmpty() || to.getHost().length() > 255) {
+            return null;
         }
         PeerId peer;
         try {
             peer = PeerId.ofRawKey(to.getPeer().toByteArray());
         } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return new Target(peer, to.getHost(), to.getPort(), peer + "@" + to.getHost() + ":" + to.getPort());
+    }
+
+    /**
+     * Writes one pushed step to the server {@code to} names; false when it was not sent (no
+     * connection yet, or it failed).
+     */
+    boolean push(Forward to, byte[] frame) {
+        Target t = target(to);
+        return t != null && push(t, frame);
+    }
+
+    /** As {@link #push(Forward, byte[])}, to a target already checked. */
+    synchronized boolean push(Target to, byte[] frame) {
+        if (closed) {
             return false;
         }
-        String key = peer + "@" + to.getHost() + ":" + to.getPort();
+        String key = to.key();
         Link link = links.get(key);
         if (link != null && System.nanoTime() - link.lastUsed > REUSE_WITHIN.toNanos()) {
             drop(key, link);
             link = null;
         }
         if (link == null) {
-            connectLater(key, peer, to.getHost(), to.getPort());
+            connectLater(key, to.peer(), to.host(), to.port());
             return false;
         }
         try {

@@ -2,6 +2,8 @@ package dev.mycel.net.transport;
 
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.TlsContexts;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,14 +31,22 @@ public final class FrameConnection implements AutoCloseable {
     private final Caller caller;
     private final int maxFrameBytes;
     private final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-    /** Header and payload leave in one buffer, so a frame is one TLS record, not two. */
-    private ByteBuffer out = ByteBuffer.allocate(8 * 1024).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Header and payload leave in one buffer, so a frame is one TLS record, not two; in the memory
+     * the engine encrypts from, so it is not copied again on the way.
+     */
+    private ByteBuffer out;
 
     FrameConnection(TlsConnection conn, PeerId peer, Caller caller, int maxFrameBytes) {
         this.conn = conn;
         this.peer = peer;
         this.caller = caller;
         this.maxFrameBytes = maxFrameBytes;
+        this.out = outBuffer(8 * 1024);
+    }
+
+    private ByteBuffer outBuffer(int bytes) {
+        return (conn.direct() ? ByteBuffer.allocateDirect(bytes) : ByteBuffer.allocate(bytes)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -140,12 +150,43 @@ public final class FrameConnection implements AutoCloseable {
         }
     }
 
-    private void writeLocked(byte[] frame) throws IOException {
-        if (out.capacity() < 4 + frame.length) {
-            out = ByteBuffer.allocate(Math.max(4 + frame.length, 2 * out.capacity())).order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Sends {@code message} as one frame, serialised straight into the outgoing buffer (no array
+     * of its own in between), and flushes it.
+     */
+    public void write(MessageLite message) throws IOException {
+        int size = message.getSerializedSize();
+        if (size > maxFrameBytes) {
+            throw new FrameTooLargeException("a frame of " + size + " bytes exceeds the limit of " + maxFrameBytes);
+        }
+        synchronized (conn.writeLock) {
+            ensureOut(size);
+            out.putInt(size);
+            CodedOutputStream o = CodedOutputStream.newInstance(out);
+            message.writeTo(o);
+            o.flush(); // moves the buffer's position past the message
+            if (out.position() != 4 + size) {
+                throw new IllegalStateException("a message of " + size + " bytes wrote " + (out.position() - 4));
+            }
+            out.flip();
+            send();
+        }
+    }
+
+    private void ensureOut(int size) {
+        if (out.capacity() < 4 + size) {
+            out = outBuffer(Math.max(4 + size, 2 * out.capacity()));
         }
         out.clear();
+    }
+
+    private void writeLocked(byte[] frame) throws IOException {
+        ensureOut(frame.length);
         out.putInt(frame.length).put(frame).flip();
+        send();
+    }
+
+    private void send() throws IOException {
         conn.write(out);
         conn.flush();
     }

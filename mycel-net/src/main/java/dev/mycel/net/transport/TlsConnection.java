@@ -123,6 +123,11 @@ final class TlsConnection implements AutoCloseable {
         return engine.getSession();
     }
 
+    /** Whether the engine encrypts from native memory (BoringSSL), so writers should fill direct buffers. */
+    boolean direct() {
+        return direct;
+    }
+
     String remoteHost() {
         try {
             return channel.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "";

@@ -71,6 +71,32 @@ class FrameServerTest {
     }
 
     /**
+     * Messages serialised straight into the outgoing buffer arrive as their own encoding, mixed
+     * with frames written as arrays (the buffer grows between them); one over the limit is refused
+     * before anything is sent, and the connection goes on.
+     */
+    @Test
+    void messagesArriveAsTheirEncodingAndOneOverTheLimitIsRefused() throws IOException {
+        SplittableRandom random = new SplittableRandom(11);
+        try (FrameConnection c = connect(client, ECHO)) {
+            for (int size : new int[] {0, 1, 8192, 3, 40_000, 64 * 1024 - 8}) {
+                byte[] b = new byte[size];
+                random.nextBytes(b);
+                com.google.protobuf.BytesValue m = com.google.protobuf.BytesValue.of(com.google.protobuf.ByteString.copyFrom(b));
+                c.write(m);
+                assertArrayEquals(m.toByteArray(), c.read());
+                c.write(b);
+                assertArrayEquals(b, c.read());
+            }
+            com.google.protobuf.BytesValue big = com.google.protobuf.BytesValue.of(
+                    com.google.protobuf.ByteString.copyFrom(new byte[64 * 1024]));
+            assertThrows(FrameConnection.FrameTooLargeException.class, () -> c.write(big));
+            c.write(new byte[] {4, 2});
+            assertArrayEquals(new byte[] {4, 2}, c.read());
+        }
+    }
+
+    /**
      * Several threads write frames on one connection while another thread is blocked reading it
      * (as a block server answers one client from several connections' threads): every frame
      * arrives whole and unchanged, none lost or interleaved with another.
