@@ -88,12 +88,12 @@ public final class InferenceBenchmark {
                         two.generateOverGrpc(prompt, greedy)};
                 for (int i = 0; i < runs.length; i++) {
                     msPerToken[i + 1][rep] = runs[i].msPerToken();
-                    overhead[i + 1][rep] = runs[i].times().overheadMillisPerStep();
+                    overhead[i + 1][rep] = runs[i].times().overheadMillisPerStep() / (i < 2 ? 1 : 2);
                 }
             }
             System.out.printf("%d tokens, %d threads, %d repetitions (median, min-max) after %d tokens of warm-up, servers %s%n",
                     tokens, threads, reps, Math.max(tokens, warmup), processes ? "in processes of their own" : "in this JVM");
-            System.out.println("| setup | ms per token | tok/s | extra ms per hop per token | client wait - server compute, ms per hop per step |");
+            System.out.println("| setup | ms per token | tok/s | extra ms per hop per token | route time - servers' compute, ms per hop per step |");
             System.out.println("| --- | ---: | ---: | ---: | ---: |");
             System.out.printf("| single process | %s | %.2f | | |%n", range(msPerToken[0]), 1000 / median(msPerToken[0]));
             for (int row = 1; row <= setups.length; row++) {
@@ -260,7 +260,7 @@ public final class InferenceBenchmark {
         private static Run generate(InferenceClient client, int[] prompt, GenerationOptions greedy, boolean pushes) {
             try (RemoteSequence seq = client.sequence(256, RemoteSequence.Options.defaults().withForwarding(pushes))) {
                 GenerationResult r = new Generator(client.localModel(), client.tokenizer()).generate(seq, prompt, greedy, s -> { });
-                return new Run(1000 / r.tokensPerSecond(), seq.hopTimes());
+                return new Run(1000 / r.tokensPerSecond(), seq.routeTimes());
             }
         }
 

@@ -117,13 +117,22 @@ class DistributedGenerationTest {
                 warmPushes(net, 2, expected);
             }
             var times = new java.util.concurrent.atomic.AtomicReference<HopTimes>();
-            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> times.set(seq.hopTimes())));
+            var route = new java.util.concurrent.atomic.AtomicReference<HopTimes>();
+            assertSame(expected, remote(net, RemoteSequence.Options.defaults(), (n, seq) -> {
+                times.set(seq.hopTimes());
+                route.set(seq.routeTimes());
+            }));
             // Every step went through all three hops, each reporting its server's time, which is
             // part of what the client waited.
             HopTimes t = times.get();
             assertEquals(0, t.steps() % 3);
             assertTrue(t.steps() >= 3 * (expected.tokens().length / 2), t.toString());
             assertTrue(t.serverNanos() > 0 && t.wallNanos() >= t.serverNanos(), t.toString());
+            // Through the whole route: one entry per undisturbed step, the three servers' time inside it.
+            HopTimes r = route.get();
+            assertTrue(r.steps() <= t.steps() / 3 && r.steps() >= expected.tokens().length / 2, r + " " + t);
+            assertTrue(r.serverNanos() > 0 && r.serverNanos() <= t.serverNanos(), r + " " + t);
+            assertTrue(r.wallNanos() >= r.serverNanos(), r.toString());
             for (InferenceNetwork.Server s : net.servers) {
                 assertEquals(frames, s.service().frameConnections() > 0, "sessions over the frame socket");
                 assertEquals(frames, s.service().info().getSessionPort() > 0);

@@ -1,11 +1,11 @@
 package dev.mycel.inference.client;
 
 /**
- * Where the time of a session's remote steps went: {@code steps} steps through hops of the route
- * took {@code wallNanos} as the client waited for them, of which the servers said they computed
- * {@code serverNanos}. The difference is what the hops themselves cost (network, TLS, framing,
- * thread hand-offs). Servers report their own compute time, so this is a measurement aid, not
- * evidence of anything.
+ * Where the time of a session's remote steps went: {@code steps} steps (through one hop each, or
+ * through the whole route, see {@link RemoteSequence#routeTimes()}) took {@code wallNanos} as the
+ * client waited for them, of which the servers said they computed {@code serverNanos}. The
+ * difference is what the network legs cost (network, TLS, framing, thread hand-offs). Servers
+ * report their own compute time, so this is a measurement aid, not evidence of anything.
  */
 public record HopTimes(long steps, long wallNanos, long serverNanos) {
     public static final HopTimes NONE = new HopTimes(0, 0, 0);

@@ -99,6 +99,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private int position;
     private int failovers;
     private HopTimes hopTimes = HopTimes.NONE;
+    private HopTimes routeTimes = HopTimes.NONE;
 
     /**
      * @param local       the embedding and the head of the model (no blocks)
@@ -161,9 +162,21 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         return failovers;
     }
 
-    /** Time of the steps through the route so far (replays and spot checks not counted). */
+    /** Time of the steps through the route so far, hop by hop (replays and spot checks not counted). */
     public HopTimes hopTimes() {
         return hopTimes;
+    }
+
+    /**
+     * Time of the steps through the whole route so far, one entry per step: from sending it to
+     * the first hop to the last hop's answer, and what all the hops' servers said they computed
+     * for it. The difference is what the route's network legs cost on the step's critical path,
+     * also where servers push (which {@link #hopTimes()}, counting each hop from the answer
+     * before it, does not see whole). Only steps that went through undisturbed count: none with
+     * a fail-over, a push given up or a spot check.
+     */
+    public HopTimes routeTimes() {
+        return routeTimes;
     }
 
     /**
@@ -199,6 +212,9 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         HopStream previous = null;
         long previousAnswer = 0;
         int boundary = 0;
+        long routeStart = System.nanoTime();
+        long routeCompute = 0;
+        boolean undisturbed = true;
         while (boundary < layers) {
             record(boundary, new Chunk(position, c, h));
             HopStream hop = hopAt(boundary);
@@ -223,10 +239,12 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 previousAnswer = System.nanoTime();
                 HopTimes after = hop.times();
                 hopTimes = hopTimes.plus(after.wallNanos() - before.wallNanos(), after.serverNanos() - before.serverNanos());
+                routeCompute += after.serverNanos() - before.serverNanos();
                 if (!out.forwarded()) {
                     abandon(pending);
                 }
             } catch (HopFailedException e) {
+                undisturbed = false;
                 abandon(pending);
                 if (pushed != null && previous != null) {
                     // The server before may never have pushed: do not rely on it for this hop again.
@@ -235,6 +253,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 failover(hop, e);
                 continue;
             } catch (PushNotTakenException e) {
+                undisturbed = false;
                 abandon(pending);
                 events.accept(e.getMessage() + "; sending the step directly");
                 noPush.add(pair(previous, hop));
@@ -242,6 +261,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             }
             String key = hop.checkKey();
             if (options.spotChecks().check(!verifiedOnce.contains(key))) {
+                undisturbed = false;
                 if (!verify(hop, c, h, out.hidden())) {
                     abandon(pending);
                     banAndReplace(hop, "its output for blocks " + hop.hop().first() + ".." + (hop.hop().end() - 1)
@@ -253,6 +273,9 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             h = out.hidden();
             previous = hop;
             boundary = hop.hop().end();
+        }
+        if (undisturbed) {
+            routeTimes = routeTimes.plus(System.nanoTime() - routeStart, routeCompute);
         }
         record(layers, new Chunk(position, c, h));
         HiddenStates.decode(h, c, dim, x);
