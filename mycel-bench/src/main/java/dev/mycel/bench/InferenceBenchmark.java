@@ -11,6 +11,7 @@ import dev.mycel.model.engine.LoadedModel;
 import dev.mycel.model.generate.GenerationOptions;
 import dev.mycel.model.generate.GenerationResult;
 import dev.mycel.model.generate.Generator;
+import dev.mycel.model.llama.LayerSpan;
 import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.DhtNode;
@@ -62,8 +63,8 @@ public final class InferenceBenchmark {
         // turn, repetition after repetition: the host's load then falls on all three alike, and
         // the cost of a hop is a difference of two numbers measured seconds apart.
         try (LoadedModel m = LoadedModel.open(model, threads);
-             Route one = Route.start(model, 1, m.config().layers(), threads, processes);
-             Route two = Route.start(model, 2, m.config().layers(), threads, processes)) {
+             Route one = Route.start(m, model, 1, threads, processes);
+             Route two = Route.start(m, model, 2, threads, processes)) {
             Generator local = new Generator(m.model(), m.tokenizer());
             int[] prompt = m.tokenizer().encode(PROMPT, true, false);
             local.generate(prompt, 256, greedy, s -> { });
@@ -225,7 +226,13 @@ public final class InferenceBenchmark {
     /** Servers for consecutive spans of the model, their own DHT, and a client in it. */
     private record Route(DhtNode boot, BootstrapAddress join, AutoCloseable servers, DhtNode me, InferenceClient client,
                          InferenceClient grpcClient) implements AutoCloseable {
-        static Route start(Path model, int hops, int layers, int threads, boolean processes) throws Exception {
+        /**
+         * Servers in this JVM, and the clients, share the single process's weights (each with a
+         * pool of its own), so that the routes and the single process differ only in their pools
+         * and the network, and the benchmark holds one copy of the weights instead of five.
+         */
+        static Route start(LoadedModel whole, Path model, int hops, int threads, boolean processes) throws Exception {
+            int layers = whole.config().layers();
             DhtNode boot = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null);
             boot.onEvent(e -> { });
             BootstrapAddress join = new BootstrapAddress(null, "127.0.0.1", boot.port());
@@ -234,14 +241,16 @@ public final class InferenceBenchmark {
                 cuts[i] = layers * i / hops;
             }
             AutoCloseable servers = processes ? ServerProcesses.start(model, boot.port(), cuts, threads)
-                    : InferenceBenchmark.start(model, join, cuts, threads);
+                    : InferenceBenchmark.start(whole, model, join, cuts, threads);
             DhtNode me = DhtNode.start(DhtConfig.defaults(), NodeIdentity.generate(), null);
             me.onEvent(e -> { });
             me.bootstrap(List.of(join));
-            InferenceClient client = new InferenceClient(NodeIdentity.generate(), me, model, threads, NetLimits.defaults());
+            LayerSpan ends = new LayerSpan(0, 0, true, true);
+            InferenceClient client = new InferenceClient(NodeIdentity.generate(), me, model, whole.share(ends, threads),
+                    NetLimits.defaults(), true);
             awaitServers(client, me, hops);
-            InferenceClient grpc = new InferenceClient(NodeIdentity.generate(), me, model, threads, NetLimits.defaults(),
-                    false);
+            InferenceClient grpc = new InferenceClient(NodeIdentity.generate(), me, model, whole.share(ends, threads),
+                    NetLimits.defaults(), false);
             return new Route(boot, join, servers, me, client, grpc);
         }
 
@@ -352,9 +361,16 @@ public final class InferenceBenchmark {
     }
 
     static Servers start(Path model, BootstrapAddress join, int[] cuts, int threads) throws Exception {
+        return start(null, model, join, cuts, threads);
+    }
+
+    /** As above; with {@code whole} not null, the servers share its weights instead of loading their own. */
+    static Servers start(LoadedModel whole, Path model, BootstrapAddress join, int[] cuts, int threads) throws Exception {
         Servers s = new Servers(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        byte[] hash = dev.mycel.inference.ModelHash.of(model);
         for (int i = 0; i + 1 < cuts.length; i++) {
-            ServedBlocks b = ServedBlocks.load(model, cuts[i], cuts[i + 1], threads);
+            ServedBlocks b = whole == null ? ServedBlocks.load(model, cuts[i], cuts[i + 1], threads)
+                    : ServedBlocks.sharing(whole, hash, cuts[i], cuts[i + 1], threads);
             BlockService svc = new BlockService(b, ServerLimits.defaults());
             svc.measureSpeed();
             NodeIdentity id = NodeIdentity.generate();

@@ -50,10 +50,25 @@ public final class InferenceClient implements AutoCloseable {
      */
     public InferenceClient(NodeIdentity identity, DhtNode dht, Path modelFile, int threads, NetLimits limits,
                            boolean framedSessions) throws IOException {
+        this(identity, dht, modelFile, LoadedModel.open(modelFile, threads, new LayerSpan(0, 0, true, true)), limits,
+                framedSessions);
+    }
+
+    /**
+     * A client whose embedding and head are {@code local} (a model holding them, which the client
+     * closes with itself), for instance a part of a model loaded in this process already
+     * ({@link LoadedModel#share}).
+     */
+    public InferenceClient(NodeIdentity identity, DhtNode dht, Path modelFile, LoadedModel local, NetLimits limits,
+                           boolean framedSessions) throws IOException {
+        if (!local.model().weights().hasEmbedding() || !local.model().weights().hasHead()) {
+            local.close();
+            throw new IllegalArgumentException("the client needs the model's embedding and head");
+        }
         this.modelFile = modelFile;
         this.modelHash = ModelHash.of(modelFile);
-        this.threads = threads;
-        this.local = LoadedModel.open(modelFile, threads, new LayerSpan(0, 0, true, true));
+        this.threads = local.pool().threads();
+        this.local = local;
         TlsContexts tls = new TlsContexts(identity);
         this.channels = new PeerChannels(tls, limits, 64);
         this.links = new ServerLinks(tls, channels, framedSessions);

@@ -44,6 +44,21 @@ public final class ServedBlocks implements AutoCloseable {
         return new ServedBlocks(loaded, hash, first, last);
     }
 
+    /**
+     * Blocks {@code [first, end)} of a model already loaded in this process, sharing its weights,
+     * on a pool of {@code threads} threads of its own (see {@link LoadedModel#share}): a server in
+     * the same process as the model's other users, as in benchmarks against single-process runs.
+     *
+     * @param modelHash SHA-256 of the model's file, as {@link ModelHash#of} gives it
+     */
+    public static ServedBlocks sharing(LoadedModel whole, byte[] modelHash, int first, int end, int threads) {
+        if (first < 0 || end > whole.config().layers() || first >= end) {
+            throw new IllegalArgumentException("blocks " + first + ".." + (end - 1) + " are not within the model's 0.."
+                    + (whole.config().layers() - 1));
+        }
+        return new ServedBlocks(whole.share(new LayerSpan(first, end, false, false), threads), modelHash.clone(), first, end);
+    }
+
     public byte[] modelHash() {
         return modelHash.clone();
     }

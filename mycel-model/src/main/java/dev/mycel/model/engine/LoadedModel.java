@@ -4,6 +4,7 @@ import dev.mycel.model.ModelFormatException;
 import dev.mycel.model.gguf.GgufFile;
 import dev.mycel.model.llama.GgufLlamaLoader;
 import dev.mycel.model.llama.LayerSpan;
+import dev.mycel.model.llama.LayerWeights;
 import dev.mycel.model.llama.LlamaConfig;
 import dev.mycel.model.llama.LlamaModel;
 import dev.mycel.model.llama.LlamaWeights;
@@ -141,6 +142,28 @@ public final class LoadedModel implements AutoCloseable {
 
     public ThreadPool pool() {
         return pool;
+    }
+
+    /**
+     * Part of this model as a model of its own, on a pool of {@code threads} threads of its own,
+     * sharing this model's weights instead of loading them again: blocks {@code [span.first(),
+     * span.end())} (none when they are equal) and the embedding and head where the span asks for
+     * them (this model must hold all it asks for). For running the parts of one model as the
+     * separate processes of a route would, with no second copy of the weights in memory, so that
+     * they compute on the very bytes the whole model does. Closing the part closes only its pool;
+     * the weights live until this model is closed.
+     */
+    public LoadedModel share(LayerSpan span, int threads) {
+        LlamaWeights w = model.weights();
+        if ((span.embedding() && !w.hasEmbedding()) || (span.head() && !w.hasHead())) {
+            throw new IllegalArgumentException("this model does not hold the embedding or head asked for");
+        }
+        LlamaWeights blocks = span.end() > span.first() ? w.slice(span.first(), span.end())
+                : new LlamaWeights(null, new LayerWeights[0], span.first(), null, null, w.ropeFreqFactors());
+        LlamaWeights part = new LlamaWeights(span.embedding() ? w.embedding() : null, blocks.layers(), blocks.firstLayer(),
+                span.head() ? w.outputNorm() : null, span.head() ? w.output() : null, w.ropeFreqFactors());
+        ThreadPool own = new ThreadPool(threads);
+        return new LoadedModel(source, format, () -> { }, null, new LlamaModel(model.config(), part, own), tokenizer, own);
     }
 
     @Override
