@@ -51,6 +51,8 @@ public final class ThreadPool implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean closed;
+    /** Until when (nanoTime) workers woken by {@link #wake} spin rather than park; 0: never woken. */
+    private volatile long awakeUntil;
     private volatile Thread caller;
 
     public ThreadPool(int threads) {
@@ -209,6 +211,8 @@ public final class ThreadPool implements AutoCloseable {
                         spinUntil = System.nanoTime() + SPIN_NANOS;
                     }
                     Thread.onSpinWait();
+                } else if (System.nanoTime() - awakeUntil < 0) {
+                    spinUntil = awakeUntil; // woken ahead of a task: spin until it comes or the time is up
                 } else {
                     LockSupport.park(this);
                     spins = 0;
@@ -231,6 +235,20 @@ public final class ThreadPool implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Wakes the parked workers now, ahead of a task known to come soon, and keeps them spinning
+     * for up to {@code nanos} waiting for it, so that the task does not wait for their wake-up.
+     */
+    public void wake(long nanos) {
+        if (threads == 1 || closed) {
+            return;
+        }
+        awakeUntil = System.nanoTime() + nanos;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
         }
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Timeout;
 class ThreadPoolTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void everyItemRunsOnceWhetherWorkersSpinOrPark() {
+    void everyItemRunsOnceWhetherWorkersSpinParkOrWereWokenAhead() {
         Random random = new Random(7);
         try (ThreadPool pool = new ThreadPool(3)) {
             for (int round = 0; round < 400; round++) {
@@ -38,9 +38,13 @@ class ThreadPoolTest {
                     assertEquals(1, seen.get(i), "round " + round + ", item " + i);
                 }
                 // Gaps shorter and longer than the spin time, so that workers are found both
-                // spinning and parked.
+                // spinning and parked; and wakes ahead of the next task, some running out first.
                 if (random.nextInt(4) == 0) {
                     LockSupport.parkNanos(ThreadPool.SPIN_NANOS * (1 + random.nextInt(4)));
+                }
+                if (random.nextInt(3) == 0) {
+                    pool.wake(random.nextInt(400_000));
+                    LockSupport.parkNanos(random.nextInt(200_000));
                 }
             }
         }
@@ -60,6 +64,20 @@ class ThreadPoolTest {
             assertEquals(1, ran.get(0));
             assertEquals(1, ran.get(1));
         }
+    }
+
+    @Test
+    void wakingAOneThreadOrClosedPoolDoesNothing() {
+        try (ThreadPool one = new ThreadPool(1)) {
+            one.wake(1_000_000);
+            int[] ran = new int[1];
+            one.runOnAll(w -> ran[0]++);
+            assertEquals(1, ran[0]);
+        }
+        ThreadPool pool = new ThreadPool(2);
+        pool.close();
+        pool.wake(1_000_000);
+        assertThrows(IllegalStateException.class, () -> pool.runOnAll(w -> { }));
     }
 
     @Test
