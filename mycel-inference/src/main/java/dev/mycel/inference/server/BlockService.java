@@ -592,7 +592,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             return new Delivery(null, null, false, st.getId(), hidden, System.nanoTime() - arrived, inputSha256);
         }
 
-        private Delivery withPush(Step st, PushLinks.Target to, int n, float[] result, long arrived, ByteString inputSha256) {
+        private Delivery withPush(Step st, PushLinks.Target to, int n, float[] result, long arrived,
+                                  ByteString inputSha256) {
             Forward next = st.getForward(0);
             List<Forward> rest = st.getForwardList().subList(1, st.getForwardCount());
             int dim = blocks.config().dim();
@@ -607,7 +608,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             if (changed == null) {
                 return new Delivery(null, null, true, st.getId(), hidden, nanos, inputSha256); // a lying server's claim
             }
-            byte[] frame = PushFrame.encode(next.getTicket(), next.getId(), st.getPosition(), n, changed, dim, rest).frame();
+            byte[] frame = PushFrame.encode(next.getTicket(), next.getId(), st.getPosition(), n, changed, dim, rest)
+                    .frame();
             return new Delivery(to, frame, false, st.getId(), hidden, nanos, inputSha256);
         }
 

@@ -68,7 +68,8 @@ record PushFrame(byte[] frame, ByteString hidden) {
                 head.writeTag(STEP_HIDDEN, WireFormat.WIRETYPE_LENGTH_DELIMITED);
                 head.writeUInt32NoTag(hiddenBytes);
                 at = head.getTotalBytesWritten();
-                ByteBuffer.wrap(frame, at, hiddenBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(x, 0, tokens * dim);
+                ByteBuffer.wrap(frame, at, hiddenBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+                        .put(x, 0, tokens * dim);
             }
             CodedOutputStream tail = CodedOutputStream.newInstance(frame, at + hiddenBytes, size - at - hiddenBytes);
             for (Forward f : rest) {

@@ -56,7 +56,8 @@ public final class ServedBlocks implements AutoCloseable {
             throw new IllegalArgumentException("blocks " + first + ".." + (end - 1) + " are not within the model's 0.."
                     + (whole.config().layers() - 1));
         }
-        return new ServedBlocks(whole.share(new LayerSpan(first, end, false, false), threads), modelHash.clone(), first, end);
+        LoadedModel part = whole.share(new LayerSpan(first, end, false, false), threads);
+        return new ServedBlocks(part, modelHash.clone(), first, end);
     }
 
     public byte[] modelHash() {

@@ -46,7 +46,8 @@ public final class FrameConnection implements AutoCloseable {
     }
 
     private ByteBuffer outBuffer(int bytes) {
-        return (conn.direct() ? ByteBuffer.allocateDirect(bytes) : ByteBuffer.allocate(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = conn.direct() ? ByteBuffer.allocateDirect(bytes) : ByteBuffer.allocate(bytes);
+        return b.order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
