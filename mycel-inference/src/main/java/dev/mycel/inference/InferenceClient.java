@@ -61,18 +61,23 @@ public final class InferenceClient implements AutoCloseable {
      */
     public InferenceClient(NodeIdentity identity, DhtNode dht, Path modelFile, LoadedModel local, NetLimits limits,
                            boolean framedSessions) throws IOException {
-        if (!local.model().weights().hasEmbedding() || !local.model().weights().hasHead()) {
+        // The client owns local from here: whatever fails before it is built closes it.
+        try {
+            if (!local.model().weights().hasEmbedding() || !local.model().weights().hasHead()) {
+                throw new IllegalArgumentException("the client needs the model's embedding and head");
+            }
+            this.modelFile = modelFile;
+            this.modelHash = ModelHash.of(modelFile);
+            this.threads = local.pool().threads();
+            this.local = local;
+            TlsContexts tls = new TlsContexts(identity);
+            this.channels = new PeerChannels(tls, limits, 64);
+            this.links = new ServerLinks(tls, channels, framedSessions);
+            this.directory = new DhtServerDirectory(dht);
+        } catch (IOException | RuntimeException e) {
             local.close();
-            throw new IllegalArgumentException("the client needs the model's embedding and head");
+            throw e;
         }
-        this.modelFile = modelFile;
-        this.modelHash = ModelHash.of(modelFile);
-        this.threads = local.pool().threads();
-        this.local = local;
-        TlsContexts tls = new TlsContexts(identity);
-        this.channels = new PeerChannels(tls, limits, 64);
-        this.links = new ServerLinks(tls, channels, framedSessions);
-        this.directory = new DhtServerDirectory(dht);
     }
 
     public void onEvent(Consumer<String> log) {

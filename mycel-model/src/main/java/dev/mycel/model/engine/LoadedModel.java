@@ -158,9 +158,9 @@ public final class LoadedModel implements AutoCloseable {
         if ((span.embedding() && !w.hasEmbedding()) || (span.head() && !w.hasHead())) {
             throw new IllegalArgumentException("this model does not hold the embedding or head asked for");
         }
-        LlamaWeights blocks = span.end() > span.first() ? w.slice(span.first(), span.end())
-                : new LlamaWeights(null, new LayerWeights[0], span.first(), null, null, w.ropeFreqFactors());
-        LlamaWeights part = new LlamaWeights(span.embedding() ? w.embedding() : null, blocks.layers(), blocks.firstLayer(),
+        // slice checks that the blocks are held
+        LayerWeights[] layers = span.end() > span.first() ? w.slice(span.first(), span.end()).layers() : new LayerWeights[0];
+        LlamaWeights part = new LlamaWeights(span.embedding() ? w.embedding() : null, layers, span.first(),
                 span.head() ? w.outputNorm() : null, span.head() ? w.output() : null, w.ropeFreqFactors());
         ThreadPool own = new ThreadPool(threads);
         return new LoadedModel(source, format, () -> { }, null, new LlamaModel(model.config(), part, own), tokenizer, own);
