@@ -39,11 +39,20 @@ final class FrameSessionLink implements SessionLink {
 
     @Override
     public SessionResponse receive() {
+        return receive(null);
+    }
+
+    @Override
+    public SessionResponse receive(Runnable onArrival) {
         if (closed) {
             throw new HopFailedException(hop, "the session is closed", null);
         }
         byte[] frame;
         try {
+            if (onArrival != null) {
+                conn.awaitFrame();
+                onArrival.run();
+            }
             frame = conn.read();
         } catch (SocketTimeoutException e) {
             close();

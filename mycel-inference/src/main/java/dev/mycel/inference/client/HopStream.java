@@ -30,6 +30,10 @@ final class HopStream implements AutoCloseable {
     record Output(ByteString hidden, boolean forwarded) {
     }
 
+    /** What {@link #step} runs on an answer's arrival when the caller has nothing to start. */
+    static final Runnable NOTHING = () -> {
+    };
+
     private final Hop hop;
     private final SessionLink link;
     private final ByteString ticket;
@@ -136,11 +140,19 @@ final class HopStream implements AutoCloseable {
 
     /** As above, and asks the server to push the output along {@code forward} (the rest of the route). */
     Output step(int position, int tokens, ByteString hidden, List<Forward> forward) {
+        return step(position, tokens, hidden, forward, NOTHING);
+    }
+
+    /**
+     * As above, running {@code onArrival} as soon as the answer starts arriving, before it is
+     * decoded (the client wakes what will work on it, which then overlaps the decoding).
+     */
+    Output step(int position, int tokens, ByteString hidden, List<Forward> forward, Runnable onArrival) {
         long id = nextId++;
         long start = System.nanoTime();
         link.send(SessionRequest.newBuilder().setStep(Step.newBuilder().setId(id).setPosition(position).setTokens(tokens)
                 .setHidden(hidden).addAllForward(forward)).build());
-        return result(id, position, tokens, start, next());
+        return result(id, position, tokens, start, next(onArrival));
     }
 
     /**
@@ -150,13 +162,16 @@ final class HopStream implements AutoCloseable {
      * @param inputSha256 SHA-256 of what the server before answered, which must be what it pushed
      * @param patience    how long to wait for the answer before giving up on the push (the
      *                    session stays open; the caller sends the step itself)
+     * @param onArrival   run as soon as an answer starts arriving, before it is decoded
      * @throws PushNotTakenException when the server refused the push, got other hidden states,
      *                               or did not answer within {@code patience}
      */
-    Output awaitPushed(long id, int position, int tokens, byte[] inputSha256, long since, Duration patience) {
+    Output awaitPushed(long id, int position, int tokens, byte[] inputSha256, long since, Duration patience,
+                       Runnable onArrival) {
         if (!link.awaitAnswer(patience)) {
             throw new PushNotTakenException(hop, "no answer to the pushed step within " + patience.toMillis() + " ms");
         }
+        onArrival.run();
         SessionResponse r = next();
         if (r.hasRejected() && r.getRejected().getId() == id) {
             throw new PushNotTakenException(hop, "refused the pushed step: " + r.getRejected().getReason());
@@ -181,8 +196,12 @@ final class HopStream implements AutoCloseable {
 
     /** The next answer that is not for an abandoned pushed step. */
     private SessionResponse next() {
+        return next(NOTHING);
+    }
+
+    private SessionResponse next(Runnable onArrival) {
         while (true) {
-            SessionResponse r = link.receive();
+            SessionResponse r = onArrival == NOTHING ? link.receive() : link.receive(onArrival);
             long id = r.hasResult() ? r.getResult().getId() : r.hasRejected() ? r.getRejected().getId() : -1;
             if (id < 0 || !abandoned.remove(id)) {
                 return r;

@@ -14,6 +14,16 @@ interface SessionLink extends AutoCloseable {
     SessionResponse receive();
 
     /**
+     * The next answer, as {@link #receive()}, running {@code onArrival} as soon as it starts
+     * arriving, before it is decrypted and decoded (where the wire cannot tell, once it is in).
+     */
+    default SessionResponse receive(Runnable onArrival) {
+        SessionResponse r = receive();
+        onArrival.run();
+        return r;
+    }
+
+    /**
      * Whether the session reaches the server's frame socket: only then are steps pushed to it by
      * the server before it (a server the client cannot reach there may be unreachable for its
      * neighbours too, and each failed push attempt costs that neighbour a connect timeout).

@@ -134,6 +134,15 @@ public final class FrameConnection implements AutoCloseable {
     }
 
     /**
+     * Blocks until the next frame starts arriving (or the stream ends), as {@link #read()} would
+     * but without decrypting or copying anything: a caller can start what the frame will need
+     * (waking threads, say) while the read that follows decrypts and parses it.
+     */
+    public void awaitFrame() throws IOException {
+        conn.awaitBytes();
+    }
+
+    /**
      * Waits up to {@code wait} for the next frame to start arriving, without ending the
      * connection when it does not (unlike a read past the timeout): false when the time ran out.
      */

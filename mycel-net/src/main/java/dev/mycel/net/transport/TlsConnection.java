@@ -379,6 +379,17 @@ final class TlsConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Blocks, as a read does (the same timeout and watchdog), until something is there to read:
+     * bytes of the next record, or the end of the stream. What arrived stays for the next read,
+     * which then finds it without another system call; the decryption is left to that read.
+     */
+    void awaitBytes() throws IOException {
+        if (!appIn.hasRemaining() && !netIn.hasRemaining()) {
+            readNet();
+        }
+    }
+
     /** One decrypted byte, or -1 at the end of the stream. */
     int read() throws IOException {
         return fill() ? appIn.get() & 0xff : -1;

@@ -161,6 +161,52 @@ class FrameServerTest {
         }
     }
 
+    /**
+     * Waiting without a limit returns once a frame starts arriving, not before, and leaves all of
+     * it, however many TLS records it spans, for the read; past the last frame it returns at the
+     * stream's end, which the read then reports.
+     */
+    @Test
+    void awaitingAFrameReturnsWhenItStartsArrivingAndKeepsItForTheRead() throws Exception {
+        SplittableRandom random = new SplittableRandom(11);
+        try (FrameConnection c = connect(client, ECHO)) {
+            for (int size : new int[] {1, 4096, 16_384, 60_000}) {
+                byte[] f = new byte[size];
+                random.nextBytes(f);
+                c.write(f);
+                c.awaitFrame();
+                c.awaitFrame(); // again: what arrived is still there, so it returns at once
+                assertArrayEquals(f, c.read());
+            }
+            java.util.concurrent.atomic.AtomicLong sentAt = new java.util.concurrent.atomic.AtomicLong();
+            Thread late = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(200);
+                    sentAt.set(System.nanoTime());
+                    c.write(new byte[] {5});
+                } catch (IOException | InterruptedException e) {
+                    handlerErrors.add(e);
+                }
+            });
+            c.awaitFrame();
+            long returnedAt = System.nanoTime();
+            late.join(5_000);
+            assertTrue(sentAt.get() != 0 && returnedAt - sentAt.get() > 0, "returned before the frame was sent");
+            assertArrayEquals(new byte[] {5}, c.read());
+            assertEquals(List.of(), handlerErrors);
+        }
+        FrameServer once = FrameServer.start(new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0),
+                Map.of(ECHO, c -> c.write(c.read())), FrameLimits.defaults());
+        try (once; FrameConnection c = FrameConnection.connect(new TlsContexts(client), server.peerId(), "127.0.0.1",
+                once.port(), ECHO, 1024, Duration.ofSeconds(5))) {
+            c.write(new byte[] {3});
+            c.awaitFrame();
+            assertArrayEquals(new byte[] {3}, c.read());
+            c.awaitFrame(); // the server hung up after its one answer
+            assertNull(c.read());
+        }
+    }
+
     @Test
     void unknownProtocolIsRefusedWithTheProtocolsSpoken() {
         IOException e = assertThrows(IOException.class, () -> connect(client, "mycel/nothing/9"));
