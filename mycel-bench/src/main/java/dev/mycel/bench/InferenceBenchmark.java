@@ -125,7 +125,12 @@ public final class InferenceBenchmark {
             System.out.println("| --- | ---: | ---: | ---: |");
             String[] names = {"route of 1 server, frame socket", "route of 2 servers, frame socket, servers push",
                     "route of 2 servers, frame socket, client carries", "route of 1 server, gRPC stream",
-                    "route of 2 servers, gRPC stream"};
+                    "route of 2 servers, gRPC stream", "control: a second single process (no network)"};
+            // The control runs the same model on a second pool with state of its own, sharing
+            // the weights: what it shows is how far two identical computations drift apart in
+            // this run, which no per-token pairing removes, and bounds how exactly the rows
+            // above can be read.
+            LoadedModel twin = m.share(new LayerSpan(0, m.config().layers(), true, true), threads);
             double[][] perHop = new double[names.length][];
             for (int i = 0; i < names.length; i++) {
                 perHop[i] = new double[0];
@@ -136,12 +141,16 @@ public final class InferenceBenchmark {
                 perHop[2] = concat(perHop[2], lockstep(m.model(), two.client, prompt, tokens, false, 2));
                 perHop[3] = concat(perHop[3], lockstep(m.model(), one.grpcClient, prompt, tokens, true, 1));
                 perHop[4] = concat(perHop[4], lockstep(m.model(), two.grpcClient, prompt, tokens, true, 2));
+                perHop[5] = concat(perHop[5], lockstep(m.model(), Generator.local(twin.model(), twin.model().newState(256)),
+                        twin.model().pool(), prompt, tokens, 1));
             }
+            twin.close();
             for (int i = 0; i < names.length; i++) {
                 System.out.printf("| %s | %.3f | %.3f-%.3f | %.3f |%n", names[i], quantile(perHop[i], 0.5),
                         quantile(perHop[i], 0.25), quantile(perHop[i], 0.75),
                         java.util.Arrays.stream(perHop[i]).average().orElse(0));
             }
+            appendLockstep(names, perHop);
             System.out.println();
             concurrent(model, one.join, m.config().layers(), tokens);
         }
@@ -165,40 +174,71 @@ public final class InferenceBenchmark {
      */
     private static double[] lockstep(dev.mycel.model.llama.LlamaModel model, InferenceClient client, int[] prompt,
                                      int tokens, boolean pushes, int hops) {
-        dev.mycel.model.generate.Sequence local = Generator.local(model, model.newState(256));
         try (RemoteSequence remote = client.sequence(256, RemoteSequence.Options.defaults().withForwarding(pushes))) {
-            int next = argmax(local.forward(prompt, 0, prompt.length));
-            remote.forward(prompt, 0, prompt.length);
-            double[] extra = new double[tokens];
-            int[] one = new int[1];
-            for (int t = 0; t < tokens; t++) {
-                one[0] = next;
-                long localNanos;
-                long remoteNanos;
-                if (t % 2 == 0) {
-                    wakeAhead(model.pool());
-                    long t0 = System.nanoTime();
-                    next = argmax(local.forward(one, 0, 1));
-                    long t1 = System.nanoTime();
-                    remote.forward(one, 0, 1);
-                    long t2 = System.nanoTime();
-                    localNanos = t1 - t0;
-                    remoteNanos = t2 - t1;
-                } else {
-                    long t0 = System.nanoTime();
-                    remote.forward(one, 0, 1);
-                    long t1 = System.nanoTime();
-                    wakeAhead(model.pool());
-                    long t2 = System.nanoTime();
-                    next = argmax(local.forward(one, 0, 1));
-                    long t3 = System.nanoTime();
-                    remoteNanos = t1 - t0;
-                    localNanos = t3 - t2;
-                }
-                extra[t] = (remoteNanos - localNanos) / 1e6 / hops;
-            }
-            return extra;
+            return lockstep(model, remote, null, prompt, tokens, hops);
         }
+    }
+
+    /**
+     * The single process in lockstep with {@code other}: a route, or ({@code otherPool} not null)
+     * a second single process on a pool of its own, which is then woken ahead as fairly.
+     */
+    private static double[] lockstep(dev.mycel.model.llama.LlamaModel model, dev.mycel.model.generate.Sequence other,
+                                     dev.mycel.tensor.ThreadPool otherPool, int[] prompt, int tokens, int hops) {
+        dev.mycel.model.generate.Sequence local = Generator.local(model, model.newState(256));
+        int next = argmax(local.forward(prompt, 0, prompt.length));
+        other.forward(prompt, 0, prompt.length);
+        double[] extra = new double[tokens];
+        int[] one = new int[1];
+        for (int t = 0; t < tokens; t++) {
+            one[0] = next;
+            long localNanos = 0;
+            long otherNanos = 0;
+            for (int turn = 0; turn < 2; turn++) {
+                if ((turn == 0) == (t % 2 == 0)) {
+                    wakeAhead(model.pool());
+                    long t0 = System.nanoTime();
+                    next = argmax(local.forward(one, 0, 1));
+                    localNanos = System.nanoTime() - t0;
+                } else {
+                    if (otherPool != null) {
+                        wakeAhead(otherPool);
+                    }
+                    long t0 = System.nanoTime();
+                    other.forward(one, 0, 1);
+                    otherNanos = System.nanoTime() - t0;
+                }
+            }
+            extra[t] = (otherNanos - localNanos) / 1e6 / hops;
+        }
+        return extra;
+    }
+
+    /**
+     * Appends every lockstep difference (ms per hop) to the CSV file named by the system property
+     * {@code mycel.bench.lockstepCsv}, if set, one line per token with the run's start and the
+     * row's name: the rows' medians move between runs by more than within one, so conclusions
+     * about a fraction of a millisecond pool several runs.
+     */
+    private static void appendLockstep(String[] names, double[][] perHop) throws java.io.IOException {
+        String file = System.getProperty("mycel.bench.lockstepCsv");
+        if (file == null) {
+            return;
+        }
+        Path path = Path.of(file);
+        StringBuilder csv = new StringBuilder();
+        if (!java.nio.file.Files.exists(path)) {
+            csv.append("run,setup,token,extra_ms_per_hop\n");
+        }
+        String run = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        for (int i = 0; i < names.length; i++) {
+            for (int t = 0; t < perHop[i].length; t++) {
+                csv.append(run).append(",\"").append(names[i]).append("\",").append(t).append(',')
+                        .append(String.format(java.util.Locale.ROOT, "%.4f", perHop[i][t])).append('\n');
+            }
+        }
+        java.nio.file.Files.writeString(path, csv, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
     }
 
     /**
