@@ -362,7 +362,8 @@ class BlockServiceTest {
     }
 
     /**
-     * A push leaves as the step's output, for the session the client named; a gate that stops
+     * A server given no gate pushes nowhere. A push leaves as the step's output, for the session
+     * the client named; a gate that stops
      * allowing the target applies from the next step on, although the session keeps the target
      * it last allowed, and allowing it again resumes the pushes.
      */
@@ -392,6 +393,13 @@ class BlockServiceTest {
                     throw new AssertionError(e);
                 }
             };
+            // Before a gate is given, the server pushes nowhere.
+            for (int i = 0; i < 3; i++) {
+                assertFalse(step.apply(position++).getResult().getForwarded());
+                Thread.sleep(20);
+            }
+            assertTrue(pushed.isEmpty());
+            service.allowPushes(f -> f.getPort() == receiver.port());
             // The first pushes find no connection yet (it opens in the background).
             SessionResponse r = step.apply(position++);
             while (!r.getResult().getForwarded()) {

@@ -81,7 +81,9 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private final SecureRandom random = new SecureRandom();
     private volatile PushLinks pushes;
     private volatile UnaryOperator<float[]> pushTamper;
-    private volatile Predicate<Forward> pushGate = f -> true;
+    /** The gate before one is given: no pushes (see {@link #allowPushes}). */
+    private static final Predicate<Forward> NO_PUSHES = f -> false;
+    private volatile Predicate<Forward> pushGate = NO_PUSHES;
 
     /**
      * @param tamper applied to every output before it is sent: the identity for an honest server;
@@ -221,7 +223,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
      * Limits where this server pushes outputs: a step naming a next server that {@code gate}
      * refuses is answered as not forwarded, and the client carries it. Push targets come from
      * clients, so a server in a network allows only servers announced there ({@code
-     * BlockServerNode} installs that); the default allows any.
+     * BlockServerNode} installs that). Until a gate is given it pushes nowhere: a server that
+     * takes sessions before it has joined a network must not connect wherever a client names.
      */
     public void allowPushes(Predicate<Forward> gate) {
         this.pushGate = gate;
