@@ -201,7 +201,7 @@ final class HopStream implements AutoCloseable {
 
     private SessionResponse next(Runnable onArrival) {
         while (true) {
-            SessionResponse r = onArrival == NOTHING ? link.receive() : link.receive(onArrival);
+            SessionResponse r = link.receive(onArrival);
             long id = r.hasResult() ? r.getResult().getId() : r.hasRejected() ? r.getRejected().getId() : -1;
             if (id < 0 || !abandoned.remove(id)) {
                 return r;
