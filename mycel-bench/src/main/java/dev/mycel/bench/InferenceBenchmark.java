@@ -12,6 +12,7 @@ import dev.mycel.model.generate.GenerationOptions;
 import dev.mycel.model.generate.GenerationResult;
 import dev.mycel.model.generate.Generator;
 import dev.mycel.model.llama.LayerSpan;
+import dev.mycel.model.llama.LlamaModel;
 import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.DhtNode;
@@ -131,16 +132,20 @@ public final class InferenceBenchmark {
             // this run, which no per-token pairing removes, and bounds how exactly the rows
             // above can be read.
             LoadedModel twin = m.share(new LayerSpan(0, m.config().layers(), true, true), threads);
+            List<List<double[]>> parts = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                parts.add(new ArrayList<>());
+            }
             double[][] perHop = new double[names.length][];
             for (int i = 0; i < names.length; i++) {
                 perHop[i] = new double[0];
             }
             for (int rep = 0; rep < reps; rep++) {
-                perHop[0] = concat(perHop[0], lockstep(m.model(), one.client, prompt, tokens, true, 1));
-                perHop[1] = concat(perHop[1], lockstep(m.model(), two.client, prompt, tokens, true, 2));
-                perHop[2] = concat(perHop[2], lockstep(m.model(), two.client, prompt, tokens, false, 2));
-                perHop[3] = concat(perHop[3], lockstep(m.model(), one.grpcClient, prompt, tokens, true, 1));
-                perHop[4] = concat(perHop[4], lockstep(m.model(), two.grpcClient, prompt, tokens, true, 2));
+                perHop[0] = concat(perHop[0], lockstep(m.model(), one, one.client, prompt, tokens, true, parts.get(0)));
+                perHop[1] = concat(perHop[1], lockstep(m.model(), two, two.client, prompt, tokens, true, parts.get(1)));
+                perHop[2] = concat(perHop[2], lockstep(m.model(), two, two.client, prompt, tokens, false, parts.get(2)));
+                perHop[3] = concat(perHop[3], lockstep(m.model(), one, one.grpcClient, prompt, tokens, true, parts.get(3)));
+                perHop[4] = concat(perHop[4], lockstep(m.model(), two, two.grpcClient, prompt, tokens, true, parts.get(4)));
                 perHop[5] = concat(perHop[5], lockstep(m.model(), Generator.local(twin.model(), twin.model().newState(256)),
                         twin.model().pool(), prompt, tokens, 1));
             }
@@ -151,6 +156,9 @@ public final class InferenceBenchmark {
                         java.util.Arrays.stream(perHop[i]).average().orElse(0));
             }
             appendLockstep(names, perHop);
+            if (!processes) {
+                printParts(names, parts);
+            }
             System.out.println();
             concurrent(model, one.join, m.config().layers(), tokens);
         }
@@ -172,19 +180,69 @@ public final class InferenceBenchmark {
      * Greedy generation of {@code tokens} tokens in this process and through the route at once,
      * token by token: for each, the route's time minus the single process's, per hop, in ms.
      */
-    private static double[] lockstep(dev.mycel.model.llama.LlamaModel model, InferenceClient client, int[] prompt,
-                                     int tokens, boolean pushes, int hops) {
+    private static double[] lockstep(LlamaModel model, Route route, InferenceClient client, int[] prompt,
+                                     int tokens, boolean pushes, List<double[]> parts) {
         try (RemoteSequence remote = client.sequence(256, RemoteSequence.Options.defaults().withForwarding(pushes))) {
-            return lockstep(model, remote, null, prompt, tokens, hops);
+            List<LlamaModel> servers = route.serverModels();
+            Probe probe = servers == null ? null : () -> {
+                HopTimes r = remote.routeTimes();
+                long blocks = 0;
+                for (LlamaModel s : servers) {
+                    blocks += s.computeTimes().blocksNanos();
+                }
+                return new long[] {r.steps(), r.wallNanos(), r.serverNanos(), blocks,
+                        client.localModel().computeTimes().headNanos()};
+            };
+            return lockstep(model, remote, null, prompt, tokens, route.hops(), probe, parts);
         }
+    }
+
+    /** What a route has done so far: steps, wall, servers' compute, servers' blocks, client's head (ns). */
+    private interface Probe {
+        long[] read();
+    }
+
+    /**
+     * Where a route's extra time per token went, lockstep medians: the network legs (the route's
+     * time minus its servers' compute), the servers' blocks against the single process's, the
+     * client's head against the single process's, and the rest (decoding, encoding and hashing
+     * hidden states on both sides, less the single process's own bookkeeping). The blocks are the
+     * same arithmetic on the same weights on both sides, so their difference is the drift the
+     * control row shows; the last column is the extra time without it, per hop.
+     */
+    private static void printParts(String[] names, List<List<double[]>> parts) {
+        System.out.println();
+        System.out.println("Where the extra time per token went (lockstep medians, ms per token; last column per hop):");
+        System.out.println("| setup | extra | network legs | servers' blocks - single's | client's head - single's | the rest"
+                + " | extra less the blocks' difference, per hop |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (int i = 0; i < parts.size(); i++) {
+            List<double[]> p = parts.get(i);
+            if (p.isEmpty()) {
+                continue;
+            }
+            System.out.printf("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n", names[i], medianOf(p, 0),
+                    medianOf(p, 1), medianOf(p, 2), medianOf(p, 3), medianOf(p, 4), medianOf(p, 5));
+        }
+    }
+
+    private static double medianOf(List<double[]> rows, int column) {
+        return median(rows.stream().mapToDouble(r -> r[column]).toArray());
     }
 
     /**
      * The single process in lockstep with {@code other}: a route, or ({@code otherPool} not null)
      * a second single process on a pool of its own, which is then woken ahead as fairly.
      */
-    private static double[] lockstep(dev.mycel.model.llama.LlamaModel model, dev.mycel.model.generate.Sequence other,
+    private static double[] lockstep(LlamaModel model, dev.mycel.model.generate.Sequence other,
                                      dev.mycel.tensor.ThreadPool otherPool, int[] prompt, int tokens, int hops) {
+        return lockstep(model, other, otherPool, prompt, tokens, hops, null, null);
+    }
+
+    /** As above; with a probe, also adds each undisturbed token's parts (see printParts) to {@code parts}. */
+    private static double[] lockstep(LlamaModel model, dev.mycel.model.generate.Sequence other,
+                                     dev.mycel.tensor.ThreadPool otherPool, int[] prompt, int tokens, int hops,
+                                     Probe probe, List<double[]> parts) {
         dev.mycel.model.generate.Sequence local = Generator.local(model, model.newState(256));
         int next = argmax(local.forward(prompt, 0, prompt.length));
         other.forward(prompt, 0, prompt.length);
@@ -194,22 +252,38 @@ public final class InferenceBenchmark {
             one[0] = next;
             long localNanos = 0;
             long otherNanos = 0;
+            LlamaModel.ComputeTimes localBefore = null;
+            LlamaModel.ComputeTimes localAfter = null;
+            long[] before = null;
+            long[] after = null;
             for (int turn = 0; turn < 2; turn++) {
                 if ((turn == 0) == (t % 2 == 0)) {
                     wakeAhead(model.pool());
+                    localBefore = model.computeTimes();
                     long t0 = System.nanoTime();
-                    next = argmax(local.forward(one, 0, 1));
+                    float[] logits = local.forward(one, 0, 1);
                     localNanos = System.nanoTime() - t0;
+                    localAfter = model.computeTimes();
+                    next = argmax(logits); // not timed: the other side's token is not sampled either
                 } else {
                     if (otherPool != null) {
                         wakeAhead(otherPool);
                     }
+                    before = probe == null ? null : probe.read();
                     long t0 = System.nanoTime();
                     other.forward(one, 0, 1);
                     otherNanos = System.nanoTime() - t0;
+                    after = probe == null ? null : probe.read();
                 }
             }
             extra[t] = (otherNanos - localNanos) / 1e6 / hops;
+            if (probe != null && after[0] == before[0] + 1) {
+                double network = ((after[1] - before[1]) - (after[2] - before[2])) / 1e6;
+                double blocks = ((after[3] - before[3]) - (localAfter.blocksNanos() - localBefore.blocksNanos())) / 1e6;
+                double head = ((after[4] - before[4]) - (localAfter.headNanos() - localBefore.headNanos())) / 1e6;
+                double total = (otherNanos - localNanos) / 1e6;
+                parts.add(new double[] {total, network, blocks, head, total - network - blocks - head, (total - blocks) / hops});
+            }
         }
         return extra;
     }
@@ -280,8 +354,8 @@ public final class InferenceBenchmark {
     }
 
     /** Servers for consecutive spans of the model, their own DHT, and a client in it. */
-    private record Route(DhtNode boot, BootstrapAddress join, AutoCloseable servers, DhtNode me, InferenceClient client,
-                         InferenceClient grpcClient) implements AutoCloseable {
+    private record Route(int hops, DhtNode boot, BootstrapAddress join, AutoCloseable servers, DhtNode me,
+                         InferenceClient client, InferenceClient grpcClient) implements AutoCloseable {
         /**
          * Servers in this JVM, and the clients, share the single process's weights (each with a
          * pool of its own), so that the routes and the single process differ only in their pools
@@ -307,7 +381,12 @@ public final class InferenceBenchmark {
             awaitServers(client, me, hops);
             InferenceClient grpc = new InferenceClient(NodeIdentity.generate(), me, model, whole.share(ends, threads),
                     NetLimits.defaults(), false);
-            return new Route(boot, join, servers, me, client, grpc);
+            return new Route(hops, boot, join, servers, me, client, grpc);
+        }
+
+        /** The models the servers compute with, where they run in this JVM (null for server processes). */
+        List<LlamaModel> serverModels() {
+            return servers instanceof Servers s ? s.blocks().stream().map(b -> b.span(b.first(), b.end())).toList() : null;
         }
 
         Run generate(int[] prompt, GenerationOptions greedy) {

@@ -6,6 +6,7 @@ import dev.mycel.tensor.ThreadPool;
 import dev.mycel.tensor.VectorMath;
 import dev.mycel.tensor.WeightMatrix;
 import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A Llama-family transformer over the weights this process holds: the embedding, a span of
@@ -24,6 +25,16 @@ public final class LlamaModel {
     private final LlamaWeights weights;
     private final ThreadPool pool;
     private final Rope rope;
+    private final LongAdder blocksNanos = new LongAdder();
+    private final LongAdder headNanos = new LongAdder();
+
+    /**
+     * How long this model has spent in {@link #blocks} and in {@link #head} so far: what a
+     * step's compute was, apart from decoding and encoding around it (the inference benchmark
+     * compares a route's servers and client with a single process by these).
+     */
+    public record ComputeTimes(long blocksNanos, long headNanos) {
+    }
 
     public LlamaModel(LlamaConfig config, LlamaWeights weights, ThreadPool pool) {
         this.config = Objects.requireNonNull(config);
@@ -42,6 +53,10 @@ public final class LlamaModel {
 
     public ThreadPool pool() {
         return pool;
+    }
+
+    public ComputeTimes computeTimes() {
+        return new ComputeTimes(blocksNanos.sum(), headNanos.sum());
     }
 
     /** A fresh state for one sequence of at most {@code maxPositions} tokens. */
@@ -102,6 +117,12 @@ public final class LlamaModel {
         if (n > s.maxBatch) {
             throw new IllegalArgumentException("batch of " + n + " exceeds the state's " + s.maxBatch);
         }
+        long start = System.nanoTime();
+        runBlocks(s, x, n);
+        blocksNanos.add(System.nanoTime() - start);
+    }
+
+    private void runBlocks(InferenceState s, float[] x, int n) {
         int pos = s.cache.length();
         s.cache.ensureCapacity(pos + n);
         for (int t = 0; t < n; t++) {
@@ -215,9 +236,11 @@ public final class LlamaModel {
 
     /** Final norm and output projection of hidden state {@code row} of {@code x} into {@code logits}. */
     public void head(InferenceState s, float[] x, int row, float[] logits) {
+        long start = System.nanoTime();
         int dim = config.dim();
         VectorMath.rmsNorm(s.xb, 0, x, row * dim, weights.outputNorm(), dim, config.normEps());
         PreparedActivations in = s.prepared(weights.output().inputFormat(), dim).prepare(s.xb, 0, 1);
         MatMul.multiply(pool, weights.output(), in, logits);
+        headNanos.add(System.nanoTime() - start);
     }
 }

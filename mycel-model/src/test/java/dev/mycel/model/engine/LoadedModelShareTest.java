@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Parts of a loaded model that share its weights: run as a client's ends and two servers' spans,
- * each on a pool of its own, they give the whole model's logits bit for bit; closing a part
- * leaves the whole model working.
+ * each on a pool of its own, they give the whole model's logits bit for bit, and each counts the
+ * time of only what it ran; closing a part leaves the whole model working.
  */
 class LoadedModelShareTest {
     @Test
@@ -46,9 +46,18 @@ class LoadedModelShareTest {
                     e.head(es, x, 0, logits);
                 }
                 assertArrayEquals(expected, logits);
+                // Each part counts only what it ran: the ends their head, the spans their blocks.
+                assertEquals(0, e.computeTimes().blocksNanos());
+                assertTrue(e.computeTimes().headNanos() > 0);
+                assertEquals(0, first.model().computeTimes().headNanos());
+                assertTrue(first.model().computeTimes().blocksNanos() > 0 && second.model().computeTimes().blocksNanos() > 0);
             }
+            LlamaModel.ComputeTimes before = whole.model().computeTimes();
             // The parts' pools are closed; the whole model and its weights are not.
             assertArrayEquals(expected, whole.model().forward(whole.model().newState(16), tokens));
+            LlamaModel.ComputeTimes after = whole.model().computeTimes();
+            assertTrue(after.blocksNanos() > before.blocksNanos() && after.headNanos() > before.headNanos(),
+                    "a forward pass runs the blocks and the head once each");
             assertThrows(IllegalArgumentException.class, () -> {
                 try (LoadedModel blocksOnly = whole.share(new LayerSpan(0, 1, false, false), 1)) {
                     blocksOnly.share(new LayerSpan(0, 1, true, false), 1);
