@@ -133,7 +133,7 @@ public final class InferenceBenchmark {
             // above can be read.
             LoadedModel twin = m.share(new LayerSpan(0, m.config().layers(), true, true), threads);
             List<List<double[]>> parts = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < names.length - 1; i++) { // the routes, not the control
                 parts.add(new ArrayList<>());
             }
             double[][] perHop = new double[names.length][];
@@ -147,7 +147,7 @@ public final class InferenceBenchmark {
                 perHop[3] = concat(perHop[3], lockstep(m.model(), one, one.grpcClient, prompt, tokens, true, parts.get(3)));
                 perHop[4] = concat(perHop[4], lockstep(m.model(), two, two.grpcClient, prompt, tokens, true, parts.get(4)));
                 perHop[5] = concat(perHop[5], lockstep(m.model(), Generator.local(twin.model(), twin.model().newState(256)),
-                        twin.model().pool(), prompt, tokens, 1));
+                        twin.model().pool(), prompt, tokens, 1, null, null));
             }
             twin.close();
             for (int i = 0; i < names.length; i++) {
@@ -185,21 +185,22 @@ public final class InferenceBenchmark {
         try (RemoteSequence remote = client.sequence(256, RemoteSequence.Options.defaults().withForwarding(pushes))) {
             List<LlamaModel> servers = route.serverModels();
             Probe probe = servers == null ? null : () -> {
-                HopTimes r = remote.routeTimes();
                 long blocks = 0;
                 for (LlamaModel s : servers) {
                     blocks += s.computeTimes().blocksNanos();
                 }
-                return new long[] {r.steps(), r.wallNanos(), r.serverNanos(), blocks,
-                        client.localModel().computeTimes().headNanos()};
+                return new RouteCounters(remote.routeTimes(), blocks, client.localModel().computeTimes().headNanos());
             };
             return lockstep(model, remote, null, prompt, tokens, route.hops(), probe, parts);
         }
     }
 
-    /** What a route has done so far: steps, wall, servers' compute, servers' blocks, client's head (ns). */
+    /** What a route has done so far: its steps' times, its servers' time in blocks, its client's in the head (ns). */
+    private record RouteCounters(HopTimes route, long serverBlocksNanos, long clientHeadNanos) {
+    }
+
     private interface Probe {
-        long[] read();
+        RouteCounters read();
     }
 
     /**
@@ -232,14 +233,9 @@ public final class InferenceBenchmark {
 
     /**
      * The single process in lockstep with {@code other}: a route, or ({@code otherPool} not null)
-     * a second single process on a pool of its own, which is then woken ahead as fairly.
+     * a second single process on a pool of its own, which is then woken ahead as fairly. With a
+     * probe, also adds each undisturbed token's parts (see printParts) to {@code parts}.
      */
-    private static double[] lockstep(LlamaModel model, dev.mycel.model.generate.Sequence other,
-                                     dev.mycel.tensor.ThreadPool otherPool, int[] prompt, int tokens, int hops) {
-        return lockstep(model, other, otherPool, prompt, tokens, hops, null, null);
-    }
-
-    /** As above; with a probe, also adds each undisturbed token's parts (see printParts) to {@code parts}. */
     private static double[] lockstep(LlamaModel model, dev.mycel.model.generate.Sequence other,
                                      dev.mycel.tensor.ThreadPool otherPool, int[] prompt, int tokens, int hops,
                                      Probe probe, List<double[]> parts) {
@@ -254,8 +250,8 @@ public final class InferenceBenchmark {
             long otherNanos = 0;
             LlamaModel.ComputeTimes localBefore = null;
             LlamaModel.ComputeTimes localAfter = null;
-            long[] before = null;
-            long[] after = null;
+            RouteCounters before = null;
+            RouteCounters after = null;
             for (int turn = 0; turn < 2; turn++) {
                 if ((turn == 0) == (t % 2 == 0)) {
                     wakeAhead(model.pool());
@@ -277,10 +273,14 @@ public final class InferenceBenchmark {
                 }
             }
             extra[t] = (otherNanos - localNanos) / 1e6 / hops;
-            if (probe != null && after[0] == before[0] + 1) {
-                double network = ((after[1] - before[1]) - (after[2] - before[2])) / 1e6;
-                double blocks = ((after[3] - before[3]) - (localAfter.blocksNanos() - localBefore.blocksNanos())) / 1e6;
-                double head = ((after[4] - before[4]) - (localAfter.headNanos() - localBefore.headNanos())) / 1e6;
+            if (probe != null && after.route().steps() == before.route().steps() + 1) {
+                long wall = after.route().wallNanos() - before.route().wallNanos();
+                long computed = after.route().serverNanos() - before.route().serverNanos();
+                double network = (wall - computed) / 1e6;
+                double blocks = ((after.serverBlocksNanos() - before.serverBlocksNanos())
+                        - (localAfter.blocksNanos() - localBefore.blocksNanos())) / 1e6;
+                double head = ((after.clientHeadNanos() - before.clientHeadNanos())
+                        - (localAfter.headNanos() - localBefore.headNanos())) / 1e6;
                 double total = (otherNanos - localNanos) / 1e6;
                 parts.add(new double[] {total, network, blocks, head, total - network - blocks - head, (total - blocks) / hops});
             }
