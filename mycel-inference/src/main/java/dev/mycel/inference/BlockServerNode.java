@@ -6,9 +6,11 @@ import dev.mycel.inference.proto.ServerInfo;
 import dev.mycel.inference.server.BlockService;
 import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.inference.server.SpanChooser;
+import dev.mycel.net.dht.DhtKey;
 import dev.mycel.net.dht.DhtNode;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -23,7 +25,10 @@ import java.util.logging.Logger;
 
 /**
  * Keeps a block server's announcement fresh in the DHT: its span, measured speed and free cache,
- * signed, under the model's key, now and every {@code periodSeconds} while it runs. It also
+ * signed, under the model's key, now and every {@code periodSeconds} while it runs. Each
+ * announcement lives only {@link #TTL_PERIODS} periods, as Petals' do, so the record of a server
+ * that died without a word stops being listed within minutes; a server that stops cleanly
+ * replaces it at once with a withdrawal ({@link #withdraw}). It also
  * limits the server's pushes to the servers of the same model that the DHT announces (peer,
  * host and session port as announced), so that a client cannot point the server's connections
  * anywhere else; the list is refreshed every minute, and at most once a second when a step names
@@ -37,10 +42,22 @@ public final class BlockServerNode implements AutoCloseable {
     private volatile Set<String> pushTargets = Set.of();
     private final AtomicLong lastTargetRefresh = new AtomicLong(System.nanoTime() - REFRESH_ON_MISS_NANOS);
     private static final long REFRESH_ON_MISS_NANOS = 1_000_000_000L;
+    /**
+     * An announcement outlives two missed refreshes: a server is not dropped for one slow DHT
+     * round, and a dead one is forgotten three periods after its last announcement.
+     */
+    static final int TTL_PERIODS = 3;
+    /** How long a withdrawal is kept: long enough to outlive any announcement it replaces. */
+    private final Duration ttl;
+    private volatile boolean withdrawn;
 
     public BlockServerNode(DhtNode dht, BlockService service, long periodSeconds) {
+        if (periodSeconds < 1) {
+            throw new IllegalArgumentException("the announcement period must be at least a second, got " + periodSeconds);
+        }
         this.dht = dht;
         this.service = service;
+        this.ttl = Duration.ofSeconds(periodSeconds * TTL_PERIODS);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "announce");
             t.setDaemon(true);
@@ -134,8 +151,35 @@ public final class BlockServerNode implements AutoCloseable {
 
     /** Announces now; returns how many DHT nodes took the record. */
     public int announce() throws InterruptedException {
+        if (withdrawn) {
+            return 0;
+        }
         var info = service.info();
-        return dht.provide(ModelKeys.servers(info.getModel().toByteArray()), info.toByteArray());
+        return dht.provide(ModelKeys.servers(info.getModel().toByteArray()), info.toByteArray(), ttl);
+    }
+
+    /**
+     * Replaces this server's announcement with a signed withdrawal (a newer record of the same
+     * provider, which every DHT node keeps instead of the old one) and stops announcing: clients
+     * that look the model up from now on no longer see the server. Returns how many DHT nodes
+     * took the withdrawal; a stop must not hang on the network, so failures are only logged.
+     */
+    public int withdraw() {
+        withdrawn = true;
+        timer.shutdownNow();
+        ServerInfo info = service.info().toBuilder().setWithdrawn(true).build();
+        DhtKey key = ModelKeys.servers(info.getModel().toByteArray());
+        try {
+            return dht.provide(key, info.toByteArray(), ttl);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "withdrawing the served blocks failed: " + e.getMessage(), e);
+            return 0;
+        } finally {
+            dht.stopProviding(key);
+        }
     }
 
     private void announceQuietly() {

@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Block servers as the DHT knows them: provider records under the model's key whose payload is
  * the server's {@link ServerInfo}. The records are signed by the servers themselves; a payload
- * that does not parse or names another model is skipped.
+ * that does not parse, names another model or withdraws the server is skipped.
  */
 public final class DhtServerDirectory implements ServerDirectory {
     private final DhtNode dht;
@@ -37,7 +37,8 @@ public final class DhtServerDirectory implements ServerDirectory {
         for (ProviderRecord r : records) {
             try {
                 ServerInfo info = ServerInfo.parseFrom(r.getPayload());
-                if (Arrays.equals(info.getModel().toByteArray(), model) && info.getEnd() > info.getFirst()) {
+                if (Arrays.equals(info.getModel().toByteArray(), model) && info.getEnd() > info.getFirst()
+                        && !info.getWithdrawn()) {
                     out.add(new ServerEntry(Records.providerOf(r), r.getHost(), r.getPort(), info));
                 }
             } catch (InvalidProtocolBufferException skipped) {

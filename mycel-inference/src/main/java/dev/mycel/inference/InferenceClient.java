@@ -1,6 +1,7 @@
 package dev.mycel.inference;
 
 import dev.mycel.inference.client.RemoteSequence;
+import dev.mycel.inference.client.ServerBackoff;
 import dev.mycel.inference.client.ServerLinks;
 import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.model.engine.LoadedModel;
@@ -35,6 +36,7 @@ public final class InferenceClient implements AutoCloseable {
     private final DhtServerDirectory directory;
     private final Set<PeerId> banned = ConcurrentHashMap.newKeySet();
     private final dev.mycel.inference.client.Latencies latencies = new dev.mycel.inference.client.Latencies();
+    private final ServerBackoff backoff = new ServerBackoff();
     private final Map<Long, ServedBlocks> referees = new ConcurrentHashMap<>();
     private final int threads;
     private volatile Consumer<String> events = e -> { };
@@ -104,7 +106,7 @@ public final class InferenceClient implements AutoCloseable {
     public RemoteSequence sequence(int capacity, RemoteSequence.Options options) {
         return new RemoteSequence(local.model(), modelHash, capacity, directory,
                 links, hop -> referee(hop.first(), hop.end()),
-                options, banned, latencies, e -> events.accept(e));
+                options, banned, latencies, backoff, e -> events.accept(e));
     }
 
     private LlamaModel referee(int first, int end) {

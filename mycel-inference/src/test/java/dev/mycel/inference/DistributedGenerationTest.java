@@ -1,6 +1,5 @@
 package dev.mycel.inference;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,8 +23,6 @@ import dev.mycel.model.engine.LoadedModel;
 import dev.mycel.model.generate.GenerationOptions;
 import dev.mycel.model.generate.GenerationResult;
 import dev.mycel.model.generate.Generator;
-import dev.mycel.model.generate.SamplerConfig;
-import dev.mycel.model.testing.TestData;
 import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtNode;
 import dev.mycel.net.identity.NodeIdentity;
@@ -36,7 +33,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -46,33 +42,19 @@ import org.junit.jupiter.params.provider.ValueSource;
  * single-process generation, through fail-overs and past a lying server.
  */
 class DistributedGenerationTest {
-    private static final Path MODEL = TestData.shippedModel("stories260K.gguf");
-    private static final String PROMPT = "Once upon a time";
+    private static final Path MODEL = Generations.MODEL;
 
     private static GenerationOptions options() {
-        return new GenerationOptions(40, new SamplerConfig(0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 1234), List.of(), true);
+        return Generations.options();
     }
 
     private static GenerationResult local() {
-        try (LoadedModel m = LoadedModel.open(MODEL, 1)) {
-            int[] prompt = m.tokenizer().encode(PROMPT, true, false);
-            return new Generator(m.model(), m.tokenizer()).generate(prompt, 128, options(), s -> { });
-        }
+        return Generations.local();
     }
 
-    private interface TokenHook {
-        void after(int pieces, RemoteSequence seq);
-    }
-
-    private static GenerationResult remote(InferenceNetwork net, RemoteSequence.Options options, TokenHook hook)
-            throws Exception {
-        try (RemoteSequence seq = net.sequence(128, options)) {
-            InferenceClient c = net.client();
-            int[] prompt = c.tokenizer().encode(PROMPT, true, false);
-            AtomicInteger pieces = new AtomicInteger();
-            return new Generator(c.localModel(), c.tokenizer()).generate(seq, prompt, options(),
-                    s -> hook.after(pieces.incrementAndGet(), seq));
-        }
+    private static GenerationResult remote(InferenceNetwork net, RemoteSequence.Options options,
+                                           Generations.TokenHook hook) throws Exception {
+        return Generations.remote(net, options, hook);
     }
 
     /**
@@ -95,10 +77,7 @@ class DistributedGenerationTest {
     }
 
     private static void assertSame(GenerationResult expected, GenerationResult actual) {
-        assertArrayEquals(expected.promptTokens(), actual.promptTokens());
-        assertArrayEquals(expected.tokens(), actual.tokens());
-        assertEquals(expected.logitsSha256(), actual.logitsSha256());
-        assertEquals(expected.text(), actual.text());
+        Generations.assertSame(expected, actual);
     }
 
     /** Both session transports: the frame socket (the default path) and gRPC streams. */

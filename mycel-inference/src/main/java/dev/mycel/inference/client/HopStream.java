@@ -38,6 +38,7 @@ final class HopStream implements AutoCloseable {
     private final SessionLink link;
     private final ByteString ticket;
     private final Set<Long> abandoned = new HashSet<>();
+    private final int bytesPerToken;
     private PeerId acceptsFrom;
     /** Where pushes for this session go, all but the step id (made once). */
     private Forward target;
@@ -47,13 +48,15 @@ final class HopStream implements AutoCloseable {
     private long lastStepNanos;
     private HopTimes times = HopTimes.NONE;
 
-    private HopStream(Hop hop, SessionLink link, ByteString ticket) {
+    private HopStream(Hop hop, SessionLink link, ByteString ticket, int bytesPerToken) {
         this.hop = hop;
         this.link = link;
         this.ticket = ticket;
+        this.bytesPerToken = bytesPerToken;
     }
 
-    static HopStream open(Hop hop, SessionLink link, byte[] model, int maxPositions) {
+    /** @param bytesPerToken size of one token's hidden state on the wire: every answer must have it */
+    static HopStream open(Hop hop, SessionLink link, byte[] model, int maxPositions, int bytesPerToken) {
         try {
             link.send(SessionRequest.newBuilder().setOpen(Open.newBuilder().setModel(ByteString.copyFrom(model))
                     .setFirst(hop.first()).setEnd(hop.end()).setMaxPositions(maxPositions)).build());
@@ -61,7 +64,7 @@ final class HopStream implements AutoCloseable {
             if (!r.hasOpened()) {
                 throw new HopFailedException(hop, "the server did not open the session", null);
             }
-            return new HopStream(hop, link, r.getOpened().getTicket());
+            return new HopStream(hop, link, r.getOpened().getTicket(), bytesPerToken);
         } catch (HopFailedException e) {
             link.close();
             throw e;
@@ -188,6 +191,12 @@ final class HopStream implements AutoCloseable {
             throw new HopFailedException(hop, "the server answered out of turn", null);
         }
         StepResult result = r.getResult();
+        if (result.getHidden().size() != (long) tokens * bytesPerToken) {
+            // A server answering the wrong shape is as broken as one that does not answer.
+            close();
+            throw new HopFailedException(hop, "the server answered " + result.getHidden().size() + " bytes of hidden states, "
+                    + "expected " + (long) tokens * bytesPerToken, null);
+        }
         this.position = position + tokens;
         lastStepNanos = System.nanoTime() - start;
         times = times.plus(lastStepNanos, result.getComputeNanos());

@@ -100,6 +100,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private final Set<Pair> noPush = new HashSet<>();
     private final float[] logits;
     private final Latencies latencies;
+    private final ServerBackoff backoff;
     private List<ServerEntry> known;
     private int position;
     private int failovers;
@@ -118,13 +119,18 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
                           ServerLinks links, Function<Hop, LlamaModel> localBlocks,
                           Options options, Set<PeerId> banned, Consumer<String> events) {
-        this(local, model, capacity, directory, links, localBlocks, options, banned, new Latencies(), events);
+        this(local, model, capacity, directory, links, localBlocks, options, banned, new Latencies(), new ServerBackoff(),
+                events);
     }
 
-    /** As above, with round-trip times shared among the sequences of one client. */
+    /**
+     * As above, with round-trip times and the servers that recently failed shared among the
+     * sequences of one client.
+     */
     public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
                           ServerLinks links, Function<Hop, LlamaModel> localBlocks,
-                          Options options, Set<PeerId> banned, Latencies latencies, Consumer<String> events) {
+                          Options options, Set<PeerId> banned, Latencies latencies, ServerBackoff backoff,
+                          Consumer<String> events) {
         if (!local.weights().hasEmbedding() || !local.weights().hasHead()) {
             throw new IllegalArgumentException("the client needs the model's embedding and head");
         }
@@ -146,6 +152,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         this.banned = banned;
         this.excluded = new HashSet<>(banned);
         this.latencies = latencies;
+        this.backoff = backoff;
         this.known = directory.servers(model);
         replace(0, layers, -1, false);
     }
@@ -377,6 +384,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         events.accept("server " + failed.hop().server() + " failed (" + e.getMessage() + "); re-routing blocks "
                 + failed.hop().first() + ".." + (failed.hop().end() - 1));
         excluded.add(failed.hop().server().peer());
+        backoff.failed(failed.hop().server().peer());
         failed.close();
         replace(failed.hop().first(), failed.hop().end(), route.indexOf(failed), false);
     }
@@ -408,22 +416,15 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 throw new IllegalStateException("gave up after " + options.maxFailovers() + " fail-overs");
             }
             List<Hop> plan;
-            latencies.measure(known, links::channel);
             try {
-                plan = RoutePlanner.plan(known, a, b, excluded, latencies.snapshot());
+                plan = plan(a, b, lastFailure);
             } catch (NoRouteException e) {
-                known = directory.servers(model);
-                latencies.measure(known, links::channel);
-                try {
-                    plan = RoutePlanner.plan(known, a, b, excluded, latencies.snapshot());
-                } catch (NoRouteException still) {
-                    throw new NoRouteException(still.getMessage() + (lastFailure == null ? "" : "; last failure: " + lastFailure));
-                }
+                throw new NoRouteException(e.getMessage() + (lastFailure == null ? "" : "; last failure: " + lastFailure));
             }
             List<HopStream> opened = new ArrayList<>();
             try {
                 for (Hop h : plan) {
-                    opened.add(HopStream.open(h, links.session(h, options.stepTimeout()), model, capacity));
+                    opened.add(open(h));
                 }
                 boolean tainted = replay(opened, a, b, audit);
                 if (index >= 0) {
@@ -442,6 +443,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             } catch (HopFailedException e) {
                 opened.forEach(HopStream::close);
                 excluded.add(e.hop().server().peer());
+                backoff.failed(e.hop().server().peer());
                 lastFailure = e.getMessage();
                 events.accept("server " + e.hop().server() + " failed while taking over (" + e.getMessage() + ")");
                 if (index < 0 && ++failovers > options.maxFailovers()) {
@@ -450,6 +452,50 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The best route for blocks {@code [a, b)} through servers not excluded, avoiding those in
+     * back-off while any route exists without them. When the servers known do not cover the
+     * blocks, the directory is asked again (servers come and go).
+     */
+    private List<Hop> plan(int a, int b, String lastFailure) {
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0) {
+                known = directory.servers(model);
+            }
+            latencies.measure(known, links::channel);
+            Set<PeerId> avoid = new HashSet<>(excluded);
+            avoid.addAll(backoff.avoided());
+            try {
+                return RoutePlanner.plan(known, a, b, avoid, latencies.snapshot());
+            } catch (NoRouteException e) {
+                if (attempt == 0) {
+                    continue;
+                }
+                if (avoid.size() == excluded.size()) {
+                    throw e;
+                }
+                // Only servers that failed a while ago could do it: they may be back.
+                return RoutePlanner.plan(known, a, b, excluded, latencies.snapshot());
+            }
+        }
+    }
+
+    /**
+     * Opens a session on {@code h}'s server. Whatever goes wrong, from reaching it to its
+     * answer, is a {@link HopFailedException}: the caller fails over, never the user.
+     */
+    private HopStream open(Hop h) {
+        SessionLink link;
+        try {
+            link = links.session(h, options.stepTimeout());
+        } catch (RuntimeException e) {
+            throw new HopFailedException(h, "cannot reach the server: " + e.getMessage(), e);
+        }
+        HopStream s = HopStream.open(h, link, model, capacity, dim * Float.BYTES);
+        backoff.succeeded(h.server().peer());
+        return s;
     }
 
     /** Replays every earlier chunk entering block {@code a} through the new hops. */
@@ -494,13 +540,17 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                     events.accept("no second server for blocks " + a + ".." + (b - 1) + "; their steps go unchecked");
                 }
                 return true;
+            } catch (HopFailedException e) {
+                checkerFailed(e);
+                continue;
             }
             ByteString other;
             try {
                 other = catchUpAndStep(checker, a, c, input);
             } catch (HopFailedException e) {
-                excluded.add(checker.hop().server().peer());
                 checkers.remove(((long) a << 32) | b);
+                checker.close();
+                checkerFailed(e);
                 continue;
             }
             if (other.equals(output)) {
@@ -519,13 +569,24 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 events.accept("server " + liar + " banned: its check of blocks " + a + ".." + (b - 1) + " was wrong");
                 banned.add(liar.peer());
                 excluded.add(liar.peer());
-                directory.report(liar, "wrong output for blocks " + a + ".." + (b - 1) + " at position " + position);
+                try {
+                    directory.report(liar, "wrong output for blocks " + a + ".." + (b - 1) + " at position " + position);
+                } catch (RuntimeException e) {
+                    events.accept("could not file the report: " + e.getMessage());
+                }
                 checker.close();
                 checkers.remove(((long) a << 32) | b);
                 return true;
             }
             return false;
         }
+    }
+
+    /** A second server that could not be reached or failed the step: another one is tried. */
+    private void checkerFailed(HopFailedException e) {
+        events.accept("spot-check server " + e.hop().server() + " failed (" + e.getMessage() + "); trying another");
+        excluded.add(e.hop().server().peer());
+        backoff.failed(e.hop().server().peer());
     }
 
     private HopStream checker(int a, int b, PeerId notThis) {
@@ -535,12 +596,12 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             return s;
         }
         Set<PeerId> skip = new HashSet<>(excluded);
+        skip.addAll(backoff.avoided());
         skip.add(notThis);
         ServerEntry best = known.stream().filter(e -> !skip.contains(e.peer()) && e.covers(a, b))
                 .max(Comparator.comparingDouble(e -> e.info().getBlocksPerSecond()))
                 .orElseThrow(() -> new NoRouteException("no second server"));
-        Hop h = new Hop(best, a, b);
-        s = HopStream.open(h, links.session(h, options.stepTimeout()), model, capacity);
+        s = open(new Hop(best, a, b));
         checkers.put(key, s);
         return s;
     }
@@ -560,17 +621,19 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     /** A third opinion: another server, or this process's own copy of the blocks. */
     private ByteString referee(int a, int b, int c, ByteString input, PeerId one, PeerId other) {
         Set<PeerId> skip = new HashSet<>(excluded);
+        skip.addAll(backoff.avoided());
         skip.add(one);
         skip.add(other);
         for (ServerEntry e : known) {
             if (skip.contains(e.peer()) || !e.covers(a, b)) {
                 continue;
             }
-            Hop probe = new Hop(e, a, b);
-            try (HopStream s = HopStream.open(probe, links.session(probe, options.stepTimeout()), model, capacity)) {
+            try (HopStream s = open(new Hop(e, a, b))) {
                 return catchUpAndStep(s, a, c, input);
             } catch (HopFailedException failed) {
+                events.accept("referee " + e + " failed (" + failed.getMessage() + "); trying another");
                 excluded.add(e.peer());
+                backoff.failed(e.peer());
             }
         }
         LlamaModel own = localBlocks == null ? null : localBlocks.apply(new Hop(null, a, b));

@@ -63,6 +63,7 @@ public final class DhtNode implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Map<String, ValueRecord> ownValues = new ConcurrentHashMap<>();
     private final Map<DhtKey, ProviderRecord> provided = new ConcurrentHashMap<>();
+    private final Map<DhtKey, Duration> providedTtl = new ConcurrentHashMap<>();
     private final Map<PeerId, Boolean> pinging = new ConcurrentHashMap<>();
     private final AtomicLong refusedRecords = new AtomicLong();
     private final List<BootstrapAddress> bootstrap = new ArrayList<>();
@@ -316,22 +317,33 @@ public final class DhtNode implements AutoCloseable {
      * replaces the payload. Returns how many nodes took the record.
      */
     public int provide(DhtKey key, byte[] payload) throws InterruptedException {
+        return provide(key, payload, config.providerTtl());
+    }
+
+    /**
+     * As {@link #provide(DhtKey, byte[])}, with records that live {@code ttl} instead of the
+     * configured provider TTL: for announcements that must stop being believed soon after their
+     * announcer is gone (the caller then announces again well within {@code ttl}).
+     */
+    public int provide(DhtKey key, byte[] payload, Duration ttl) throws InterruptedException {
         ProviderRecord old = provided.get(key);
         long seq = Math.max(old == null ? 0 : old.getSequence() + 1, System.currentTimeMillis());
         ProviderRecord r = Records.signProvider(identity, key, config.advertisedHost(), server.port(), payload, seq,
-                System.currentTimeMillis() + config.providerTtl().toMillis());
+                System.currentTimeMillis() + ttl.toMillis());
         try {
             Records.check(r, System.currentTimeMillis(), config.records());
         } catch (RecordRefusedException e) {
             throw new IllegalArgumentException("cannot announce: " + e.getMessage());
         }
         provided.put(key, r);
+        providedTtl.put(key, ttl);
         return announce(r);
     }
 
     /** Stops announcing the key; records already stored expire by themselves. */
     public void stopProviding(DhtKey key) {
         provided.remove(key);
+        providedTtl.remove(key);
     }
 
     private int announce(ProviderRecord r) throws InterruptedException {
@@ -537,7 +549,8 @@ public final class DhtNode implements AutoCloseable {
         }
         for (Map.Entry<DhtKey, ProviderRecord> e : List.copyOf(provided.entrySet())) {
             // A fresh expiry and sequence each time, so the record outlives this node by one TTL at most.
-            provide(e.getKey(), e.getValue().getPayload().toByteArray());
+            provide(e.getKey(), e.getValue().getPayload().toByteArray(),
+                    providedTtl.getOrDefault(e.getKey(), config.providerTtl()));
         }
     }
 

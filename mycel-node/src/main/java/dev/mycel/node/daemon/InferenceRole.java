@@ -154,7 +154,7 @@ final class InferenceRole implements AutoCloseable {
         if (service == null) {
             return;
         }
-        announcer = new BlockServerNode(dht, service, Math.max(10, dht.config().republishInterval().toSeconds() / 2));
+        announcer = new BlockServerNode(dht, service, announcePeriodSeconds(dht.config().republishInterval()));
         try {
             if (config.serveFirst() < 0) {
                 announcer.rebalanceOnce(config.serveModel(), threads());
@@ -170,12 +170,25 @@ final class InferenceRole implements AutoCloseable {
         }
     }
 
+    /**
+     * How often the served blocks are announced: every 30 s (each announcement lives three
+     * periods, so a server that died is no longer listed 90 s after its last one), or more often
+     * where the DHT republishes more often than once a minute (devnets and tests).
+     */
+    static long announcePeriodSeconds(Duration republish) {
+        return Math.max(1, Math.min(30, republish.toSeconds() / 2));
+    }
+
     @Override
     public void close() {
         if (http != null) {
             http.close();
         }
         if (announcer != null) {
+            // A clean stop tells the network at once, before the sessions end, so that new
+            // clients do not pick this server in the meantime.
+            int told = announcer.withdraw();
+            log.info("withdrew the served blocks' announcement from " + told + " nodes");
             announcer.close();
         }
         if (sessions != null) {
