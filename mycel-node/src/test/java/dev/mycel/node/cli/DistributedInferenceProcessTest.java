@@ -131,6 +131,57 @@ class DistributedInferenceProcessTest {
         }
     }
 
+    /**
+     * A new client started right after a server was SIGKILLed (its announcement still in the DHT,
+     * and it the fastest, so the first choice as a spot check's second server) and right after
+     * one was stopped cleanly (its announcement withdrawn) prints the JSON of one process, with
+     * the default spot checks.
+     */
+    @Test
+    void aNewClientRightAfterAServerDiedOrStoppedGetsTheBitsOfOneProcess() throws Exception {
+        int port = startServers("0-4", "0-4", "0-4", "0-4");
+        Path localLog = dir.resolve("local.json");
+        Process local = procs.start(localLog, "generate", "-m", MODEL.toString(), "--json", "--seed", "5", "-n", "24",
+                "-p", PROMPT);
+        assertEquals(0, local.waitFor(), NodeProcesses.tail(localLog));
+        ObjectMapper json = new ObjectMapper();
+        JsonNode expected = json.readTree(jsonLine(localLog));
+        byte[] hash = ModelHash.of(MODEL);
+        String bootstrapPeer = NodeInfo.read(dir.resolve("node-0")).orElseThrow().peerId();
+        try (NetworkClient net = join(port, 4)) {
+            DhtServerDirectory directory = new DhtServerDirectory(net.dht());
+            var fastest = directory.servers(hash).stream().filter(e -> !e.peer().toString().equals(bootstrapPeer))
+                    .max(java.util.Comparator.comparingDouble(e -> e.info().getBlocksPerSecond())).orElseThrow();
+            Process killed = byPeer.get(fastest.peer().toString());
+            killed.destroyForcibly();
+            killed.waitFor();
+            assertEquals(expected, json.readTree(jsonLine(generateThroughNetwork(port, "after-kill.json"))));
+
+            var stopping = directory.servers(hash).stream().map(e -> e.peer().toString())
+                    .filter(p -> !p.equals(bootstrapPeer) && !p.equals(fastest.peer().toString())).findFirst().orElseThrow();
+            Path stoppedData = java.util.stream.IntStream.range(1, 4).mapToObj(i -> dir.resolve("node-" + i))
+                    .filter(d -> NodeInfo.read(d).map(info -> info.peerId().equals(stopping)).orElse(false))
+                    .findFirst().orElseThrow();
+            Process stopped = byPeer.get(stopping);
+            stopped.destroy(); // SIGTERM: a clean stop
+            stopped.waitFor();
+            String stoppedLog = Files.readString(stoppedData.resolve("node.log"));
+            assertTrue(stoppedLog.contains("withdrew the served blocks"), stoppedLog);
+            assertTrue(directory.servers(hash).stream().noneMatch(e -> e.peer().toString().equals(stopping)),
+                    "a cleanly stopped server is still listed");
+            assertEquals(expected, json.readTree(jsonLine(generateThroughNetwork(port, "after-stop.json"))));
+        }
+    }
+
+    /** {@code generate --network --json} with the default spot checks; returns its log. */
+    private Path generateThroughNetwork(int port, String log) throws Exception {
+        Path out = dir.resolve(log);
+        Process p = procs.start(out, "generate", "--network", "--bootstrap", "127.0.0.1:" + port, "-m", MODEL.toString(),
+                "--json", "--seed", "5", "-n", "24", "-p", PROMPT);
+        assertEquals(0, p.waitFor(), NodeProcesses.tail(out));
+        return out;
+    }
+
     @Test
     void generateNetworkJsonEqualsLocalJson() throws Exception {
         int port = startServers("0-1", "2-3", "4-4");
