@@ -81,6 +81,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private final SecureRandom random = new SecureRandom();
     private volatile PushLinks pushes;
     private volatile UnaryOperator<float[]> pushTamper;
+    private volatile Fault fault = Fault.NONE;
+    private final AtomicLong stepsComputed = new AtomicLong();
     /** The gate before one is given: no pushes (see {@link #allowPushes}). */
     private static final Predicate<Forward> NO_PUSHES = f -> false;
     private volatile Predicate<Forward> pushGate = NO_PUSHES;
@@ -144,6 +146,18 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         double seconds = Math.max(1e-6, (System.nanoTime() - t0) / 1e9);
         blocksPerSecond = (b.end() - b.first()) / seconds;
         return blocksPerSecond;
+    }
+
+    /**
+     * Plays {@code f} from now on (devnets only: the node's config refuses it elsewhere). Steps
+     * count from the server's start, so {@code f.afterSteps()} honest ones may already be past.
+     */
+    public void injectFault(Fault f) {
+        this.fault = f;
+        if (f.kind() != Fault.Kind.NONE) {
+            LOG.warning("fault injection: this server will " + f.kind().word() + " after " + f.afterSteps()
+                    + " honest steps");
+        }
     }
 
     /**
@@ -519,7 +533,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                     try {
                         delivery = step(st, arrived, true);
                         pushesTaken.incrementAndGet();
-                        return;
+                        return; // a null delivery (a fault played) answers nothing
                     } catch (StatusRuntimeException e) {
                         refusal = e.getStatus().getDescription();
                     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -540,7 +554,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
 
         /**
          * A step that arrived at {@code arrived} (nanoTime), which its reported compute time counts
-         * from; {@code pushed} when it came from the server before rather than the client.
+         * from; {@code pushed} when it came from the server before rather than the client. Null
+         * when an injected fault answers nothing.
          */
         private Delivery step(Step st, long arrived, boolean pushed) {
             if (model == null) {
@@ -582,6 +597,17 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                 done += batch;
             }
             float[] result = tamper.apply(all);
+            switch (fault.at(stepsComputed.incrementAndGet())) {
+                case NONE -> { }
+                case PERTURB -> Fault.perturb(result, c.dim());
+                case STALL -> {
+                    return null; // computed and never answered
+                }
+                case DROP -> {
+                    fail(Status.UNAVAILABLE.withDescription("the server dropped the session"));
+                    return null;
+                }
+            }
             Delivery d = to == null ? answerOnly(st, n, result, arrived, inputSha256)
                     : withPush(st, to, n, result, arrived, inputSha256);
             // Compute time ends here: the push is network time, and the next server counts its

@@ -2,13 +2,20 @@ package dev.mycel.node.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mycel.inference.server.Fault;
 import dev.mycel.node.daemon.NodeConfig;
 import dev.mycel.node.devnet.Devnet;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,8 +54,46 @@ final class DevnetCommand implements Callable<Integer> {
             description = "How long to wait for the routing tables to fill (default: ${DEFAULT-VALUE}).")
     int timeout;
 
+    @Option(names = "--serve", paramLabel = "MODEL[:FIRST-LAST]",
+            description = "Every node serves blocks of this model, as node start --serve does (without a span each "
+                    + "node picks the blocks the network covers least).")
+    String serve;
+
+    @Option(names = "--fault", paramLabel = "NODE=MODE[@STEPS]",
+            description = "Node NODE's block server misbehaves on purpose (repeatable; needs --serve): MODE is perturb "
+                    + "(every output slightly off: spot checks catch it), stall (never answers: the client's step timeout "
+                    + "moves it on) or drop (ends every session); after STEPS honest steps (default 0). For watching "
+                    + "checks and fail-over work; refused outside a devnet.")
+    List<String> faults = new ArrayList<>();
+
     @Option(names = "--json", description = "When the network is up, print one JSON object describing it instead of a table.")
     boolean json;
+
+    /** {@code NODE=MODE[@STEPS]} of every --fault. */
+    static Map<Integer, Fault> parseFaults(List<String> specs) {
+        Map<Integer, Fault> out = new TreeMap<>();
+        for (String spec : specs) {
+            Matcher m = Pattern.compile("(\\d{1,3})=([a-z]+)(?:@(\\d{1,9}))?").matcher(spec.strip());
+            if (!m.matches()) {
+                throw new UserException("--fault " + spec + ": write it as NODE=MODE[@STEPS], for example --fault 2=perturb"
+                        + " or --fault 1=stall@20", true);
+            }
+            Fault.Kind kind;
+            try {
+                kind = Fault.kind(m.group(2));
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--fault " + spec + ": the mode " + e.getMessage(), true);
+            }
+            if (kind == Fault.Kind.NONE) {
+                continue;
+            }
+            int node = Integer.parseInt(m.group(1));
+            if (out.put(node, new Fault(kind, m.group(3) == null ? 0 : Long.parseLong(m.group(3)))) != null) {
+                throw new UserException("--fault: node " + node + " is given two faults", true);
+            }
+        }
+        return out;
+    }
 
     static Path defaultDir() {
         return NodeConfig.defaultDataDir().resolve("devnet");
@@ -57,7 +102,7 @@ final class DevnetCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Devnet devnet = new Devnet(new Devnet.Options(nodes, basePort, dir != null ? dir : defaultDir(), config,
-                Main.class.getName()));
+                Main.class.getName(), serve, parseFaults(faults)));
         // Registered before the first node starts, so Ctrl-C at any moment leaves no node behind.
         Thread hook = new Thread(devnet::close, "devnet-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -82,6 +127,11 @@ final class DevnetCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static String faultOf(Devnet devnet, int node) {
+        Fault f = devnet.options().faults().get(node);
+        return f == null ? "none" : f.kind().word() + "@" + f.afterSteps();
+    }
+
     private void print(Devnet devnet, PrintStream out) {
         Path d = devnet.options().dir();
         if (json) {
@@ -92,7 +142,7 @@ final class DevnetCommand implements Callable<Integer> {
             for (Devnet.Member m : devnet.members()) {
                 a.addObject().put("index", m.index()).put("peer_id", m.peerId()).put("listen", m.listen().toString())
                         .put("admin", m.admin()).put("data_dir", m.dataDir().toString()).put("pid", m.pid())
-                        .put("peers", m.peers());
+                        .put("peers", m.peers()).put("fault", faultOf(devnet, m.index()));
             }
             out.println(Json.write(o));
             return;
@@ -107,6 +157,8 @@ final class DevnetCommand implements Callable<Integer> {
         for (Devnet.Member m : devnet.members()) {
             out.printf("%3d  %-" + width + "s  %-16s  %-16s  %d%n", m.index(), m.peerId(), m.listen(), m.admin(), m.pid());
         }
+        devnet.options().faults().forEach((i, f) -> out.printf("fault:       node %d will %s after %d honest steps%n", i,
+                f.kind().word(), f.afterSteps()));
         out.printf("use a node:  mycel node status --data %s%n", d.resolve("node-0"));
         out.printf("logs:        %s%n", d.resolve("node-N").resolve("node.log"));
         out.printf("stop:        Ctrl-C, or mycel devnet stop --dir %s%n", d);

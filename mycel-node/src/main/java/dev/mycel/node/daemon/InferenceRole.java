@@ -102,6 +102,7 @@ final class InferenceRole implements AutoCloseable {
         try {
             ServedBlocks blocks = ServedBlocks.load(model, first, end, threads());
             service = new BlockService(blocks, new ServerLimits(config.cacheBytes(), Duration.ofMinutes(5), 32768));
+            service.injectFault(config.fault());
             double speed = service.measureSpeed();
             log.info(String.format(java.util.Locale.ROOT, "serving blocks %d-%d of %s (model %s...), %.0f blocks/s",
                     first, end - 1, model.getFileName(), ModelHash.hex(blocks.modelHash()).substring(0, 16), speed));

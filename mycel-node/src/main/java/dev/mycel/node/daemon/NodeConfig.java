@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.mycel.inference.server.Fault;
 import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.RecordLimits;
@@ -68,10 +69,11 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
      * @param httpModels        model files the HTTP API runs whole in this process
      * @param networkModels     model files the HTTP API runs through block servers in the network
      * @param spotChecks        fraction of network steps verified on a second server
+     * @param fault             what the served blocks do wrong on purpose (devnets only)
      */
     public record Inference(Path serveModel, int serveFirst, int serveEnd, int serveBlockCount, int serveThreads,
                             long cacheBytes, int sessionPort, Duration rebalanceInterval, HostPort httpListen, List<Path> httpModels,
-                            List<Path> networkModels, double spotChecks) {
+                            List<Path> networkModels, double spotChecks, Fault fault) {
         public Inference {
             httpModels = List.copyOf(httpModels);
             networkModels = List.copyOf(networkModels);
@@ -222,7 +224,8 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
 
     // ---- the keys ----
 
-    private enum Type { PATH, OPT_PATH, PATHS, SPAN, OPT_HOST_PORT, FRACTION, LEVEL, HOST_PORT, HOST, BOOTSTRAP, BOOL, INT, NUMBER, DURATION }
+    private enum Type { PATH, OPT_PATH, PATHS, SPAN, OPT_HOST_PORT, FRACTION, LEVEL, HOST_PORT, HOST, BOOTSTRAP, BOOL, INT, NUMBER, DURATION,
+        FAULT }
 
     private record Key(String name, Type type, long min, long max, Function<Defaults, Object> dflt) {
     }
@@ -280,6 +283,9 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         key("http.models", Type.PATHS, 0, 0, d -> List.of());
         key("http.network_models", Type.PATHS, 0, 0, d -> List.of());
         key("client.spot_checks", Type.FRACTION, 0, 0, d -> 0.05);
+        key("devnet.member", Type.BOOL, 0, 0, d -> false);
+        key("fault.mode", Type.FAULT, 0, 0, d -> Fault.Kind.NONE);
+        key("fault.after_steps", Type.INT, 0, Integer.MAX_VALUE, d -> 0L);
         KEYS = List.copyOf(SPECS.keySet());
     }
 
@@ -370,7 +376,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                 }
             }
             return "; the keys are data_dir, log_level and those of the sections [network], [admin], [dht], [limits],"
-                    + " [records], [serve], [http] and [client] (see docs/node.example.toml)";
+                    + " [records], [serve], [http], [client], [devnet] and [fault] (see docs/node.example.toml)";
         }
 
         private static Object convert(Key spec, JsonNode v, Path baseDir) {
@@ -418,6 +424,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                     }
                     yield v.doubleValue();
                 }
+                case FAULT -> Fault.kind(text(v, "none, perturb, stall or drop").strip().toLowerCase(Locale.ROOT));
                 case LEVEL -> {
                     String t = text(v, "a log level").toLowerCase(Locale.ROOT);
                     if (!List.of("error", "warn", "info", "debug", "trace").contains(t)) {
@@ -534,6 +541,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
             String advertise = (String) values.get("network.advertise_host");
             @SuppressWarnings("unchecked")
             List<BootstrapAddress> bootstrap = (List<BootstrapAddress>) values.get("network.bootstrap");
+            checkFault();
             return new NodeConfig((Path) values.get("data_dir"), (String) values.get("log_level"),
                     (HostPort) values.get("network.listen"), advertise.isBlank() ? null : advertise, bootstrap,
                     (HostPort) values.get("admin.listen"), (Boolean) values.get("admin.allow_remote"),
@@ -555,7 +563,35 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                     intValue("serve.threads"), (Long) values.get("serve.cache_bytes"), intValue("serve.session_port"),
                     (Duration) values.get("serve.rebalance_interval"), http instanceof HostPort h ? h : null,
                     (List<Path>) values.get("http.models"), (List<Path>) values.get("http.network_models"),
-                    (Double) values.get("client.spot_checks"));
+                    (Double) values.get("client.spot_checks"),
+                    new Fault((Fault.Kind) values.get("fault.mode"), (Long) values.get("fault.after_steps")));
+        }
+
+        /**
+         * A node plays faults only as a member of a devnet that listens on a loopback address:
+         * a dishonest server must never be one slip of a config file away from a real network.
+         */
+        private void checkFault() {
+            Fault.Kind mode = (Fault.Kind) values.get("fault.mode");
+            if (mode == Fault.Kind.NONE) {
+                return;
+            }
+            HostPort listen = (HostPort) values.get("network.listen");
+            String advertise = (String) values.get("network.advertise_host");
+            String where = sources.getOrDefault("fault.mode", "the defaults") + ": fault.mode = \"" + mode.word() + "\": ";
+            if (!(Boolean) values.get("devnet.member")) {
+                throw new NodeException(where + "fault injection is for devnets only; start the node with mycel devnet"
+                        + " --fault, or set devnet.member = true on a node of a local test network");
+            }
+            if (!isLoopback(listen.host()) || !(advertise.isBlank() || isLoopback(advertise))) {
+                throw new NodeException(where + "fault injection needs a node that only this machine reaches, but it listens on "
+                        + listen + (advertise.isBlank() ? "" : " and advertises " + advertise)
+                        + "; use a loopback address such as 127.0.0.1");
+            }
+        }
+
+        private static boolean isLoopback(String host) {
+            return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
         }
 
         private int intValue(String key) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mycel.inference.server.Fault;
 import dev.mycel.node.daemon.AdminClient;
 import dev.mycel.node.daemon.DataDir;
 import dev.mycel.node.daemon.HostPort;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,8 +49,11 @@ public final class Devnet implements AutoCloseable {
      * @param dir       where the data folders, logs and devnet.json go
      * @param config    the nodes' config file (null: write {@value #DEFAULT_CONFIG} with short intervals)
      * @param mainClass the class whose main runs {@code mycel}
+     * @param serve     what every node serves, as {@code node start --serve} takes it (null: nothing)
+     * @param faults    faults that nodes play, by node index (only with {@code serve})
      */
-    public record Options(int nodes, int basePort, Path dir, Path config, String mainClass) {
+    public record Options(int nodes, int basePort, Path dir, Path config, String mainClass, String serve,
+                          Map<Integer, Fault> faults) {
         public Options {
             if (nodes < 1 || nodes > 64) {
                 throw new NodeException("--nodes must be within 1..64, got " + nodes);
@@ -57,6 +62,21 @@ public final class Devnet implements AutoCloseable {
                 throw new NodeException("--base-port must leave room for " + nodes + " ports within 1024..65535, got " + basePort);
             }
             dir = dir.toAbsolutePath().normalize();
+            faults = Map.copyOf(faults);
+            for (int i : faults.keySet()) {
+                if (i < 0 || i >= nodes) {
+                    throw new NodeException("--fault names node " + i + ", but the devnet has nodes 0.." + (nodes - 1));
+                }
+            }
+            if (!faults.isEmpty() && serve == null) {
+                throw new NodeException("--fault makes a node's block server misbehave: give the nodes blocks to serve"
+                        + " with --serve MODEL");
+            }
+        }
+
+        /** A devnet of plain nodes: no blocks served, no faults. */
+        public Options(int nodes, int basePort, Path dir, Path config, String mainClass) {
+            this(nodes, basePort, dir, config, mainClass, null, Map.of());
         }
     }
 
@@ -194,7 +214,15 @@ public final class Devnet implements AutoCloseable {
         HostPort listen = new HostPort("127.0.0.1", options.basePort() + i);
         List<String> cmd = javaCommand(options.mainClass());
         cmd.addAll(List.of("node", "start", "--config", config.toString(), "--data", data.toString(),
-                "--listen", listen.toString(), "--admin-listen", "127.0.0.1:0"));
+                "--listen", listen.toString(), "--admin-listen", "127.0.0.1:0", "--set", "devnet.member=true"));
+        if (options.serve() != null) {
+            cmd.addAll(List.of("--serve", options.serve()));
+        }
+        Fault fault = options.faults().get(i);
+        if (fault != null) {
+            cmd.addAll(List.of("--set", "fault.mode=\"" + fault.kind().word() + "\"",
+                    "--set", "fault.after_steps=" + fault.afterSteps()));
+        }
         if (i > 0) {
             cmd.addAll(List.of("--bootstrap", "127.0.0.1:" + options.basePort()));
         }

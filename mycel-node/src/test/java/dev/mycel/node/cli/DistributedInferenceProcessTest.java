@@ -173,6 +173,41 @@ class DistributedInferenceProcessTest {
         }
     }
 
+    /**
+     * {@code mycel devnet --serve --fault}: of a devnet's two servers, the second perturbs its
+     * outputs; a client with the default spot checks compares the two on its first step, has the
+     * dispute refereed, bans the liar and prints the JSON of one process. A node outside a devnet
+     * refuses the same fault.
+     */
+    @Test
+    void aDevnetsPerturbingServerIsCaughtByTheDefaultSpotChecks() throws Exception {
+        int base = NodeProcesses.freePorts(2);
+        Path net = dir.resolve("devnet");
+        Path out = dir.resolve("devnet.out");
+        procs.start(out, "devnet", "--nodes", "2", "--base-port", Integer.toString(base), "--dir", net.toString(),
+                "--serve", MODEL.toString(), "--fault", "1=perturb", "--timeout", "60");
+        Path localLog = dir.resolve("local.json");
+        Process local = procs.start(localLog, "generate", "-m", MODEL.toString(), "--json", "--seed", "5", "-n", "24",
+                "-p", PROMPT);
+        assertEquals(0, local.waitFor(), NodeProcesses.tail(localLog));
+        try (NetworkClient client = join(base, 2)) {
+            NodeProcesses.awaitTrue(Duration.ofSeconds(30), () -> NodeInfo.read(net.resolve("node-1")).isPresent(),
+                    () -> NodeProcesses.tail(out));
+            String liar = NodeInfo.read(net.resolve("node-1")).orElseThrow().peerId();
+            assertTrue(Files.readString(net.resolve("node-1").resolve("node.log")).contains("will perturb"),
+                    NodeProcesses.tail(net.resolve("node-1").resolve("node.log")));
+            Path netLog = generateThroughNetwork(base, "network.json");
+            ObjectMapper json = new ObjectMapper();
+            assertEquals(json.readTree(jsonLine(localLog)), json.readTree(jsonLine(netLog)));
+            String said = Files.readString(netLog);
+            assertTrue(said.contains("server " + liar.substring(0, 12)) && said.contains("banned"), said);
+        }
+        Cli.Result refused = Cli.run("node", "start", "--data", dir.resolve("lone").toString(), "--listen", "127.0.0.1:0",
+                "--serve", MODEL.toString(), "--set", "fault.mode=perturb");
+        assertEquals(1, refused.exitCode(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("fault injection is for devnets only"), refused.err());
+    }
+
     /** {@code generate --network --json} with the default spot checks; returns its log. */
     private Path generateThroughNetwork(int port, String log) throws Exception {
         Path out = dir.resolve(log);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mycel.inference.server.Fault;
 import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.node.daemon.NodeConfig.Setting;
@@ -209,5 +210,24 @@ class NodeConfigTest {
         for (String bad : List.of("", "5", "5x", "h", "1.5h", "-3s", "99999999999999d")) {
             assertThrows(IllegalArgumentException.class, () -> Durations.parse(bad), bad);
         }
+    }
+
+    /** Fault injection only on a devnet's member listening on loopback: never one slip from a real network. */
+    @Test
+    void faultsAreForDevnetNodesOnLoopbackOnly() {
+        Setting perturb = Setting.assignment("fault.mode=\"perturb\"");
+        error(null, flags(perturb, Setting.flag("network.listen", "127.0.0.1:7701", "--listen")),
+                "--set fault.mode=\"perturb\"", "devnets only", "mycel devnet --fault");
+        Setting member = Setting.assignment("devnet.member=true");
+        error(null, flags(perturb, member), "listens on 0.0.0.0:7600", "loopback");
+        error(null, flags(perturb, member, Setting.flag("network.listen", "127.0.0.1:7701", "--listen"),
+                Setting.assignment("network.advertise_host=\"203.0.113.7\"")), "advertises 203.0.113.7");
+        NodeConfig c = NodeConfig.load(null, flags(perturb, member, Setting.assignment("fault.after_steps=12"),
+                Setting.flag("network.listen", "127.0.0.1:7701", "--listen")));
+        assertEquals(new Fault(Fault.Kind.PERTURB, 12), c.inference().fault());
+        error(null, flags(Setting.assignment("fault.mode=\"lie\"")), "fault.mode", "none, perturb, stall or drop", "lie");
+        error(null, flags(Setting.assignment("fault.after_steps=-1")), "fault.after_steps", "-1");
+        // An honest node is anyone's, devnet or not.
+        assertEquals(Fault.NONE, NodeConfig.load(null, flags(member)).inference().fault());
     }
 }
