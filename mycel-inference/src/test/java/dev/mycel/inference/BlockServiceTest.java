@@ -423,4 +423,24 @@ class BlockServiceTest {
         }
         awaitNoSessions();
     }
+
+    /** The announced speed is warm at start and then follows the single-token steps served. */
+    @Test
+    void theAnnouncedSpeedIsMeasuredWarmThenFollowsServedSteps() throws Exception {
+        double warm = service.measureSpeed();
+        assertTrue(warm > 0);
+        assertEquals(warm, service.info().getBlocksPerSecond(), 1e-9);
+        List<SessionRequest> requests = new java.util.ArrayList<>();
+        requests.add(SessionRequest.newBuilder().setOpen(Open.newBuilder().setModel(ByteString.copyFrom(hash))
+                .setFirst(1).setEnd(3).setMaxPositions(200)).build());
+        for (int p = 0; p < 2 * dev.mycel.inference.server.SpeedMeterTest.window(); p++) {
+            requests.add(SessionRequest.newBuilder().setStep(Step.newBuilder().setId(p).setPosition(p).setTokens(1)
+                    .setHidden(ByteString.copyFrom(new byte[dim * 4]))).build());
+        }
+        List<Object> answers = frameSession(requests.toArray(SessionRequest[]::new));
+        assertEquals(Status.OK, answers.getLast());
+        // Every one of the nine warm passes has left the window: what is announced now is the steps'.
+        double served = service.info().getBlocksPerSecond();
+        assertTrue(served > 0 && served != warm, "still the warm measurement: " + served);
+    }
 }
