@@ -41,6 +41,7 @@ public final class InferenceBenchServer {
              FrameServer sessions = service.listen(new TlsContexts(id), new InetSocketAddress("127.0.0.1", 0),
                      FrameLimits.defaults());
              DhtNode dht = DhtNode.start(DhtConfig.defaults(), id, null, List.of(service))) {
+            service.signAs(id);
             service.measureSpeed();
             dht.onEvent(e -> { });
             dht.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", bootstrap)));

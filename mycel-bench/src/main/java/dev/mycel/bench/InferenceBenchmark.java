@@ -509,6 +509,7 @@ public final class InferenceBenchmark {
             BlockService svc = new BlockService(b, ServerLimits.defaults());
             svc.measureSpeed();
             NodeIdentity id = NodeIdentity.generate();
+            svc.signAs(id);
             s.sockets.add(svc.listen(new TlsContexts(id), new InetSocketAddress("127.0.0.1", 0), FrameLimits.defaults()));
             DhtNode n = DhtNode.start(DhtConfig.defaults(), id, null, List.of(svc));
             n.onEvent(e -> { });

@@ -1,7 +1,11 @@
 package dev.mycel.inference;
 
+import dev.mycel.inference.client.DisputeJudge;
+import dev.mycel.inference.client.Latencies;
 import dev.mycel.inference.client.RemoteSequence;
+import dev.mycel.inference.client.ReportChecker;
 import dev.mycel.inference.client.ServerBackoff;
+import dev.mycel.inference.client.ServerKnowledge;
 import dev.mycel.inference.client.ServerLinks;
 import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.model.engine.LoadedModel;
@@ -25,7 +29,9 @@ import java.util.function.Consumer;
  * The client side of a model served by the network: this process holds the embedding, the head
  * and the tokenizer (read from its copy of the model file, nothing else), finds block servers
  * through the DHT and runs sequences through them. Servers caught lying stay banned for the
- * client's lifetime; a block span is loaded locally only to referee a disputed step.
+ * client's lifetime; before a server is first used, the reports filed against it are read and
+ * checked here ({@link ReportChecker}). Block spans are loaded locally only to referee a
+ * disputed step or check a report.
  */
 public final class InferenceClient implements AutoCloseable {
     private final Path modelFile;
@@ -35,8 +41,7 @@ public final class InferenceClient implements AutoCloseable {
     private final ServerLinks links;
     private final DhtServerDirectory directory;
     private final Set<PeerId> banned = ConcurrentHashMap.newKeySet();
-    private final dev.mycel.inference.client.Latencies latencies = new dev.mycel.inference.client.Latencies();
-    private final ServerBackoff backoff = new ServerBackoff();
+    private final ServerKnowledge knowledge;
     private final Map<Long, ServedBlocks> referees = new ConcurrentHashMap<>();
     private final int threads;
     private volatile Consumer<String> events = e -> { };
@@ -76,6 +81,9 @@ public final class InferenceClient implements AutoCloseable {
             this.channels = new PeerChannels(tls, limits, 64);
             this.links = new ServerLinks(tls, channels, framedSessions);
             this.directory = new DhtServerDirectory(dht);
+            DisputeJudge judge = new DisputeJudge(local.model(), modelHash, hop -> referee(hop.first(), hop.end()));
+            this.knowledge = new ServerKnowledge(banned, new Latencies(), new ServerBackoff(),
+                    new ReportChecker(directory, judge, e -> events.accept(e)));
         } catch (IOException | RuntimeException e) {
             local.close();
             throw e;
@@ -106,7 +114,7 @@ public final class InferenceClient implements AutoCloseable {
     public RemoteSequence sequence(int capacity, RemoteSequence.Options options) {
         return new RemoteSequence(local.model(), modelHash, capacity, directory,
                 links, hop -> referee(hop.first(), hop.end()),
-                options, banned, latencies, backoff, e -> events.accept(e));
+                options, knowledge, e -> events.accept(e));
     }
 
     private LlamaModel referee(int first, int end) {

@@ -52,6 +52,14 @@ final class Generations {
         }
     }
 
+    /** Through another client of the network's servers. */
+    static GenerationResult remote(InferenceClient c, RemoteSequence.Options options) {
+        try (RemoteSequence seq = c.sequence(128, options)) {
+            int[] prompt = c.tokenizer().encode(PROMPT, true, false);
+            return new Generator(c.localModel(), c.tokenizer()).generate(seq, prompt, options(), s -> { });
+        }
+    }
+
     static void assertSame(GenerationResult expected, GenerationResult actual) {
         assertArrayEquals(expected.promptTokens(), actual.promptTokens());
         assertArrayEquals(expected.tokens(), actual.tokens());

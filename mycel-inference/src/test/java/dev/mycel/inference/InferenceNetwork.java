@@ -40,6 +40,8 @@ final class InferenceNetwork implements AutoCloseable {
     final List<String> events = new CopyOnWriteArrayList<>();
     private DhtNode clientDht;
     private InferenceClient client;
+    private final List<InferenceClient> others = new ArrayList<>();
+    private final List<DhtNode> otherDhts = new ArrayList<>();
 
     record Server(DhtNode dht, BlockService service, ServedBlocks blocks, BlockServerNode announcer,
                   FrameServer frames, java.util.concurrent.atomic.AtomicBoolean dead) {
@@ -80,6 +82,7 @@ final class InferenceNetwork implements AutoCloseable {
         BlockService service = new BlockService(blocks, limits, tamper);
         service.measureSpeed();
         NodeIdentity id = NodeIdentity.generate();
+        service.signAs(id);
         FrameServer socket = frames ? service.listen(new TlsContexts(id), new InetSocketAddress("127.0.0.1", 0),
                 FrameLimits.defaults()) : null;
         DhtNode dht = DhtNode.start(config(), id, null, List.of(service));
@@ -112,12 +115,30 @@ final class InferenceNetwork implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Another client, with its own identity and DHT node, that has never talked to anyone; its
+     * events go to {@code events}. Closed with the network.
+     */
+    InferenceClient newClient(List<String> events) throws Exception {
+        NodeIdentity me = NodeIdentity.generate();
+        DhtNode dht = DhtNode.start(config(), me, null);
+        dht.onEvent(e -> { });
+        dht.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", bootstrap.port())));
+        InferenceClient c = new InferenceClient(me, dht, model, 1, NetLimits.defaults());
+        c.onEvent(events::add);
+        others.add(c);
+        otherDhts.add(dht);
+        return c;
+    }
+
     DhtNode clientDht() {
         return clientDht;
     }
 
     @Override
     public void close() {
+        others.forEach(InferenceClient::close);
+        otherDhts.forEach(DhtNode::close);
         if (client != null) {
             client.close();
         }

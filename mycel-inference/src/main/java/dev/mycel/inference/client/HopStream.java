@@ -26,8 +26,11 @@ import java.util.Set;
  * later: such answers are skipped.
  */
 final class HopStream implements AutoCloseable {
-    /** What a step gave: the output, and whether the server pushed it on to the next hop. */
-    record Output(ByteString hidden, boolean forwarded) {
+    /**
+     * What a step gave: the output, whether the server pushed it on to the next hop, and the
+     * server's signature of it ({@link dev.mycel.inference.StepSignature}; empty if unsigned).
+     */
+    record Output(ByteString hidden, boolean forwarded, ByteString signature) {
     }
 
     /** What {@link #step} runs on an answer's arrival when the caller has nothing to start. */
@@ -200,7 +203,7 @@ final class HopStream implements AutoCloseable {
         this.position = position + tokens;
         lastStepNanos = System.nanoTime() - start;
         times = times.plus(lastStepNanos, result.getComputeNanos());
-        return new Output(result.getHidden(), result.getForwarded());
+        return new Output(result.getHidden(), result.getForwarded(), result.getSignature());
     }
 
     /** The next answer that is not for an abandoned pushed step. */

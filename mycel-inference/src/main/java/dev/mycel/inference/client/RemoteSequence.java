@@ -28,9 +28,10 @@ import java.util.function.Function;
  * kept, so when a hop fails a new route for its blocks is planned and the session's earlier
  * inputs are replayed there to rebuild the cache; the kernels are bit-exact, so the new servers
  * return exactly the bits the old one would have, and the hops after it never notice. Servers are
- * also checked: chosen steps go to a second server for the same blocks and the outputs must be
- * equal; on a mismatch a referee (a third server, or this process itself) decides who lied, the
- * liar is banned and reported, and the step is done again through an honest server.
+ * also checked ({@link SpotChecker}): chosen steps go to a second server for the same blocks and
+ * the outputs must be equal; on a mismatch a referee decides who lied, the liar is banned and
+ * reported with a proof anyone can check, and the step is done again through an honest server.
+ * Which servers may be used, and how they are reached, is {@link Servers}'.
  *
  * <p>With forwarding on, a step names the rest of the route, and each server pushes its output
  * straight to the next one before answering: the client sends once and then only collects the
@@ -70,9 +71,6 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private record Pending(HopStream stream, long id) {
     }
 
-    private record Chunk(int position, int tokens, ByteString hidden) {
-    }
-
     /** How long the head's pool, woken as the last answer arrives, spins for its first product. */
     private static final long HEAD_WAKE_NANOS = 300_000;
 
@@ -84,24 +82,16 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private final int dim;
     private final int capacity;
     private final int chunk;
-    private final ServerDirectory directory;
-    private final ServerLinks links;
-    private final Function<Hop, LlamaModel> localBlocks;
     private final Options options;
     private final Consumer<String> events;
-    private final Set<PeerId> excluded;
-    private final Set<PeerId> banned;
+    private final Servers servers;
+    private final SpotChecker checker;
+    private final SessionHistory history;
     private final List<HopStream> route = new ArrayList<>();
-    private final Map<Integer, List<Chunk>> history = new HashMap<>();
-    private final Map<Long, HopStream> checkers = new HashMap<>();
     private final Set<String> verifiedOnce = new HashSet<>();
-    private final Set<Long> unchecked = new HashSet<>();
     /** Pairs of servers between which pushes went wrong: the client carries their steps. */
     private final Set<Pair> noPush = new HashSet<>();
     private final float[] logits;
-    private final Latencies latencies;
-    private final ServerBackoff backoff;
-    private List<ServerEntry> known;
     private int position;
     private int failovers;
     private HopTimes hopTimes = HopTimes.NONE;
@@ -114,23 +104,11 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
      * @param links       how to reach a server (authenticated)
      * @param localBlocks this process's own copy of some blocks, to referee a disputed step
      *                    (may return null when it has none)
-     * @param banned      servers already caught lying (shared across sequences of a client)
+     * @param knowledge   what the client knows of servers, shared by its sequences
      */
     public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
                           ServerLinks links, Function<Hop, LlamaModel> localBlocks,
-                          Options options, Set<PeerId> banned, Consumer<String> events) {
-        this(local, model, capacity, directory, links, localBlocks, options, banned, new Latencies(), new ServerBackoff(),
-                events);
-    }
-
-    /**
-     * As above, with round-trip times and the servers that recently failed shared among the
-     * sequences of one client.
-     */
-    public RemoteSequence(LlamaModel local, byte[] model, int capacity, ServerDirectory directory,
-                          ServerLinks links, Function<Hop, LlamaModel> localBlocks,
-                          Options options, Set<PeerId> banned, Latencies latencies, ServerBackoff backoff,
-                          Consumer<String> events) {
+                          Options options, ServerKnowledge knowledge, Consumer<String> events) {
         if (!local.weights().hasEmbedding() || !local.weights().hasHead()) {
             throw new IllegalArgumentException("the client needs the model's embedding and head");
         }
@@ -144,16 +122,12 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         this.chunk = Math.max(1, options.maxChunk());
         this.scratch = local.newState(1, chunk);
         this.logits = new float[local.config().vocabSize()];
-        this.directory = directory;
-        this.links = links;
-        this.localBlocks = localBlocks;
         this.options = options;
         this.events = events;
-        this.banned = banned;
-        this.excluded = new HashSet<>(banned);
-        this.latencies = latencies;
-        this.backoff = backoff;
-        this.known = directory.servers(model);
+        this.history = new SessionHistory(capacity);
+        this.servers = new Servers(this.model, capacity, dim * Float.BYTES, directory, links, options.stepTimeout(),
+                knowledge.banned(), knowledge.latencies(), knowledge.backoff(), knowledge.vetting(), events);
+        this.checker = new SpotChecker(servers, history, localBlocks, this.model, capacity, chunk, dim, events);
         replace(0, layers, -1, false);
     }
 
@@ -220,6 +194,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
 
     private void forwardChunk(int[] tokens, int off, int c) {
         float[] x = new float[c * dim];
+        history.tokens(position, tokens, off, c);
         local.embed(tokens, off, c, x);
         ByteString h = HiddenStates.encode(x, c, dim);
         ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -230,7 +205,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         long routeCompute = 0;
         boolean undisturbed = true;
         while (boundary < layers) {
-            record(boundary, new Chunk(position, c, h));
+            history.record(boundary, new SessionHistory.Chunk(position, c, h));
             HopStream hop = hopAt(boundary);
             Pending pushed = pending.peekFirst() != null && pending.peekFirst().stream() == hop ? pending.pollFirst() : null;
             HopStream.Output out;
@@ -276,10 +251,11 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             String key = hop.checkKey();
             if (options.spotChecks().check(!verifiedOnce.contains(key))) {
                 undisturbed = false;
-                if (!verify(hop, c, h, out.hidden())) {
+                SpotChecker.Verdict verdict = checker.verify(hop, position, c, h, out);
+                if (!verdict.honest()) {
                     abandon(pending);
                     banAndReplace(hop, "its output for blocks " + hop.hop().first() + ".." + (hop.hop().end() - 1)
-                            + " at position " + position + " differs from an honest server's");
+                            + " at position " + position + " differs from an honest server's", verdict.proof());
                     continue;
                 }
                 verifiedOnce.add(key);
@@ -291,7 +267,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         if (undisturbed) {
             routeTimes = routeTimes.plus(System.nanoTime() - routeStart, routeCompute);
         }
-        record(layers, new Chunk(position, c, h));
+        history.record(layers, new SessionHistory.Chunk(position, c, h));
         HiddenStates.decode(h, c, dim, x);
         position += c;
         local.head(scratch, x, c - 1, logits);
@@ -371,34 +347,16 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         throw new IllegalStateException("the route has no hop starting at block " + boundary);
     }
 
-    /** Keeps the chunk entering a boundary, dropping anything at or after its position (a rewind). */
-    private void record(int boundary, Chunk c) {
-        List<Chunk> list = history.computeIfAbsent(boundary, b -> new ArrayList<>());
-        while (!list.isEmpty() && list.getLast().position() >= c.position()) {
-            list.removeLast();
-        }
-        list.add(c);
-    }
-
     private void failover(HopStream failed, HopFailedException e) {
         events.accept("server " + failed.hop().server() + " failed (" + e.getMessage() + "); re-routing blocks "
                 + failed.hop().first() + ".." + (failed.hop().end() - 1));
-        excluded.add(failed.hop().server().peer());
-        backoff.failed(failed.hop().server().peer());
+        servers.failed(failed.hop().server().peer());
         failed.close();
         replace(failed.hop().first(), failed.hop().end(), route.indexOf(failed), false);
     }
 
-    private void banAndReplace(HopStream liar, String evidence) {
-        ServerEntry s = liar.hop().server();
-        events.accept("server " + s + " banned: " + evidence);
-        banned.add(s.peer());
-        excluded.add(s.peer());
-        try {
-            directory.report(s, evidence);
-        } catch (RuntimeException e) {
-            events.accept("could not file the report: " + e.getMessage());
-        }
+    private void banAndReplace(HopStream liar, String why, dev.mycel.inference.proto.Dispute proof) {
+        servers.ban(liar.hop().server(), why, proof);
         liar.close();
         replace(liar.hop().first(), liar.hop().end(), route.indexOf(liar), true);
     }
@@ -417,14 +375,14 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
             }
             List<Hop> plan;
             try {
-                plan = plan(a, b, lastFailure);
+                plan = servers.plan(a, b);
             } catch (NoRouteException e) {
                 throw new NoRouteException(e.getMessage() + (lastFailure == null ? "" : "; last failure: " + lastFailure));
             }
             List<HopStream> opened = new ArrayList<>();
             try {
                 for (Hop h : plan) {
-                    opened.add(open(h));
+                    opened.add(servers.open(h));
                 }
                 boolean tainted = replay(opened, a, b, audit);
                 if (index >= 0) {
@@ -442,8 +400,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 return;
             } catch (HopFailedException e) {
                 opened.forEach(HopStream::close);
-                excluded.add(e.hop().server().peer());
-                backoff.failed(e.hop().server().peer());
+                servers.failed(e.hop().server().peer());
                 lastFailure = e.getMessage();
                 events.accept("server " + e.hop().server() + " failed while taking over (" + e.getMessage() + ")");
                 if (index < 0 && ++failovers > options.maxFailovers()) {
@@ -454,212 +411,29 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         }
     }
 
-    /**
-     * The best route for blocks {@code [a, b)} through servers not excluded, avoiding those in
-     * back-off while any route exists without them. When the servers known do not cover the
-     * blocks, the directory is asked again (servers come and go).
-     */
-    private List<Hop> plan(int a, int b, String lastFailure) {
-        for (int attempt = 0; ; attempt++) {
-            if (attempt > 0) {
-                known = directory.servers(model);
-            }
-            latencies.measure(known, links::channel);
-            Set<PeerId> avoid = new HashSet<>(excluded);
-            avoid.addAll(backoff.avoided());
-            try {
-                return RoutePlanner.plan(known, a, b, avoid, latencies.snapshot());
-            } catch (NoRouteException e) {
-                if (attempt == 0) {
-                    continue;
-                }
-                if (avoid.size() == excluded.size()) {
-                    throw e;
-                }
-                // Only servers that failed a while ago could do it: they may be back.
-                return RoutePlanner.plan(known, a, b, excluded, latencies.snapshot());
-            }
-        }
-    }
-
-    /**
-     * Opens a session on {@code h}'s server. Whatever goes wrong, from reaching it to its
-     * answer, is a {@link HopFailedException}: the caller fails over, never the user.
-     */
-    private HopStream open(Hop h) {
-        SessionLink link;
-        try {
-            link = links.session(h, options.stepTimeout());
-        } catch (RuntimeException e) {
-            throw new HopFailedException(h, "cannot reach the server: " + e.getMessage(), e);
-        }
-        HopStream s = HopStream.open(h, link, model, capacity, dim * Float.BYTES);
-        backoff.succeeded(h.server().peer());
-        return s;
-    }
-
     /** Replays every earlier chunk entering block {@code a} through the new hops. */
     private boolean replay(List<HopStream> hops, int a, int b, boolean audit) {
         boolean tainted = false;
-        for (Chunk c : List.copyOf(history.getOrDefault(a, List.of()))) {
-            if (c.position() >= position) {
-                break;
-            }
+        for (SessionHistory.Chunk c : history.before(a, position)) {
             ByteString h = c.hidden();
             for (HopStream s : hops) {
                 h = s.step(c.position(), c.tokens(), h);
                 if (s.hop().end() < b) {
-                    record(s.hop().end(), new Chunk(c.position(), c.tokens(), h));
+                    history.record(s.hop().end(), new SessionHistory.Chunk(c.position(), c.tokens(), h));
                 }
             }
-            if (audit) {
-                for (Chunk used : history.getOrDefault(b, List.of())) {
-                    if (used.position() == c.position() && !used.hidden().equals(h)) {
-                        tainted = true;
-                    }
-                }
+            SessionHistory.Chunk used = history.at(b, c.position());
+            if (audit && used != null && !used.hidden().equals(h)) {
+                tainted = true;
             }
         }
         return tainted;
     }
 
-    /**
-     * Runs the step on a second server for the same blocks and compares. Returns false when the
-     * route's server is the one that lied.
-     */
-    private boolean verify(HopStream hop, int c, ByteString input, ByteString output) {
-        int a = hop.hop().first();
-        int b = hop.hop().end();
-        PeerId routeServer = hop.hop().server().peer();
-        while (true) {
-            HopStream checker;
-            try {
-                checker = checker(a, b, routeServer);
-            } catch (NoRouteException e) {
-                if (unchecked.add(((long) a << 32) | b)) {
-                    events.accept("no second server for blocks " + a + ".." + (b - 1) + "; their steps go unchecked");
-                }
-                return true;
-            } catch (HopFailedException e) {
-                checkerFailed(e);
-                continue;
-            }
-            ByteString other;
-            try {
-                other = catchUpAndStep(checker, a, c, input);
-            } catch (HopFailedException e) {
-                checkers.remove(((long) a << 32) | b);
-                checker.close();
-                checkerFailed(e);
-                continue;
-            }
-            if (other.equals(output)) {
-                return true;
-            }
-            ByteString referee = referee(a, b, c, input, routeServer, checker.hop().server().peer());
-            if (referee == null) {
-                events.accept("servers " + hop.hop().server() + " and " + checker.hop().server()
-                        + " disagree and no referee is available; using neither");
-                excluded.add(checker.hop().server().peer());
-                checkers.remove(((long) a << 32) | b);
-                return false;
-            }
-            if (referee.equals(output)) {
-                ServerEntry liar = checker.hop().server();
-                events.accept("server " + liar + " banned: its check of blocks " + a + ".." + (b - 1) + " was wrong");
-                banned.add(liar.peer());
-                excluded.add(liar.peer());
-                try {
-                    directory.report(liar, "wrong output for blocks " + a + ".." + (b - 1) + " at position " + position);
-                } catch (RuntimeException e) {
-                    events.accept("could not file the report: " + e.getMessage());
-                }
-                checker.close();
-                checkers.remove(((long) a << 32) | b);
-                return true;
-            }
-            return false;
-        }
-    }
-
-    /** A second server that could not be reached or failed the step: another one is tried. */
-    private void checkerFailed(HopFailedException e) {
-        events.accept("spot-check server " + e.hop().server() + " failed (" + e.getMessage() + "); trying another");
-        excluded.add(e.hop().server().peer());
-        backoff.failed(e.hop().server().peer());
-    }
-
-    private HopStream checker(int a, int b, PeerId notThis) {
-        long key = ((long) a << 32) | b;
-        HopStream s = checkers.get(key);
-        if (s != null && !excluded.contains(s.hop().server().peer()) && !s.hop().server().peer().equals(notThis)) {
-            return s;
-        }
-        Set<PeerId> skip = new HashSet<>(excluded);
-        skip.addAll(backoff.avoided());
-        skip.add(notThis);
-        ServerEntry best = known.stream().filter(e -> !skip.contains(e.peer()) && e.covers(a, b))
-                .max(Comparator.comparingDouble(e -> e.info().getBlocksPerSecond()))
-                .orElseThrow(() -> new NoRouteException("no second server"));
-        s = open(new Hop(best, a, b));
-        checkers.put(key, s);
-        return s;
-    }
-
-    private ByteString catchUpAndStep(HopStream s, int a, int c, ByteString input) {
-        for (Chunk past : List.copyOf(history.getOrDefault(a, List.of()))) {
-            if (past.position() >= position) {
-                break;
-            }
-            if (past.position() >= s.position()) {
-                s.step(past.position(), past.tokens(), past.hidden());
-            }
-        }
-        return s.step(position, c, input);
-    }
-
-    /** A third opinion: another server, or this process's own copy of the blocks. */
-    private ByteString referee(int a, int b, int c, ByteString input, PeerId one, PeerId other) {
-        Set<PeerId> skip = new HashSet<>(excluded);
-        skip.addAll(backoff.avoided());
-        skip.add(one);
-        skip.add(other);
-        for (ServerEntry e : known) {
-            if (skip.contains(e.peer()) || !e.covers(a, b)) {
-                continue;
-            }
-            try (HopStream s = open(new Hop(e, a, b))) {
-                return catchUpAndStep(s, a, c, input);
-            } catch (HopFailedException failed) {
-                events.accept("referee " + e + " failed (" + failed.getMessage() + "); trying another");
-                excluded.add(e.peer());
-                backoff.failed(e.peer());
-            }
-        }
-        LlamaModel own = localBlocks == null ? null : localBlocks.apply(new Hop(null, a, b));
-        if (own == null) {
-            return null;
-        }
-        events.accept("refereeing blocks " + a + ".." + (b - 1) + " locally");
-        InferenceState s = own.newState(capacity, chunk);
-        float[] x = new float[chunk * dim];
-        for (Chunk past : List.copyOf(history.getOrDefault(a, List.of()))) {
-            if (past.position() >= position) {
-                break;
-            }
-            HiddenStates.decode(past.hidden(), past.tokens(), dim, x);
-            own.blocks(s, x, past.tokens());
-        }
-        HiddenStates.decode(input, c, dim, x);
-        own.blocks(s, x, c);
-        return HiddenStates.encode(x, c, dim);
-    }
-
     @Override
     public void close() {
         route.forEach(HopStream::close);
-        checkers.values().forEach(HopStream::close);
         route.clear();
-        checkers.clear();
+        checker.close();
     }
 }

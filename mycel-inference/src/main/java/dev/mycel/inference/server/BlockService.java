@@ -3,6 +3,8 @@ package dev.mycel.inference.server;
 import com.google.protobuf.ByteString;
 import dev.mycel.inference.FrameMessages;
 import dev.mycel.inference.HiddenStates;
+import dev.mycel.inference.InputChain;
+import dev.mycel.inference.StepSignature;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.mycel.inference.proto.Accept;
 import dev.mycel.inference.proto.Accepted;
@@ -21,6 +23,7 @@ import dev.mycel.inference.proto.StepResult;
 import dev.mycel.model.llama.InferenceState;
 import dev.mycel.model.llama.LlamaConfig;
 import dev.mycel.model.llama.LlamaModel;
+import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.transport.Caller;
 import dev.mycel.net.transport.FrameHandler;
@@ -82,6 +85,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     private volatile PushLinks pushes;
     private volatile UnaryOperator<float[]> pushTamper;
     private volatile Fault fault = Fault.NONE;
+    private volatile NodeIdentity identity;
     private final AtomicLong stepsComputed = new AtomicLong();
     /** The gate before one is given: no pushes (see {@link #allowPushes}). */
     private static final Predicate<Forward> NO_PUSHES = f -> false;
@@ -170,6 +174,14 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         java.util.Arrays.fill(x, 0.01f);
         s.rewind(0);
         model.blocks(s, x, 1);
+    }
+
+    /**
+     * Signs every answer from now on as {@code server} (the node's identity, which clients know
+     * it by): a wrong answer can then be proven to anyone (see {@link StepSignature}).
+     */
+    public void signAs(NodeIdentity server) {
+        this.identity = server;
     }
 
     /**
@@ -411,6 +423,10 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         private long lastId = -1;
         private LlamaModel model;
         private InferenceState state;
+        /** The session's span and the chained hash of its inputs, which every answer is signed over. */
+        private int first;
+        private int end;
+        private InputChain chain;
         private long reservedBytes;
         private volatile long lastUsed = System.nanoTime();
         private volatile boolean done;
@@ -466,7 +482,11 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
          * keeps a next server that reads slowly from stalling other sessions' steps.
          */
         private record Delivery(PushLinks.Target to, byte[] push, boolean claimOnly, long id, ByteString hidden,
-                                long computeNanos, ByteString inputSha256) {
+                                long computeNanos, ByteString inputSha256, Claim claim) {
+        }
+
+        /** What the answer's signature says the step was: where, how long, on which inputs. */
+        private record Claim(int position, int tokens, byte[] inputsSha256) {
         }
 
         private void deliver(Delivery d) {
@@ -480,6 +500,13 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             }
             StepResult.Builder r = StepResult.newBuilder().setId(d.id()).setHidden(d.hidden())
                     .setComputeNanos(d.computeNanos()).setForwarded(forwarded);
+            NodeIdentity id = identity;
+            if (id != null) {
+                // Signed outside the compute lock, like the push: a signature costs tens of microseconds.
+                Claim c = d.claim();
+                r.setSignature(ByteString.copyFrom(StepSignature.sign(id, blocks.modelHash(), first, end, c.position(),
+                        c.tokens(), c.inputsSha256(), HiddenStates.sha256(d.hidden()))));
+            }
             if (d.inputSha256() != null) {
                 r.setInputSha256(d.inputSha256());
             }
@@ -509,6 +536,9 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             reservedBytes = need;
             sessions.put(this, Boolean.TRUE);
             model = m;
+            first = o.getFirst();
+            end = o.getEnd();
+            chain = new InputChain(m.config().dim() * Float.BYTES);
             state = m.newState(o.getMaxPositions());
             state.cache().ensureCapacity(o.getMaxPositions());
             x = new float[state.maxBatch() * m.config().dim()];
@@ -608,6 +638,8 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
             }
             lastId = Math.max(lastId, st.getId());
             state.rewind(st.getPosition());
+            chain.rewind(st.getPosition());
+            chain.append(st.getHidden(), n);
             // Hashed now, while the input is still in the cache; the blocks will have evicted it.
             ByteString inputSha256 = pushed ? ByteString.copyFrom(HiddenStates.sha256(st.getHidden())) : null;
             PushLinks.Target to = st.getForwardCount() > 0 ? pushTarget(st.getForward(0)) : null;
@@ -636,38 +668,39 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
                     return null;
                 }
             }
-            Delivery d = to == null ? answerOnly(st, n, result, arrived, inputSha256)
-                    : withPush(st, to, n, result, arrived, inputSha256);
+            Claim claim = new Claim(st.getPosition(), n, chain.current());
+            Delivery d = to == null ? answerOnly(st, n, result, arrived, inputSha256, claim)
+                    : withPush(st, to, n, result, arrived, inputSha256, claim);
             // Compute time ends here: the push is network time, and the next server counts its
             // own time from the push's arrival.
             lastUsed = System.nanoTime();
             return d;
         }
 
-        private Delivery answerOnly(Step st, int n, float[] result, long arrived, ByteString inputSha256) {
+        private Delivery answerOnly(Step st, int n, float[] result, long arrived, ByteString inputSha256, Claim claim) {
             ByteString hidden = HiddenStates.encode(result, n, blocks.config().dim());
-            return new Delivery(null, null, false, st.getId(), hidden, System.nanoTime() - arrived, inputSha256);
+            return new Delivery(null, null, false, st.getId(), hidden, System.nanoTime() - arrived, inputSha256, claim);
         }
 
         private Delivery withPush(Step st, PushLinks.Target to, int n, float[] result, long arrived,
-                                  ByteString inputSha256) {
+                                  ByteString inputSha256, Claim claim) {
             Forward next = st.getForward(0);
             List<Forward> rest = st.getForwardList().subList(1, st.getForwardCount());
             int dim = blocks.config().dim();
             UnaryOperator<float[]> t = pushTamper;
             if (t == null) {
                 PushFrame f = PushFrame.encode(next.getTicket(), next.getId(), st.getPosition(), n, result, dim, rest);
-                return new Delivery(to, f.frame(), false, st.getId(), f.hidden(), System.nanoTime() - arrived, inputSha256);
+                return new Delivery(to, f.frame(), false, st.getId(), f.hidden(), System.nanoTime() - arrived, inputSha256, claim);
             }
             float[] changed = t.apply(result.clone());
             ByteString hidden = HiddenStates.encode(result, n, dim);
             long nanos = System.nanoTime() - arrived;
             if (changed == null) {
-                return new Delivery(null, null, true, st.getId(), hidden, nanos, inputSha256); // a lying server's claim
+                return new Delivery(null, null, true, st.getId(), hidden, nanos, inputSha256, claim); // a lying server's claim
             }
             byte[] frame = PushFrame.encode(next.getTicket(), next.getId(), st.getPosition(), n, changed, dim, rest)
                     .frame();
-            return new Delivery(to, frame, false, st.getId(), hidden, nanos, inputSha256);
+            return new Delivery(to, frame, false, st.getId(), hidden, nanos, inputSha256, claim);
         }
 
         /**

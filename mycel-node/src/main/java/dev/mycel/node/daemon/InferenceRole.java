@@ -58,6 +58,7 @@ final class InferenceRole implements AutoCloseable {
         InferenceRole role = new InferenceRole(config, log);
         if (config.serveModel() != null) {
             role.loadBlocks();
+            role.service.signAs(identity);
             role.openSessionSocket(identity, host);
         }
         return role;

@@ -176,7 +176,8 @@ class DistributedInferenceProcessTest {
     /**
      * {@code mycel devnet --serve --fault}: of a devnet's two servers, the second perturbs its
      * outputs; a client with the default spot checks compares the two on its first step, has the
-     * dispute refereed, bans the liar and prints the JSON of one process. A node outside a devnet
+     * dispute refereed, bans the liar, files the proof and prints the JSON of one process; a
+     * second client avoids the liar on the strength of that proof alone. A node outside a devnet
      * refuses the same fault.
      */
     @Test
@@ -201,6 +202,12 @@ class DistributedInferenceProcessTest {
             assertEquals(json.readTree(jsonLine(localLog)), json.readTree(jsonLine(netLog)));
             String said = Files.readString(netLog);
             assertTrue(said.contains("server " + liar.substring(0, 12)) && said.contains("banned"), said);
+            // A second client, in a process of its own, never talks to the liar: it finds the first
+            // one's report, checks the proof with its own copy of the model, and avoids the server.
+            Path second = generateThroughNetwork(base, "second.json");
+            assertEquals(json.readTree(jsonLine(localLog)), json.readTree(jsonLine(second)));
+            String secondSaid = Files.readString(second);
+            assertTrue(secondSaid.contains("proves that " + liar.substring(0, 12)), secondSaid);
         }
         Cli.Result refused = Cli.run("node", "start", "--data", dir.resolve("lone").toString(), "--listen", "127.0.0.1:0",
                 "--serve", MODEL.toString(), "--set", "fault.mode=perturb");

@@ -1,0 +1,20 @@
+package dev.mycel.inference.client;
+
+import dev.mycel.net.identity.PeerId;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * What a client has learnt about block servers, shared by all its sequences: those caught lying
+ * (banned for the client's lifetime), round-trip times, those that recently failed (back-off),
+ * and whether a server is a proven liar by a report someone else filed ({@code vetting}: false
+ * for such a server).
+ */
+public record ServerKnowledge(Set<PeerId> banned, Latencies latencies, ServerBackoff backoff,
+                              Predicate<ServerEntry> vetting) {
+    /** A client that knows nothing yet and reads no reports. */
+    public static ServerKnowledge fresh() {
+        return new ServerKnowledge(ConcurrentHashMap.newKeySet(), new Latencies(), new ServerBackoff(), s -> true);
+    }
+}
