@@ -69,6 +69,7 @@ public final class DhtNode implements AutoCloseable {
     private final long startedNanos = System.nanoTime();
     private volatile Consumer<String> eventLog = LOG::info;
     private NetServer server;
+    private RecordSaver recordSaver;
     private volatile boolean closed;
 
     private DhtNode(DhtConfig config, NodeIdentity identity, Path stateDir, TlsContexts tls) {
@@ -106,6 +107,9 @@ public final class DhtNode implements AutoCloseable {
             if (records > 0) {
                 LOG.info(() -> "loaded " + records + " stored records");
             }
+            // Within a second of a record arriving, so a killed node comes back with it (RecordSaver says why).
+            node.recordSaver = RecordSaver.start(node.store, stateDir.resolve(RECORDS_FILE), Duration.ofSeconds(1),
+                    "dht-records-" + identity.peerId().shortString());
         }
         node.schedule();
         return node;
@@ -127,7 +131,6 @@ public final class DhtNode implements AutoCloseable {
         timer.scheduleWithFixedDelay(guard(this::republish), republishMs, republishMs, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(guard(this::saveRoutingTable), 5, 30, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(guard(store::expire), 60, 60, TimeUnit.SECONDS);
-        timer.scheduleWithFixedDelay(guard(this::saveRecords), 5, 5, TimeUnit.MINUTES);
     }
 
     private Runnable guard(ThrowingRunnable r) {
@@ -548,8 +551,8 @@ public final class DhtNode implements AutoCloseable {
     }
 
     private void saveRecords() throws IOException {
-        if (stateDir != null && !closed) {
-            RecordFile.save(store, stateDir.resolve(RECORDS_FILE));
+        if (recordSaver != null && !closed) {
+            recordSaver.close();
         }
     }
 
