@@ -84,7 +84,9 @@ public final class GgufFile implements AutoCloseable {
             int typeId = in.i32("type of '" + key + "'");
             GgufValueType type = GgufValueType.fromId(typeId);
             if (type == null) {
-                throw new ModelFormatException(name + ": metadata '" + key + "' has unknown value type " + typeId);
+                // Ids are unsigned 32-bit in the file: shown as such, not as Java's negative int.
+                throw new ModelFormatException(name + ": metadata '" + key + "' has unknown value type "
+                        + Integer.toUnsignedString(typeId) + " (GGUF value types are 0 to 12)");
             }
             GgufValue value = in.value(type, key);
             if (kv.put(key, value) != null) {
@@ -387,7 +389,8 @@ public final class GgufFile implements AutoCloseable {
             int elemId = i32("array type of '" + key + "'");
             GgufValueType elem = GgufValueType.fromId(elemId);
             if (elem == null || elem == GgufValueType.ARRAY) {
-                throw new ModelFormatException(name + ": metadata '" + key + "' is an array of unsupported type " + elemId);
+                throw new ModelFormatException(name + ": metadata '" + key + "' is an array of unsupported type "
+                        + Integer.toUnsignedString(elemId));
             }
             long count = u64("array length of '" + key + "'");
             long minElementBytes = elem == GgufValueType.STRING ? 8 : elem.size();
@@ -456,7 +459,7 @@ public final class GgufFile implements AutoCloseable {
             }
             int typeId = i32("type of tensor '" + tname + "'");
             GgmlType type = GgmlType.fromId(typeId).orElseThrow(() -> new ModelFormatException(
-                    name + ": tensor '" + tname + "' has unknown type id " + typeId));
+                    name + ": tensor '" + tname + "' has unknown type id " + Integer.toUnsignedString(typeId)));
             if (dims[0] % type.blockSize() != 0) {
                 throw new ModelFormatException(name + ": tensor '" + tname + "' of type " + type + " has a row of "
                         + dims[0] + " values, not a multiple of the block size " + type.blockSize());

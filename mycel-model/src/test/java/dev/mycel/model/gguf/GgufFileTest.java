@@ -181,6 +181,9 @@ class GgufFileTest {
         putInt(b, at, 77);
         var e = assertThrows(ModelFormatException.class, () -> parse(b));
         assertEquals("test.gguf: tensor 'a.weight' has unknown type id 77", e.getMessage());
+        putInt(b, at, -2);
+        assertEquals("test.gguf: tensor 'a.weight' has unknown type id 4294967294",
+                assertThrows(ModelFormatException.class, () -> parse(b)).getMessage());
     }
 
     @Test
@@ -189,6 +192,16 @@ class GgufFileTest {
         byte[] key = "llama.block_count".getBytes(StandardCharsets.UTF_8);
         putInt(b, indexOf(b, key) + key.length, 99);
         assertTrue(assertThrows(ModelFormatException.class, () -> parse(b)).getMessage().contains("unknown value type 99"));
+        // Type ids are unsigned 32-bit numbers in the file, and are named as such, never as negative numbers.
+        byte[] high = GgufImages.sample();
+        putInt(high, indexOf(high, key) + key.length, -1);
+        assertEquals("test.gguf: metadata 'llama.block_count' has unknown value type 4294967295 (GGUF value types are 0 to 12)",
+                assertThrows(ModelFormatException.class, () -> parse(high)).getMessage());
+        byte[] array = GgufImages.sample();
+        byte[] tokens = "tokenizer.ggml.tokens".getBytes(StandardCharsets.UTF_8);
+        putInt(array, indexOf(array, tokens) + tokens.length + 4, 0x80000000);
+        assertEquals("test.gguf: metadata 'tokenizer.ggml.tokens' is an array of unsupported type 2147483648",
+                assertThrows(ModelFormatException.class, () -> parse(array)).getMessage());
         try (GgufFile g = parse(GgufImages.sample())) {
             var e = assertThrows(ModelFormatException.class, () -> g.string("llama.block_count"));
             assertTrue(e.getMessage().contains("should be String"), e.getMessage());

@@ -70,6 +70,7 @@ public final class DhtNode implements AutoCloseable {
     private final long startedNanos = System.nanoTime();
     private volatile Consumer<String> eventLog = LOG::info;
     private NetServer server;
+    private RecordSaver recordSaver;
     private volatile boolean closed;
 
     private DhtNode(DhtConfig config, NodeIdentity identity, Path stateDir, TlsContexts tls) {
@@ -107,6 +108,9 @@ public final class DhtNode implements AutoCloseable {
             if (records > 0) {
                 LOG.info(() -> "loaded " + records + " stored records");
             }
+            // Within a second of a record arriving, so a killed node comes back with it (RecordSaver says why).
+            node.recordSaver = RecordSaver.start(node.store, stateDir.resolve(RECORDS_FILE), Duration.ofSeconds(1),
+                    "dht-records-" + identity.peerId().shortString());
         }
         node.schedule();
         return node;
@@ -128,7 +132,6 @@ public final class DhtNode implements AutoCloseable {
         timer.scheduleWithFixedDelay(guard(this::republish), republishMs, republishMs, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(guard(this::saveRoutingTable), 5, 30, TimeUnit.SECONDS);
         timer.scheduleWithFixedDelay(guard(store::expire), 60, 60, TimeUnit.SECONDS);
-        timer.scheduleWithFixedDelay(guard(this::saveRecords), 5, 5, TimeUnit.MINUTES);
     }
 
     private Runnable guard(ThrowingRunnable r) {
@@ -561,8 +564,8 @@ public final class DhtNode implements AutoCloseable {
     }
 
     private void saveRecords() throws IOException {
-        if (stateDir != null && !closed) {
-            RecordFile.save(store, stateDir.resolve(RECORDS_FILE));
+        if (recordSaver != null && !closed) {
+            recordSaver.close();
         }
     }
 

@@ -6,10 +6,13 @@ import dev.mycel.net.proto.StoredRecords;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.logging.Logger;
 
 /**
@@ -27,13 +30,21 @@ final class RecordFile {
     private RecordFile() {
     }
 
-    /** Writes every unexpired record of {@code store} to {@code file}, replacing it whole. */
+    /**
+     * Writes every unexpired record of {@code store} to {@code file}, replacing it whole: a
+     * temporary file, forced to disk before it is renamed over the old one, so that after a crash
+     * (even of the machine) the file holds either the old or the new records, never part of them.
+     */
     static void save(RecordStore store, Path file) throws IOException {
         StoredRecords.Builder b = StoredRecords.newBuilder().addAllValues(store.values().values());
         store.allProviders().values().forEach(b::addAllProviders);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            OutputStream out = Channels.newOutputStream(ch);
             b.build().writeTo(out);
+            out.flush();
+            ch.force(true);
         }
         try {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -21,6 +21,8 @@ public final class RecordStore {
     private final LongSupplier clockMs;
     private final HashMap<DhtKey, ValueRecord> values = new HashMap<>();
     private final HashMap<DhtKey, LinkedHashMap<PeerId, ProviderRecord>> providers = new HashMap<>();
+    /** Counts the records taken, so that whoever saves the store can tell whether it changed. */
+    private long changes;
 
     public RecordStore(RecordLimits limits, LongSupplier clockMs) {
         this.limits = limits;
@@ -47,6 +49,7 @@ public final class RecordStore {
             }
         }
         values.put(key, r);
+        changes++;
         return true;
     }
 
@@ -107,6 +110,7 @@ public final class RecordStore {
         }
         forKey.remove(provider);
         forKey.put(provider, r);
+        changes++;
         return true;
     }
 
@@ -132,6 +136,11 @@ public final class RecordStore {
         Map<DhtKey, List<ProviderRecord>> out = new HashMap<>();
         providers.forEach((k, v) -> out.put(k, new ArrayList<>(v.values())));
         return out;
+    }
+
+    /** How many records were taken so far; it grows with every change to what is stored, expiry aside. */
+    public synchronized long changes() {
+        return changes;
     }
 
     public synchronized int valueCount() {

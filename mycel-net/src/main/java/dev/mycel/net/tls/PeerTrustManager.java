@@ -161,10 +161,17 @@ public final class PeerTrustManager extends X509ExtendedTrustManager {
         }
     }
 
+    /** Refusals carry the TLS alert for the peer ({@link CertificateRefusedException} says how each provider sends it). */
     private void check(X509Certificate[] chain) throws CertificateException {
-        PeerId id = verify(chain);
+        PeerId id;
+        try {
+            id = verify(chain);
+        } catch (CertificateException e) {
+            throw CertificateRefusedException.of(e);
+        }
         if (expected != null && !expected.equals(id)) {
-            throw new CertificateException("expected peer " + expected + " but the certificate proves " + id);
+            throw new CertificateRefusedException(CertificateRefusedException.Alert.CERTIFICATE_UNKNOWN,
+                    "expected peer " + expected + " but the certificate proves " + id, null);
         }
     }
 

@@ -137,8 +137,10 @@ public final class TlsContexts {
                 expected, false);
     }
 
-    private static SslContext build(SslContextBuilder b, PeerId expected, boolean server) {
-        b.protocols(PROTOCOLS).ciphers(CIPHERS).trustManager(new PeerTrustManager(expected));
+    private SslContext build(SslContextBuilder b, PeerId expected, boolean server) {
+        PeerTrustManager peers = new PeerTrustManager(expected);
+        // BoringSSL sends internal_error for a refusal unless told the alert (BoringSslTrustManager).
+        b.protocols(PROTOCOLS).ciphers(CIPHERS).trustManager(provider == SslProvider.OPENSSL ? new BoringSslTrustManager(peers) : peers);
         if (server) {
             b.clientAuth(ClientAuth.REQUIRE);
         }

@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -168,10 +169,24 @@ final class TlsConnection implements AutoCloseable {
             }
         } catch (SSLException e) {
             sendAlert();
-            throw e;
+            throw withReason(e);
         } finally {
             handshakeSince = 0;
         }
+    }
+
+    /**
+     * BoringSSL's engine reports a certificate its trust manager refused as "General OpenSslEngine
+     * problem", the reason only in the cause: this puts the reason in the message, as the JDK's does.
+     */
+    private static SSLException withReason(SSLException e) {
+        if (e.getCause() instanceof CertificateException refused && refused.getMessage() != null
+                && (e.getMessage() == null || !e.getMessage().contains(refused.getMessage()))) {
+            SSLHandshakeException named = new SSLHandshakeException(refused.getMessage());
+            named.initCause(e);
+            return named;
+        }
+        return e;
     }
 
     /** After a failed handshake the engine holds an alert for the peer: send it, best effort. */

@@ -42,6 +42,27 @@ class RecordFileTest {
         assertEquals(1, after.providers(providedKey).size());
     }
 
+    /** The saver writes only after a record was taken (a refused replay changes nothing), and closing writes. */
+    @Test
+    void theSaverWritesOnceARecordArrivesAndNotOtherwise(@TempDir Path dir) throws Exception {
+        RecordStore store = store();
+        Path file = dir.resolve("records.bin");
+        try (RecordSaver saver = RecordSaver.start(store, file, java.time.Duration.ofHours(1), "test-saver")) {
+            assertFalse(saver.saveIfChanged(), "nothing taken since loading");
+            assertFalse(Files.exists(file));
+            ValueRecord value = Records.signValue(publisher, "greeting", new byte[] {1}, 4, clock.get() + 60_000);
+            store.putValue(value);
+            assertTrue(saver.saveIfChanged());
+            assertEquals(1, RecordFile.load(store(), file));
+            store.putValue(value);
+            assertFalse(saver.saveIfChanged(), "the same record again changes nothing");
+            store.addProvider(Records.signProvider(publisher, DhtKey.sha256(new byte[] {9}), "127.0.0.1", 4000,
+                    new byte[] {7}, 1, clock.get() + 60_000));
+        }
+        assertEquals(2, RecordFile.load(store(), file), "closing saved the provider record");
+        assertFalse(Files.exists(dir.resolve("records.bin.tmp")));
+    }
+
     @Test
     void expiredAndForgedRecordsInTheFileAreDropped(@TempDir Path dir) throws Exception {
         ValueRecord live = Records.signValue(publisher, "live", new byte[] {1}, 1, clock.get() + 60_000);

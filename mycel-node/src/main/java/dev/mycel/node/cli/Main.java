@@ -58,6 +58,9 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(Main::handle);
+        CommandLine.IParameterExceptionHandler picocli = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, args) -> UnknownCommands.handle(e, args, picocli));
+        cl.setExecutionStrategy(UnknownCommands::execute);
         cl.setUsageHelpAutoWidth(true);
         return cl;
     }

@@ -30,6 +30,8 @@ import java.util.logging.Logger;
  */
 public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The most of a refused request's body read and dropped so that its client gets the answer. */
+    static final long DRAIN_LIMIT_BYTES = 64L << 20;
 
     /** Handles one request: its JSON body (an empty object for GET) in, a JSON object out. */
     @FunctionalInterface
@@ -127,8 +129,12 @@ public final class AdminServer implements AutoCloseable {
             log.log(Level.WARNING, "admin API: " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " failed", e);
         }
         try {
+            boolean drained = drainBody(ex);
             byte[] bytes = (JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
+            if (!drained) {
+                ex.getResponseHeaders().set("Connection", "close");
+            }
             if (status == 401) {
                 ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             }
@@ -167,10 +173,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private JsonNode body(HttpExchange ex) throws IOException {
-        byte[] bytes;
-        try (InputStream in = ex.getRequestBody()) {
-            bytes = in.readNBytes(maxBodyBytes + 1);
-        }
+        // Not closed here: drainBody reads what a refused request sent beyond the limit.
+        byte[] bytes = ex.getRequestBody().readNBytes(maxBodyBytes + 1);
         if (bytes.length > maxBodyBytes) {
             throw new ApiException(413, "request body larger than " + maxBodyBytes + " bytes");
         }
@@ -187,6 +191,35 @@ public final class AdminServer implements AutoCloseable {
             throw new ApiException(400, "the request body must be a JSON object");
         }
         return body;
+    }
+
+    /**
+     * Reads and drops what is left of the request body (up to {@link #DRAIN_LIMIT_BYTES}) before
+     * the answer goes out; false when more was left. A request refused before its body was read
+     * (too large, or without the token) would otherwise have the connection closed under the
+     * client while it is still sending, which it sees as a reset instead of the answer. Reading
+     * on costs only the time to receive the bytes; beyond the limit the connection is closed
+     * after the answer, which a client may or may not get to read.
+     */
+    private static boolean drainBody(HttpExchange ex) {
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        try {
+            if (length != null && Long.parseLong(length.strip()) > DRAIN_LIMIT_BYTES) {
+                return false;
+            }
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] sink = new byte[64 * 1024];
+            long left = DRAIN_LIMIT_BYTES;
+            for (int n; left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) >= 0; ) {
+                left -= n;
+            }
+            return left > 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static ObjectNode error(String message) {

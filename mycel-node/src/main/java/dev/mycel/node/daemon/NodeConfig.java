@@ -235,6 +235,15 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
     }
 
     private static final long NO_MAX = Long.MAX_VALUE;
+    /**
+     * Durations are bounded in milliseconds both ways: a typo such as "99999999d" would otherwise be
+     * taken (a record lifetime of 270,000 years, a timeout that never fires). The upper bounds are
+     * far beyond any sensible setting: a week for DHT intervals, 30 days for record lifetimes, a
+     * day for keep-alives and rebalancing, 10 minutes for a call's or a handshake's timeout.
+     */
+    private static final long SECOND = 1000;
+    private static final long MINUTE = 60 * SECOND;
+    private static final long DAY = 24 * 60 * MINUTE;
 
     /** Every key a config file may hold, in the order of the documented example. */
     public static final List<String> KEYS;
@@ -254,21 +263,21 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         key("admin.allow_remote", Type.BOOL, 0, 0, d -> false);
         key("dht.k", Type.INT, 1, 64, d -> (long) d.dht().k());
         key("dht.alpha", Type.INT, 1, 64, d -> (long) d.dht().alpha());
-        key("dht.refresh_interval", Type.DURATION, 1000, NO_MAX, d -> d.dht().refreshInterval());
-        key("dht.republish_interval", Type.DURATION, 1000, NO_MAX, d -> d.dht().republishInterval());
-        key("dht.provider_ttl", Type.DURATION, 1000, NO_MAX, d -> d.dht().providerTtl());
+        key("dht.refresh_interval", Type.DURATION, SECOND, 7 * DAY, d -> d.dht().refreshInterval());
+        key("dht.republish_interval", Type.DURATION, SECOND, 7 * DAY, d -> d.dht().republishInterval());
+        key("dht.provider_ttl", Type.DURATION, SECOND, 30 * DAY, d -> d.dht().providerTtl());
         key("limits.max_message_bytes", Type.INT, 1024, Integer.MAX_VALUE, d -> (long) d.dht().net().maxMessageBytes());
-        key("limits.rpc_timeout", Type.DURATION, 100, NO_MAX, d -> d.dht().net().rpcTimeout());
-        key("limits.handshake_timeout", Type.DURATION, 100, NO_MAX, d -> d.dht().net().handshakeTimeout());
-        key("limits.keepalive_time", Type.DURATION, 1000, NO_MAX, d -> d.dht().net().keepAliveTime());
-        key("limits.keepalive_timeout", Type.DURATION, 100, NO_MAX, d -> d.dht().net().keepAliveTimeout());
+        key("limits.rpc_timeout", Type.DURATION, 100, 10 * MINUTE, d -> d.dht().net().rpcTimeout());
+        key("limits.handshake_timeout", Type.DURATION, 100, 10 * MINUTE, d -> d.dht().net().handshakeTimeout());
+        key("limits.keepalive_time", Type.DURATION, SECOND, DAY, d -> d.dht().net().keepAliveTime());
+        key("limits.keepalive_timeout", Type.DURATION, 100, 10 * MINUTE, d -> d.dht().net().keepAliveTimeout());
         key("limits.requests_per_second", Type.NUMBER, 0, 0, d -> d.dht().net().requestsPerSecond());
         key("limits.request_burst", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().net().requestBurst());
         key("limits.max_concurrent_calls", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().net().maxConcurrentCalls());
         key("records.max_name_bytes", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().records().maxNameBytes());
         key("records.max_value_bytes", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().records().maxValueBytes());
         key("records.max_payload_bytes", Type.INT, 0, Integer.MAX_VALUE, d -> (long) d.dht().records().maxPayloadBytes());
-        key("records.max_ttl", Type.DURATION, 1000, NO_MAX, d -> d.dht().records().maxTtl());
+        key("records.max_ttl", Type.DURATION, SECOND, 30 * DAY, d -> d.dht().records().maxTtl());
         key("records.max_values", Type.INT, 0, Integer.MAX_VALUE, d -> (long) d.dht().records().maxValues());
         key("records.max_providers_per_key", Type.INT, 1, Integer.MAX_VALUE, d -> (long) d.dht().records().maxProvidersPerKey());
         key("records.max_provider_keys", Type.INT, 0, Integer.MAX_VALUE, d -> (long) d.dht().records().maxProviderKeys());
@@ -278,7 +287,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         key("serve.threads", Type.INT, 0, 4096, d -> 0L);
         key("serve.cache_bytes", Type.INT, 1 << 20, NO_MAX - 1, d -> 2L << 30);
         key("serve.session_port", Type.INT, -1, 65535, d -> 0L);
-        key("serve.rebalance_interval", Type.DURATION, 1000, NO_MAX, d -> Duration.ofSeconds(60));
+        key("serve.rebalance_interval", Type.DURATION, SECOND, DAY, d -> Duration.ofSeconds(60));
         key("http.listen", Type.OPT_HOST_PORT, 0, 0, d -> "");
         key("http.models", Type.PATHS, 0, 0, d -> List.of());
         key("http.network_models", Type.PATHS, 0, 0, d -> List.of());
@@ -487,9 +496,10 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                     } else {
                         d = Durations.parse(text(v, "a duration such as \"30s\", \"15m\" or \"2h\""));
                     }
-                    if (d.toMillis() < spec.min()) {
-                        throw new IllegalArgumentException("must be at least " + Durations.format(Duration.ofMillis(spec.min()))
-                                + ", got " + v);
+                    // Compared as Durations: toMillis() of a huge one would overflow.
+                    if (d.compareTo(Duration.ofMillis(spec.min())) < 0 || d.compareTo(Duration.ofMillis(spec.max())) > 0) {
+                        throw new IllegalArgumentException("must be from " + Durations.format(Duration.ofMillis(spec.min()))
+                                + " to " + Durations.format(Duration.ofMillis(spec.max())) + ", got " + v);
                     }
                     yield d;
                 }

@@ -178,6 +178,36 @@ class MultiProcessNodeTest {
         assertTrue(Files.readString(data3.resolve("node.log")).contains("joined the network"));
     }
 
+    /**
+     * A node killed right after it took a record for another keeps it: records.bin follows the
+     * store within a second, not at the next 5-minute save or a clean stop. The publisher is
+     * killed too and the node restarts alone, so the value can only come from its own file.
+     */
+    @Test
+    void aNodeKilledWithSigkillStillServesTheRecordsItHeldForOthers() throws Exception {
+        Network net = startNetwork(2);
+        awaitFullTables(net, START);
+        String publisher = net.infos().get(0).peerId();
+        Cli.Result put = Cli.run("dht", "put", "kept", "held for node 0", "--ttl", "1h",
+                "--data", net.data().get(0).toString(), "--json");
+        assertEquals(0, put.exitCode(), put.err());
+        assertEquals(2, JSON.readTree(put.out()).path("stored_on").asInt(), "node 1 took a copy");
+        Thread.sleep(2000); // the saver's bound (1 s), with room for a slow machine
+
+        for (Process p : net.processes()) {
+            p.destroyForcibly();
+            assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(137, p.exitValue(), "SIGKILL: no shutdown hook ran");
+        }
+        Path data1 = net.data().get(1);
+        Process restarted = procs.startNode(config, data1, "--listen", "127.0.0.1:0");
+        procs.awaitStarted(restarted, data1, START);
+
+        Cli.Result get = Cli.run("dht", "get", publisher + "/kept", "--data", data1.toString());
+        assertEquals(0, get.exitCode(), get.err() + procs.logs());
+        assertEquals("held for node 0\n", get.out());
+    }
+
     @Test
     void devnetStartsThreeNodesReportsFullTablesAndStopsThemAll() throws Exception {
         int base = NodeProcesses.freePorts(3);

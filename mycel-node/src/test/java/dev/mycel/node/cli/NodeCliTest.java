@@ -51,6 +51,36 @@ class NodeCliTest {
         }
     }
 
+    /** A word that is no command is an error naming it, --help or not; help for real commands is unchanged. */
+    @Test
+    void anUnknownCommandIsAnErrorEvenBesideHelp() {
+        for (String[] args : List.of(new String[] {"wallt", "--help"}, new String[] {"wallt"}, new String[] {"--help", "wallt"})) {
+            Cli.Result r = Cli.run(args);
+            assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + r.out() + r.err());
+            assertEquals("mycel: error: unknown command 'wallt'\nSee 'mycel --help' for the commands.\n", r.err().replace("\r", ""));
+            assertEquals("", r.out());
+        }
+        Cli.Result typo = Cli.run("genrate", "--help");
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.err().startsWith("mycel: error: unknown command 'genrate'"), typo.err());
+        assertTrue(typo.err().contains("Did you mean: mycel generate"), typo.err());
+        Cli.Result nested = Cli.run("dht", "gett", "-h");
+        assertEquals(2, nested.exitCode());
+        assertTrue(nested.err().startsWith("mycel: error: unknown command 'dht gett'"), nested.err());
+        assertTrue(nested.err().contains("Did you mean: dht get?"), nested.err());
+        // A stray word after a real command is refused as picocli refuses it without --help.
+        Cli.Result stray = Cli.run("peers", "extra", "--help");
+        assertEquals(2, stray.exitCode());
+        assertTrue(stray.err().contains("Unmatched argument at index 1: 'extra'"), stray.err());
+
+        Cli.Result help = Cli.run("dht", "--help");
+        assertEquals(0, help.exitCode(), help.err());
+        assertTrue(help.out().contains("Usage: mycel dht"), help.out());
+        Cli.Result top = Cli.run("--help");
+        assertEquals(0, top.exitCode(), top.err());
+        assertTrue(top.out().startsWith("Usage: mycel"), top.out());
+    }
+
     @Test
     void everyCommandSaysHowToStartANodeWhenNoneRuns() {
         String d = dir.resolve("empty").toString();

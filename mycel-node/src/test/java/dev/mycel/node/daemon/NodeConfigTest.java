@@ -157,7 +157,24 @@ class NodeConfigTest {
         error(write("h.toml", "log_level = \"loud\"\n"), List.of(), "h.toml", "log_level", "loud");
         error(write("i.toml", "dht = 3\n"), List.of(), "i.toml", "\"dht\"");
         error(write("j.toml", "[limits]\nrequests_per_second = -1\n"), List.of(), "j.toml", "limits.requests_per_second");
-        error(write("k.toml", "[dht]\nrefresh_interval = \"10ms\"\n"), List.of(), "k.toml", "at least 1s");
+        error(write("k.toml", "[dht]\nrefresh_interval = \"10ms\"\n"), List.of(), "k.toml", "from 1s to 7d");
+    }
+
+    @Test
+    void durationsOutsideTheirRangeNameTheKeyTheFileAndTheRange() throws IOException {
+        Path file = write("ttl.toml", "[records]\nmax_ttl = \"99999999d\"\n");
+        String m = error(file, List.of(), file + ": records.max_ttl: must be from 1s to 30d, got \"99999999d\"");
+        assertEquals(file + ": records.max_ttl: must be from 1s to 30d, got \"99999999d\"", m);
+        // Too large for milliseconds (a long overflows): still the same one-line error, not an ArithmeticException.
+        error(write("huge.toml", "[limits]\nrpc_timeout = \"999999999999d\"\n"), List.of(), "huge.toml", "limits.rpc_timeout",
+                "from 100ms to 10m");
+        error(write("secs.toml", "[dht]\nrefresh_interval = 999999999\n"), List.of(), "secs.toml", "dht.refresh_interval", "to 7d");
+        error(null, flags(Setting.assignment("serve.rebalance_interval=2d")), "--set", "serve.rebalance_interval", "to 1d");
+        // The largest allowed values are taken.
+        NodeConfig c = NodeConfig.load(write("max.toml", "[records]\nmax_ttl = \"30d\"\n[limits]\nrpc_timeout = \"10m\"\n"),
+                flags());
+        assertEquals(Duration.ofDays(30), c.dhtConfig().records().maxTtl());
+        assertEquals(Duration.ofMinutes(10), c.limits().rpcTimeout());
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.mycel.net.dht.DhtKey;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.node.daemon.NodeConfig.Setting;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -161,6 +162,41 @@ class NodeDaemonTest {
         assertError(call(d, "GET", "/v1/nothing", null, t), 404, "no such endpoint");
         assertError(call(d, "GET", "/v1/dht/put", null, t), 405, "GET is not allowed");
         assertError(call(d, "POST", "/v1/dht/put", "{\"key\":\"k\",\"value\":\"" + "v".repeat((1 << 20) + 10) + "\"}", t), 413, "larger");
+    }
+
+    /**
+     * A body far over the limit still gets its JSON answer rather than a connection reset: the
+     * server reads and drops the rest before answering, also when it refuses before reading. The
+     * client is a plain socket that sends the whole request before reading, as simple clients do
+     * (java.net.http reads while it sends, so it would see the answer either way).
+     */
+    @Test
+    void anOversizedRequestGetsA413WithTheReasonNotAReset() throws Exception {
+        NodeDaemon d = start(dir.resolve("o"));
+        String t = token(d);
+        byte[] big = ("{\"key\":\"k\",\"value\":\"" + "v".repeat(16 << 20) + "\"}").getBytes(StandardCharsets.US_ASCII);
+        String tooLarge = sendWhole(d, big, t);
+        assertTrue(tooLarge.startsWith("HTTP/1.1 413 ") && tooLarge.endsWith("\r\n\r\n{\"error\":\"request body larger than 1048576 bytes\"}\n"),
+                tooLarge);
+        String unauthorized = sendWhole(d, big, null);
+        assertTrue(unauthorized.startsWith("HTTP/1.1 401 ") && unauthorized.contains("{\"error\":\"the admin API needs the token"),
+                unauthorized);
+        assertEquals(200, call(d, "GET", "/v1/status", null, t).status(), "the API goes on answering");
+    }
+
+    /** Writes a whole POST of {@code body} on a plain socket, then reads the answer to its end. */
+    private static String sendWhole(NodeDaemon d, byte[] body, String token) throws IOException {
+        String[] hostPort = d.info().admin().split(":");
+        try (Socket s = new Socket(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            s.setSoTimeout(30_000);
+            String head = "POST /v1/dht/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                    + "Content-Length: " + body.length + "\r\n" + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n";
+            var out = s.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private static void assertError(Reply r, int status, String text) {
