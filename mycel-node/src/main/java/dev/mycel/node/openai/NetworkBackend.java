@@ -42,11 +42,12 @@ public final class NetworkBackend implements ModelBackend {
     }
 
     @Override
-    public GenerationResult generate(int[] prompt, GenerationOptions o, Consumer<String> onText) {
+    public GenerationResult generate(int[] prompt, GenerationOptions o, Consumer<String> onText,
+                                     Generator.TokenObserver onToken) {
         int capacity = (int) Math.min(contextLength(), (long) prompt.length + o.maxTokens());
         for (int attempt = 0; ; attempt++) {
             try (RemoteSequence seq = client.sequence(Math.max(1, capacity), options)) {
-                return generator.generate(seq, prompt, o, onText);
+                return generator.generate(seq, prompt, o, onText, onToken);
             } catch (TaintedHistoryException e) {
                 // A banned server's wrong answers were used: start again without it (once).
                 if (attempt > 0) {
