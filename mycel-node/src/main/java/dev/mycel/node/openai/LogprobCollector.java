@@ -33,4 +33,21 @@ final class LogprobCollector implements Generator.TokenObserver {
         pending.clear();
         return out;
     }
+
+    /**
+     * The entries of the generation that produced {@code generated}: the last ones gathered. A
+     * network backend starts a generation again when a banned server's answers turn out to have
+     * been used, and the first attempt's tokens must not stay in front of the answer's.
+     */
+    List<TokenLogprob> drainFor(int[] generated) {
+        int n = 0;
+        for (int t : generated) {
+            if (!tokenizer.isEndOfGeneration(t)) {
+                n++;
+            }
+        }
+        List<TokenLogprob> out = List.copyOf(pending.subList(Math.max(0, pending.size() - n), pending.size()));
+        pending.clear();
+        return out;
+    }
 }

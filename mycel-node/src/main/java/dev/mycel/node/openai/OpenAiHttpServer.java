@@ -180,7 +180,7 @@ public final class OpenAiHttpServer implements AutoCloseable {
             } else {
                 choice.put("text", r.text());
             }
-            putLogprobs(choice, collector, logprobs, chat);
+            putLogprobs(choice, collector == null ? null : collector.drainFor(r.tokens()), logprobs, chat);
             choice.put("finish_reason", finish(r.finishReason()));
             usage(o, prompt.length, r.tokens().length);
             send(ex, 200, o);
@@ -198,7 +198,8 @@ public final class OpenAiHttpServer implements AutoCloseable {
             r = model.generate(prompt, req.options(limit), piece -> {
                 try {
                     ObjectNode c = chunk(id, now, model.id(), chat, piece, null, false);
-                    putLogprobs((ObjectNode) c.at("/choices/0"), collector, logprobs, chat);
+                    putLogprobs((ObjectNode) c.at("/choices/0"), collector == null ? null : collector.drain(),
+                            logprobs, chat);
                     writeEvent(out, c.toString());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
@@ -215,7 +216,7 @@ public final class OpenAiHttpServer implements AutoCloseable {
         }
         ObjectNode last = chunk(id, now, model.id(), chat, null, finish(r.finishReason()), false);
         // tokens whose text was held back (a possible stop sequence, an unfinished character) or had none
-        putLogprobs((ObjectNode) last.at("/choices/0"), collector, logprobs, chat);
+        putLogprobs((ObjectNode) last.at("/choices/0"), collector == null ? null : collector.drain(), logprobs, chat);
         writeEvent(out, last.toString());
         if (req.includeUsage()) {
             ObjectNode u = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
@@ -255,13 +256,12 @@ public final class OpenAiHttpServer implements AutoCloseable {
         return max;
     }
 
-    /** Adds the tokens gathered since the last chunk in the endpoint's shape, or {@code "logprobs": null}. */
-    private static void putLogprobs(ObjectNode choice, LogprobCollector collector, LogprobsJson json, boolean chat) {
-        if (collector == null) {
+    /** Adds {@code tokens} in the endpoint's shape, or {@code "logprobs": null} where none were asked for. */
+    private static void putLogprobs(ObjectNode choice, List<TokenLogprob> tokens, LogprobsJson json, boolean chat) {
+        if (tokens == null) {
             choice.putNull("logprobs");
             return;
         }
-        List<TokenLogprob> tokens = collector.drain();
         choice.set("logprobs", chat ? json.chat(tokens) : json.completion(tokens));
     }
 
