@@ -2,10 +2,14 @@ package dev.mycel.node.openai;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.langchain4j.data.message.UserMessage;
@@ -23,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The three client libraries at their defaults (no max_tokens) against a network model: the
  * API's {@link NetworkBackend} runs each request through two block servers found in the DHT, and
- * the answers equal local greedy generation to the context's end.
+ * the answers equal local greedy generation to the context's end, or to the end of the session
+ * length servers grant where that is shorter.
  */
 class NetworkModelApiTest {
     private static final String USER = "Tell me a story.";
@@ -90,6 +95,27 @@ class NetworkModelApiTest {
         });
         done.get(60, TimeUnit.SECONDS);
         assertEquals(api.greedyChat(USER), pieces.toString());
+    }
+
+    @Test
+    void withoutMaxTokensANetworkModelRunsToTheEndOfTheSessionServersGrant() throws Exception {
+        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(api.base).apiKey("unused").maxRetries(0).build();
+        try {
+            int prompt = api.chatPrompt(USER).length;
+            ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                    .model(ShippedModelServer.SHORT_ID).addUserMessage(USER).temperature(0.0).build()).validate();
+            assertEquals(api.greedyChat(USER, ShippedModelServer.SHORT_SESSION - prompt),
+                    c.choices().getFirst().message().content().orElseThrow());
+            assertTrue(c.usage().orElseThrow().totalTokens() <= ShippedModelServer.SHORT_SESSION);
+            BadRequestException e = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                    .create(ChatCompletionCreateParams.builder().model(ShippedModelServer.SHORT_ID).addUserMessage(USER)
+                            .maxTokens(ShippedModelServer.SHORT_SESSION).build()));
+            assertEquals("context_length_exceeded", e.code().orElseThrow());
+            assertTrue(e.getMessage().contains("maximum context length is " + ShippedModelServer.SHORT_SESSION),
+                    e.getMessage());
+        } finally {
+            client.close();
+        }
     }
 
     @Test

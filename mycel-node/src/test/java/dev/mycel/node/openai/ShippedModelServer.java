@@ -35,6 +35,9 @@ import java.util.List;
  */
 final class ShippedModelServer implements AutoCloseable {
     static final String ID = "stories260K";
+    /** On the network fixture: the same model where servers grant sessions of only {@link #SHORT_SESSION} positions. */
+    static final String SHORT_ID = "stories260K-short";
+    static final int SHORT_SESSION = 96;
     private static final Path FILE = TestData.shippedModel("stories260K.gguf");
     final LoadedModel model;
     final OpenAiHttpServer server;
@@ -103,7 +106,9 @@ final class ShippedModelServer implements AutoCloseable {
             InferenceClient client = new InferenceClient(me, clientDht, FILE, 1, NetLimits.defaults());
             started.add(client);
             OpenAiHttpServer server = OpenAiHttpServer.start(new InetSocketAddress("127.0.0.1", 0),
-                    List.of(new NetworkBackend(ID, client, RemoteSequence.Options.defaults())));
+                    List.of(new NetworkBackend(ID, client, RemoteSequence.Options.defaults(),
+                            ServerLimits.defaults().maxPositions()),
+                            new NetworkBackend(SHORT_ID, client, RemoteSequence.Options.defaults(), SHORT_SESSION)));
             return new ShippedModelServer(model, server, started);
         } catch (Exception | Error e) {
             closeAll(started);
