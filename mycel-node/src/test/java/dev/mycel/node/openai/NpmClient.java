@@ -32,8 +32,8 @@ final class NpmClient {
     private NpmClient() {
     }
 
-    private static boolean onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    private static boolean onPath(String program, String path) {
+        for (String dir : path.split(File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
                 return true;
             }
@@ -81,18 +81,24 @@ final class NpmClient {
         assertEquals(0, ci.exitCode(), "npm ci failed in " + WORK.toAbsolutePath() + ":\n" + ci.output());
     }
 
-    /** Runs client.mjs against {@code api} and checks every answer against local generation. */
-    static void checkAtDefaults(ShippedModelServer api) throws Exception {
+    /** Fails, saying what to install, unless {@code node} and {@code npm} are on {@code path}. */
+    static void requireNodeAndNpm(String path) {
         List<String> missing = new ArrayList<>();
         for (String program : List.of("node", "npm")) {
-            if (!onPath(program)) {
+            if (!onPath(program, path)) {
                 missing.add(program);
             }
         }
         if (!missing.isEmpty()) {
-            fail(missing + " not found on PATH: this test runs OpenAI's npm client, so install Node.js and npm "
-                    + "(on Debian or Ubuntu: sudo apt-get install nodejs npm); .ci/run does this when they are missing");
+            fail(String.join(" and ", missing) + " not found on PATH: this test runs OpenAI's npm client, so install"
+                    + " Node.js and npm (on Debian or Ubuntu: sudo apt-get install nodejs npm); .ci/run does this when"
+                    + " they are missing");
         }
+    }
+
+    /** Runs client.mjs against {@code api} and checks every answer against local generation. */
+    static void checkAtDefaults(ShippedModelServer api) throws Exception {
+        requireNodeAndNpm(System.getenv().getOrDefault("PATH", ""));
         install();
         Run client = run(WORK, 120, "node", "client.mjs", api.base, ShippedModelServer.ID);
         assertEquals(0, client.exitCode(), client.output());
