@@ -78,6 +78,26 @@ public final class Generator {
 
     /** Continues any sequence (local or spread over peers) with {@code prompt} and generates after it. */
     public GenerationResult generate(Sequence seq, int[] prompt, GenerationOptions options, Consumer<String> onText) {
+        return generate(seq, prompt, options, onText, (token, logits) -> { });
+    }
+
+    /** Sees each sampled token with the logits it was drawn from, before its text is passed on. */
+    @FunctionalInterface
+    public interface TokenObserver {
+        /**
+         * @param token  the token just sampled
+         * @param logits the model's raw logits the sampler drew it from (before penalties and
+         *               temperature); valid only during the call, as the next step may reuse the array
+         */
+        void sampled(int token, float[] logits);
+    }
+
+    /**
+     * Like {@link #generate(Sequence, int[], GenerationOptions, Consumer)}, and shows every sampled
+     * token with its logits to {@code onToken} (for log-probabilities, say).
+     */
+    public GenerationResult generate(Sequence seq, int[] prompt, GenerationOptions options, Consumer<String> onText,
+                                     TokenObserver onToken) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: give at least one token (for example BOS)");
         }
@@ -102,6 +122,7 @@ public final class Generator {
         int[] one = new int[1];
         while (count < options.maxTokens()) {
             int token = sampler.sample(logits);
+            onToken.sampled(token, logits);
             lastHash = LogitsHash.sha256(logits);
             generated[count++] = token;
             sampler.accept(token);

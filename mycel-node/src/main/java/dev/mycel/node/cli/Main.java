@@ -70,27 +70,29 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /**
-     * Turns the errors a user can cause (bad files, bad parameters) into one line on stderr;
-     * anything else is a bug and keeps its stack trace.
-     */
     private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-        PrintWriter err = cl.getErr();
+        return report(e, cl.getErr(), System.getenv("MYCEL_DEBUG") != null);
+    }
+
+    /**
+     * Turns the errors a user can cause (bad files, bad parameters) into one line on stderr, and
+     * anything else (a bug) into one line that says so; the stack trace follows only with
+     * {@code debug} (MYCEL_DEBUG set), which is what the line tells the user to set for details.
+     */
+    static int report(Exception e, PrintWriter err, boolean debug) {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
-        boolean debug = System.getenv("MYCEL_DEBUG") != null;
-        if (t instanceof ModelFormatException || t instanceof UserException || t instanceof NodeException
-                || t instanceof IllegalArgumentException || t instanceof IOException) {
-            err.println("mycel: error: " + oneLine(t));
-            if (debug) {
-                t.printStackTrace(err);
-            }
-            err.flush();
-            return t instanceof IllegalArgumentException || t instanceof UserException u && u.usage() ? 2 : 1;
+        boolean userError = t instanceof ModelFormatException || t instanceof UserException || t instanceof NodeException
+                || t instanceof IllegalArgumentException || t instanceof IOException;
+        err.println(userError ? "mycel: error: " + oneLine(t)
+                : "mycel: internal error: " + oneLine(t) + (debug ? "" : " (set MYCEL_DEBUG=1 for details)"));
+        if (debug) {
+            t.printStackTrace(err);
         }
-        err.println("mycel: internal error: " + oneLine(t) + " (set MYCEL_DEBUG=1 for details)");
-        t.printStackTrace(err);
         err.flush();
-        return 1;
+        if (!userError) {
+            return 1;
+        }
+        return t instanceof IllegalArgumentException || t instanceof UserException u && u.usage() ? 2 : 1;
     }
 
     private static String oneLine(Throwable t) {

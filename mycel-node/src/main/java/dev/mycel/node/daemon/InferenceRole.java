@@ -36,6 +36,12 @@ import java.util.logging.Logger;
  * network models.
  */
 final class InferenceRole implements AutoCloseable {
+    /**
+     * The longest session this node's block servers accept, and so the longest context its HTTP
+     * API asks of the network's servers (all nodes run this code): one value, so a chat without
+     * max_tokens never asks for more than a server grants.
+     */
+    static final int SESSION_POSITIONS = 32768;
     private final NodeConfig.Inference config;
     private final Logger log;
     private BlockService service;
@@ -102,7 +108,7 @@ final class InferenceRole implements AutoCloseable {
         }
         try {
             ServedBlocks blocks = ServedBlocks.load(model, first, end, threads());
-            service = new BlockService(blocks, new ServerLimits(config.cacheBytes(), Duration.ofMinutes(5), 32768));
+            service = new BlockService(blocks, new ServerLimits(config.cacheBytes(), Duration.ofMinutes(5), SESSION_POSITIONS));
             service.injectFault(config.fault());
             double speed = service.measureSpeed();
             log.info(String.format(java.util.Locale.ROOT, "serving blocks %d-%d of %s (model %s...), %.0f blocks/s",
@@ -138,7 +144,7 @@ final class InferenceRole implements AutoCloseable {
             c.onEvent(log::info);
             clients.add(c);
             backends.add(new NetworkBackend(id(p), c, RemoteSequence.Options.defaults()
-                    .withSpotChecks(new SpotCheckPolicy(config.spotChecks(), System.nanoTime()))));
+                    .withSpotChecks(new SpotCheckPolicy(config.spotChecks(), System.nanoTime())), SESSION_POSITIONS));
         }
         HostPort at = config.httpListen();
         http = OpenAiHttpServer.start(new InetSocketAddress(at.host(), at.port()), backends);

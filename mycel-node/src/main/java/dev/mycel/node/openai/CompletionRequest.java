@@ -6,22 +6,34 @@ import dev.mycel.model.generate.SamplerConfig;
 import dev.mycel.model.tokenizer.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A completion or chat completion request, checked field by field: a wrong type or value names
- * the parameter, as OpenAI's API does. Fields Mycel does not know are ignored, as OpenAI's
- * clients send many optional ones.
+ * the parameter, as OpenAI's API does, and parameters Mycel cannot honour are refused
+ * ({@link UnsupportedParameters}).
+ *
+ * @param maxTokens the completion's token limit; empty for a chat request without one, which
+ *                  (as OpenAI's API does) may run to the end of the context
+ * @param logprobs  how many most likely alternatives to report with each token's log-probability;
+ *                  -1 for no log-probabilities at all
  */
-record CompletionRequest(String model, String prompt, List<ChatMessage> messages, int maxTokens,
-                         SamplerConfig sampler, List<String> stop, boolean stream, boolean includeUsage) {
+record CompletionRequest(String model, String prompt, List<ChatMessage> messages, OptionalInt maxTokens,
+                         SamplerConfig sampler, List<String> stop, boolean stream, boolean includeUsage, int logprobs) {
     private static final Set<String> ROLES = Set.of("system", "user", "assistant");
+    /** OpenAI's limits: 20 alternatives per chat token, 5 per legacy completion token. */
+    static final int MAX_CHAT_TOP_LOGPROBS = 20;
+    static final int MAX_COMPLETION_LOGPROBS = 5;
+    /** OpenAI's default for the legacy completions endpoint, which (unlike chat) has one. */
+    static final int COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
 
     static CompletionRequest parse(JsonNode body, boolean chat) {
         if (body == null || !body.isObject()) {
             throw ApiException.invalid(null, "the request body must be a JSON object");
         }
+        UnsupportedParameters.check(body, chat);
         String model = text(body, "model", true);
         String prompt = null;
         List<ChatMessage> messages = null;
@@ -37,18 +49,11 @@ record CompletionRequest(String model, String prompt, List<ChatMessage> messages
                 throw ApiException.invalid("prompt", "'prompt' must be a string (or an array of one string)");
             }
         }
-        int maxTokens = integer(body, body.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
-                chat ? 256 : 16, 1, 1 << 20);
-        JsonNode n = body.get("n");
-        if (n != null && !n.isNull() && (!n.canConvertToInt() || n.asInt() != 1)) {
-            throw ApiException.invalid("n", "only n = 1 is supported");
-        }
-        for (String unsupported : List.of("frequency_penalty", "presence_penalty")) {
-            JsonNode v = body.get(unsupported);
-            if (v != null && !v.isNull() && (!v.isNumber() || v.asDouble() != 0)) {
-                throw ApiException.invalid(unsupported, "'" + unsupported + "' is not supported; use 'repetition_penalty'");
-            }
-        }
+        String limitField = present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        OptionalInt maxTokens = present(body, limitField) ? OptionalInt.of(integer(body, limitField, 0, 1, 1 << 20))
+                : chat ? OptionalInt.empty() : OptionalInt.of(COMPLETIONS_DEFAULT_MAX_TOKENS);
+        int logprobs = chat ? chatLogprobs(body) : present(body, "logprobs")
+                ? integer(body, "logprobs", 0, 0, MAX_COMPLETION_LOGPROBS) : -1;
         double temperature = number(body, "temperature", 1.0, 0, 2);
         double topP = number(body, "top_p", 1.0, 0, 1);
         if (topP == 0) {
@@ -63,11 +68,28 @@ record CompletionRequest(String model, String prompt, List<ChatMessage> messages
         boolean stream = bool(body, "stream");
         JsonNode so = body.get("stream_options");
         boolean includeUsage = so != null && so.isObject() && so.path("include_usage").asBoolean(false);
-        return new CompletionRequest(model, prompt, messages, maxTokens, sampler, stop, stream, includeUsage);
+        return new CompletionRequest(model, prompt, messages, maxTokens, sampler, stop, stream, includeUsage, logprobs);
     }
 
-    GenerationOptions options() {
-        return new GenerationOptions(maxTokens, sampler, stop, false);
+    GenerationOptions options(int limit) {
+        return new GenerationOptions(limit, sampler, stop, false);
+    }
+
+    /** Chat asks with {@code logprobs: true} and, separately, how many alternatives ({@code top_logprobs}). */
+    private static int chatLogprobs(JsonNode body) {
+        boolean on = bool(body, "logprobs");
+        if (!present(body, "top_logprobs")) {
+            return on ? 0 : -1;
+        }
+        int top = integer(body, "top_logprobs", 0, 0, MAX_CHAT_TOP_LOGPROBS);
+        if (!on) {
+            throw ApiException.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+        }
+        return top;
+    }
+
+    private static boolean present(JsonNode body, String field) {
+        return body.has(field) && !body.get(field).isNull();
     }
 
     private static List<ChatMessage> messages(JsonNode m) {

@@ -4,6 +4,7 @@ import dev.mycel.model.engine.LoadedModel;
 import dev.mycel.model.generate.GenerationOptions;
 import dev.mycel.model.generate.GenerationResult;
 import dev.mycel.model.generate.Generator;
+import dev.mycel.model.llama.InferenceState;
 import dev.mycel.model.tokenizer.Tokenizer;
 import java.util.function.Consumer;
 
@@ -38,7 +39,10 @@ public final class LocalBackend implements ModelBackend {
     }
 
     @Override
-    public synchronized GenerationResult generate(int[] prompt, GenerationOptions options, Consumer<String> onText) {
-        return generator.generate(prompt, contextLength(), options, onText);
+    public synchronized GenerationResult generate(int[] prompt, GenerationOptions options, Consumer<String> onText,
+                                                  Generator.TokenObserver onToken) {
+        int positions = (int) Math.min(contextLength(), (long) prompt.length + options.maxTokens());
+        InferenceState state = model.model().newState(Math.max(1, positions));
+        return generator.generate(Generator.local(model.model(), state), prompt, options, onText, onToken);
     }
 }

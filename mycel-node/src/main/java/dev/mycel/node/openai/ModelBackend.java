@@ -2,6 +2,7 @@ package dev.mycel.node.openai;
 
 import dev.mycel.model.generate.GenerationOptions;
 import dev.mycel.model.generate.GenerationResult;
+import dev.mycel.model.generate.Generator;
 import dev.mycel.model.tokenizer.ChatTemplate;
 import dev.mycel.model.tokenizer.Tokenizer;
 import java.util.Optional;
@@ -21,6 +22,10 @@ public interface ModelBackend {
         return ChatTemplate.forTokenizer(tokenizer());
     }
 
-    /** Generates from a fresh context; may be called from several threads at once. */
-    GenerationResult generate(int[] prompt, GenerationOptions options, Consumer<String> onText);
+    /**
+     * Generates from a fresh context; may be called from several threads at once. {@code onToken}
+     * sees each sampled token with its logits before the token's text goes to {@code onText}.
+     */
+    GenerationResult generate(int[] prompt, GenerationOptions options, Consumer<String> onText,
+                              Generator.TokenObserver onToken);
 }

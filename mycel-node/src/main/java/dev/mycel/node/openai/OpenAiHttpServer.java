@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.mycel.model.generate.FinishReason;
 import dev.mycel.model.generate.GenerationResult;
+import dev.mycel.model.generate.Generator;
 import dev.mycel.model.tokenizer.ChatTemplate;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The OpenAI-compatible HTTP API: {@code GET /v1/models}, {@code POST /v1/completions} and
+ * The OpenAI-compatible HTTP API: {@code GET /v1/models} and {@code /v1/models/{id}}, {@code POST /v1/completions} and
  * {@code POST /v1/chat/completions}, plain or streamed as server-sent events, with usage counts.
  * Every error is OpenAI's error object with the matching HTTP status, so any OpenAI client
  * library can talk to a Mycel node.
@@ -70,6 +71,10 @@ public final class OpenAiHttpServer implements AutoCloseable {
                     case "/v1/models" -> {
                         requireMethod(method, "GET");
                         send(ex, 200, modelList());
+                    }
+                    case String p when p.startsWith("/v1/models/") -> {
+                        requireMethod(method, "GET");
+                        send(ex, 200, modelObject(p.substring("/v1/models/".length())));
                     }
                     case "/v1/completions" -> {
                         requireMethod(method, "POST");
@@ -123,16 +128,28 @@ public final class OpenAiHttpServer implements AutoCloseable {
         ObjectNode o = JSON.createObjectNode().put("object", "list");
         ArrayNode data = o.putArray("data");
         for (String id : models.keySet()) {
-            data.addObject().put("id", id).put("object", "model").put("created", created).put("owned_by", "mycel");
+            data.add(modelObject(id));
         }
         return o;
+    }
+
+    /** {@code GET /v1/models/{id}}: the model object, or OpenAI's 404 for a model not served here. */
+    private ObjectNode modelObject(String id) {
+        if (!models.containsKey(id)) {
+            throw modelNotFound(id);
+        }
+        return JSON.createObjectNode().put("id", id).put("object", "model").put("created", created).put("owned_by", "mycel");
+    }
+
+    private static ApiException modelNotFound(String id) {
+        return new ApiException(404, "invalid_request_error", "model", "model_not_found",
+                "The model '" + id + "' does not exist; GET /v1/models lists the served ones");
     }
 
     private void complete(HttpExchange ex, CompletionRequest req, boolean chat) throws IOException {
         ModelBackend model = models.get(req.model());
         if (model == null) {
-            throw new ApiException(404, "invalid_request_error", "model", "model_not_found",
-                    "The model '" + req.model() + "' does not exist; GET /v1/models lists the served ones");
+            throw modelNotFound(req.model());
         }
         int[] prompt;
         if (chat) {
@@ -142,28 +159,28 @@ public final class OpenAiHttpServer implements AutoCloseable {
         } else {
             prompt = model.tokenizer().encode(req.prompt(), true, false);
         }
+        String what = chat ? "messages" : "prompt";
         if (prompt.length == 0) {
-            throw ApiException.invalid(chat ? "messages" : "prompt", "the prompt is empty");
+            throw ApiException.invalid(what, "the prompt is empty");
         }
-        long total = (long) prompt.length + req.maxTokens();
-        if (total > model.contextLength()) {
-            throw new ApiException(400, "invalid_request_error", chat ? "messages" : "prompt", "context_length_exceeded",
-                    "This model's maximum context length is " + model.contextLength() + " tokens. However, you requested "
-                            + total + " tokens (" + prompt.length + " in the " + (chat ? "messages" : "prompt") + ", "
-                            + req.maxTokens() + " in the completion). Please reduce the length.");
-        }
+        int limit = completionLimit(model, req, prompt.length, what);
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long now = System.currentTimeMillis() / 1000;
+        LogprobCollector collector = req.logprobs() < 0 ? null : new LogprobCollector(model.tokenizer(), req.logprobs());
+        Generator.TokenObserver onToken = collector == null ? (token, logits) -> { } : collector;
+        LogprobsJson logprobs = new LogprobsJson(model.tokenizer(),
+                chat ? 0 : req.prompt().codePointCount(0, req.prompt().length()));
         if (!req.stream()) {
-            GenerationResult r = model.generate(prompt, req.options(), s -> { });
+            GenerationResult r = model.generate(prompt, req.options(limit), s -> { }, onToken);
             ObjectNode o = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
                     .put("created", now).put("model", model.id());
             ObjectNode choice = o.putArray("choices").addObject().put("index", 0);
             if (chat) {
                 choice.putObject("message").put("role", "assistant").put("content", r.text());
             } else {
-                choice.put("text", r.text()).putNull("logprobs");
+                choice.put("text", r.text());
             }
+            putLogprobs(choice, collector == null ? null : collector.drainFor(r.tokens()), logprobs, chat);
             choice.put("finish_reason", finish(r.finishReason()));
             usage(o, prompt.length, r.tokens().length);
             send(ex, 200, o);
@@ -178,13 +195,16 @@ public final class OpenAiHttpServer implements AutoCloseable {
         }
         GenerationResult r;
         try {
-            r = model.generate(prompt, req.options(), piece -> {
+            r = model.generate(prompt, req.options(limit), piece -> {
                 try {
-                    writeEvent(out, chunk(id, now, model.id(), chat, piece, null, false).toString());
+                    ObjectNode c = chunk(id, now, model.id(), chat, piece, null, false);
+                    putLogprobs((ObjectNode) c.at("/choices/0"), collector == null ? null : collector.drain(),
+                            logprobs, chat);
+                    writeEvent(out, c.toString());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
-            });
+            }, onToken);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
@@ -194,7 +214,10 @@ public final class OpenAiHttpServer implements AutoCloseable {
             writeEvent(out, err.toString());
             return;
         }
-        writeEvent(out, chunk(id, now, model.id(), chat, null, finish(r.finishReason()), false).toString());
+        ObjectNode last = chunk(id, now, model.id(), chat, null, finish(r.finishReason()), false);
+        // tokens whose text was held back (a possible stop sequence, an unfinished character) or had none
+        putLogprobs((ObjectNode) last.at("/choices/0"), collector == null ? null : collector.drain(), logprobs, chat);
+        writeEvent(out, last.toString());
         if (req.includeUsage()) {
             ObjectNode u = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion.chunk" : "text_completion")
                     .put("created", now).put("model", model.id());
@@ -203,6 +226,43 @@ public final class OpenAiHttpServer implements AutoCloseable {
             writeEvent(out, u.toString());
         }
         writeEvent(out, "[DONE]");
+    }
+
+    /**
+     * The most tokens this completion may generate. Without {@code max_tokens} a chat runs to the
+     * context's end, as OpenAI's does; an explicit limit that does not fit is refused rather than
+     * cut short, so the client learns its request cannot be met.
+     */
+    private static int completionLimit(ModelBackend model, CompletionRequest req, int promptTokens, String what) {
+        int context = model.contextLength();
+        if (req.maxTokens().isEmpty()) {
+            if (promptTokens >= context) {
+                throw new ApiException(400, "invalid_request_error", what, "context_length_exceeded",
+                        "This model's maximum context length is " + context + " tokens. However, your " + what
+                                + " resulted in " + promptTokens + " tokens, which leaves no room for a completion."
+                                + " Please reduce the length of the " + what + ".");
+            }
+            return context - promptTokens;
+        }
+        int max = req.maxTokens().getAsInt();
+        long total = (long) promptTokens + max;
+        if (total > context) {
+            throw new ApiException(400, "invalid_request_error", what, "context_length_exceeded",
+                    "This model's maximum context length is " + context + " tokens. However, you requested "
+                            + total + " tokens (" + promptTokens + " in the " + what + ", " + max
+                            + " in the completion). Please reduce the length of the " + what + " or the completion"
+                            + " (or leave max_tokens out to use the rest of the context).");
+        }
+        return max;
+    }
+
+    /** Adds {@code tokens} in the endpoint's shape, or {@code "logprobs": null} where none were asked for. */
+    private static void putLogprobs(ObjectNode choice, List<TokenLogprob> tokens, LogprobsJson json, boolean chat) {
+        if (tokens == null) {
+            choice.putNull("logprobs");
+            return;
+        }
+        choice.set("logprobs", chat ? json.chat(tokens) : json.completion(tokens));
     }
 
     /** One streamed chunk: a piece of text (or none), and the finish reason on the last one. */
@@ -220,8 +280,9 @@ public final class OpenAiHttpServer implements AutoCloseable {
                 delta.put("content", text);
             }
         } else {
-            choice.put("text", text == null ? "" : text).putNull("logprobs");
+            choice.put("text", text == null ? "" : text);
         }
+        choice.putNull("logprobs");
         if (finishReason == null) {
             choice.putNull("finish_reason");
         } else {

@@ -10,12 +10,6 @@ import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
-import dev.mycel.model.engine.LoadedModel;
-import dev.mycel.model.generate.GenerationOptions;
-import dev.mycel.model.generate.Generator;
-import dev.mycel.model.tokenizer.ChatMessage;
-import dev.mycel.model.testing.TestData;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,31 +22,25 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP API against a real OpenAI client library (LangChain4j's) and raw requests for the error cases. */
+/** The HTTP API against a real OpenAI client library (LangChain4j's), at its defaults too, and raw requests for the error cases. */
 class OpenAiApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static LoadedModel model;
-    private static OpenAiHttpServer server;
+    private static ShippedModelServer api;
     private static String base;
 
     @BeforeAll
     static void start() throws Exception {
-        model = LoadedModel.open(TestData.shippedModel("stories260K.gguf"), 1);
-        server = OpenAiHttpServer.start(new InetSocketAddress("127.0.0.1", 0), List.of(new LocalBackend("stories260K", model)));
-        base = "http://127.0.0.1:" + server.port() + "/v1";
+        api = ShippedModelServer.start();
+        base = api.base;
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        model.close();
+        api.close();
     }
 
     private static String greedyChat(String user, int maxTokens) {
-        int[] prompt = dev.mycel.model.tokenizer.ChatTemplate.forTokenizer(model.tokenizer()).orElseThrow()
-                .encode(model.tokenizer(), List.of(ChatMessage.user(user)), true);
-        return new Generator(model.model(), model.tokenizer()).generate(prompt, 512, new GenerationOptions(maxTokens,
-                GenerationOptions.greedy(maxTokens).sampler(), List.of(), false), s -> { }).text();
+        return api.greedyChat(user, maxTokens);
     }
 
     @Test
@@ -91,6 +79,46 @@ class OpenAiApiTest {
         String expected = greedyChat("Tell me a story.", 24);
         assertEquals(expected, pieces.toString());
         assertEquals(expected, r.aiMessage().text());
+    }
+
+    @Test
+    void langChain4jAtItsDefaultsSendsNoMaxTokensAndGetsAnAnswer() {
+        // Only what a user must give: no temperature, no max tokens.
+        OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(base).apiKey("unused").modelName("stories260K").build();
+        ChatResponse r = chat.chat(dev.langchain4j.data.message.UserMessage.from("Tell me a story."));
+        assertFalse(r.aiMessage().text().isBlank());
+        assertTrue(r.tokenUsage().inputTokenCount() + r.tokenUsage().outputTokenCount() <= api.contextLength(),
+                r.tokenUsage().toString());
+    }
+
+    @Test
+    void withoutMaxTokensLangChain4jGetsTheGenerationToTheContextsEnd() throws Exception {
+        String expected = api.greedyChat("Tell me a story.");
+        OpenAiChatModel chat = OpenAiChatModel.builder().baseUrl(base).apiKey("unused").modelName("stories260K")
+                .temperature(0.0).timeout(Duration.ofSeconds(60)).build();
+        assertEquals(expected, chat.chat(dev.langchain4j.data.message.UserMessage.from("Tell me a story.")).aiMessage().text());
+        OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(base).apiKey("unused")
+                .modelName("stories260K").temperature(0.0).timeout(Duration.ofSeconds(60)).build();
+        StringBuilder pieces = new StringBuilder();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        streaming.chat("Tell me a story.", new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String partial) {
+                pieces.append(partial);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        done.get(60, TimeUnit.SECONDS);
+        assertEquals(expected, pieces.toString());
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
