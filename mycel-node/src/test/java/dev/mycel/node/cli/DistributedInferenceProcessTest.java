@@ -57,11 +57,13 @@ class DistributedInferenceProcessTest {
     private int startServers(String... spans) throws Exception {
         Path config = dir.resolve("node.toml");
         Files.writeString(config, "[dht]\nrefresh_interval = \"5s\"\nrepublish_interval = \"10s\"\n");
-        int base = NodeProcesses.freePorts(spans.length);
+        // Every node takes a free port itself (a port picked for it beforehand may be taken by
+        // another process before it binds); the others join through the port the first reports.
+        int base = -1;
         List<Process> ps = new ArrayList<>();
         for (int i = 0; i < spans.length; i++) {
             Path data = dir.resolve("node-" + i);
-            List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:" + (base + i),
+            List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0",
                     "--serve", MODEL + ":" + spans[i], "--set", "serve.threads=1"));
             if (i > 0) {
                 args.addAll(List.of("--bootstrap", "127.0.0.1:" + base));
@@ -69,7 +71,8 @@ class DistributedInferenceProcessTest {
             Process p = procs.startNode(config, data, args.toArray(String[]::new));
             ps.add(p);
             if (i == 0) {
-                procs.awaitStarted(p, data, Duration.ofSeconds(60));
+                String listen = procs.awaitStarted(p, data, Duration.ofSeconds(60)).listen();
+                base = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
             }
         }
         for (int i = 0; i < spans.length; i++) {
