@@ -1,7 +1,8 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.TlsConnection;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

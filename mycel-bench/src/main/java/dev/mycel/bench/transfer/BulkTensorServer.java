@@ -1,6 +1,9 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.Caller;
+import dev.mycel.net.transport.TlsAcceptor;
+import dev.mycel.net.transport.TlsConnection;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;

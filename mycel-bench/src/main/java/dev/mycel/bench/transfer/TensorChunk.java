@@ -1,6 +1,6 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
-import dev.mycel.net.proto.TensorHeader;
+import dev.mycel.bench.transfer.proto.TensorHeader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,9 +1,9 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
-import dev.mycel.net.proto.TensorHeader;
+import dev.mycel.bench.transfer.proto.TensorHeader;
 import io.grpc.Detachable;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;

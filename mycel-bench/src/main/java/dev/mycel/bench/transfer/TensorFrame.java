@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,5 +1,6 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
+import dev.mycel.net.transport.Caller;
 import java.nio.ByteBuffer;
 
 /**

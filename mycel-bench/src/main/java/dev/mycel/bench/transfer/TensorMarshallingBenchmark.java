@@ -1,7 +1,7 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import com.google.protobuf.UnsafeByteOperations;
-import dev.mycel.net.proto.TensorHeader;
+import dev.mycel.bench.transfer.proto.TensorHeader;
 import io.grpc.Drainable;
 import io.grpc.MethodDescriptor;
 import io.grpc.internal.CompositeReadableBuffer;
@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * end-to-end run: Mycel's {@link TensorChunkMarshaller} against gRPC's generated protobuf
  * marshaller. Receiving starts, as in gRPC, from a stream over 16 KiB direct buffers (one per
  * HTTP/2 DATA frame) and ends with the bytes in the tensor's array; sending ends with the bytes
- * copied into an output buffer, as gRPC's framer copies them into Netty's. In the benchmark
- * jar's {@code dev.mycel.net.transport} package to reach the package-private marshaller.
+ * copied into an output buffer, as gRPC's framer copies them into Netty's. In the same
+ * package as the marshaller, which is package-private.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,8 +43,8 @@ public class TensorMarshallingBenchmark {
     private static final int HTTP2_FRAME = 16 << 10;
 
     private final TensorChunkMarshaller mycel = new TensorChunkMarshaller();
-    private final MethodDescriptor.Marshaller<dev.mycel.net.proto.TensorChunk> protobuf =
-            ProtoUtils.marshaller(dev.mycel.net.proto.TensorChunk.getDefaultInstance());
+    private final MethodDescriptor.Marshaller<dev.mycel.bench.transfer.proto.TensorChunk> protobuf =
+            ProtoUtils.marshaller(dev.mycel.bench.transfer.proto.TensorChunk.getDefaultInstance());
     private TensorHeader header;
     private byte[] data;
     private ByteBuffer wire;
@@ -97,7 +97,7 @@ public class TensorMarshallingBenchmark {
     @Benchmark
     public byte[] sendProtobuf() throws IOException {
         sink.reset();
-        dev.mycel.net.proto.TensorChunk message = dev.mycel.net.proto.TensorChunk.newBuilder()
+        dev.mycel.bench.transfer.proto.TensorChunk message = dev.mycel.bench.transfer.proto.TensorChunk.newBuilder()
                 .setHeader(header).setData(UnsafeByteOperations.unsafeWrap(data)).build();
         ((Drainable) protobuf.stream(message)).drainTo(sink);
         return sink.buf;

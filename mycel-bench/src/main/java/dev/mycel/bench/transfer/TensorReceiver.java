@@ -1,7 +1,8 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
-import dev.mycel.net.proto.TensorHeader;
-import dev.mycel.net.proto.TransferReceipt;
+import dev.mycel.bench.transfer.proto.TensorHeader;
+import dev.mycel.bench.transfer.proto.TransferReceipt;
+import dev.mycel.net.transport.Caller;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;

@@ -1,7 +1,7 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
-import dev.mycel.net.proto.TensorHeader;
-import dev.mycel.net.proto.TransferReceipt;
+import dev.mycel.bench.transfer.proto.TensorHeader;
+import dev.mycel.bench.transfer.proto.TransferReceipt;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;

@@ -1,9 +1,11 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import com.google.protobuf.ByteString;
-import dev.mycel.net.proto.EchoMessage;
-import dev.mycel.net.proto.TransferGrpc;
-import dev.mycel.net.proto.TransferReceipt;
+import dev.mycel.bench.transfer.proto.EchoMessage;
+import dev.mycel.bench.transfer.proto.TransferGrpc;
+import dev.mycel.bench.transfer.proto.TransferReceipt;
+import dev.mycel.net.transport.InlineService;
+import dev.mycel.net.transport.NetServer;
 import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;

@@ -1,4 +1,6 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
+
+import dev.mycel.net.transport.NetLimits;
 
 /**
  * Bounds of tensor transfer.

@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +10,7 @@ import dev.mycel.net.tls.ForgedCertificates;
 import dev.mycel.net.tls.PeerCertificate;
 import dev.mycel.net.tls.TlsContexts;
 import dev.mycel.net.tls.TlsInteropTest;
+import dev.mycel.net.transport.Caller;
 import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
 import java.io.IOException;
 import java.io.InputStream;

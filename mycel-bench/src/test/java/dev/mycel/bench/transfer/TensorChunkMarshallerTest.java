@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
-import dev.mycel.net.proto.TensorHeader;
+import dev.mycel.bench.transfer.proto.TensorHeader;
 import io.grpc.Drainable;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -41,16 +41,16 @@ class TensorChunkMarshallerTest {
         byte[] data = random(30, 1);
         for (ByteBuffer source : new ByteBuffer[] {ByteBuffer.wrap(data), ByteBuffer.allocateDirect(30).put(data).flip()}) {
             byte[] wire = drain(marshaller.stream(TensorChunk.outgoing(header, source)));
-            dev.mycel.net.proto.TensorChunk parsed = dev.mycel.net.proto.TensorChunk.parseFrom(wire);
+            dev.mycel.bench.transfer.proto.TensorChunk parsed = dev.mycel.bench.transfer.proto.TensorChunk.parseFrom(wire);
             assertEquals(header, parsed.getHeader());
             assertArrayEquals(data, parsed.getData().toByteArray());
             // Byte for byte what protobuf itself writes.
             assertArrayEquals(parsed.toByteArray(), wire);
         }
         // A continuation frame has no header; an empty tensor's frame has no data field.
-        assertArrayEquals(dev.mycel.net.proto.TensorChunk.newBuilder().setData(ByteString.copyFrom(data)).build().toByteArray(),
+        assertArrayEquals(dev.mycel.bench.transfer.proto.TensorChunk.newBuilder().setData(ByteString.copyFrom(data)).build().toByteArray(),
                 drain(marshaller.stream(TensorChunk.outgoing(null, ByteBuffer.wrap(data)))));
-        assertArrayEquals(dev.mycel.net.proto.TensorChunk.newBuilder().setHeader(header).build().toByteArray(),
+        assertArrayEquals(dev.mycel.bench.transfer.proto.TensorChunk.newBuilder().setHeader(header).build().toByteArray(),
                 drain(marshaller.stream(TensorChunk.outgoing(header, ByteBuffer.allocate(0)))));
     }
 
@@ -73,7 +73,7 @@ class TensorChunkMarshallerTest {
     @Test
     void readsWhatProtobufWrites() throws IOException {
         byte[] data = random(30, 3);
-        byte[] wire = dev.mycel.net.proto.TensorChunk.newBuilder().setHeader(header).setData(ByteString.copyFrom(data)).build().toByteArray();
+        byte[] wire = dev.mycel.bench.transfer.proto.TensorChunk.newBuilder().setHeader(header).setData(ByteString.copyFrom(data)).build().toByteArray();
         try (TensorChunk chunk = marshaller.parse(new ByteArrayInputStream(wire))) {
             assertNull(chunk.malformed());
             assertEquals(header, chunk.header());
@@ -104,7 +104,7 @@ class TensorChunkMarshallerTest {
 
     @Test
     void brokenFramesAreReportedNotThrown() throws IOException {
-        byte[] good = dev.mycel.net.proto.TensorChunk.newBuilder().setHeader(header)
+        byte[] good = dev.mycel.bench.transfer.proto.TensorChunk.newBuilder().setHeader(header)
                 .setData(ByteString.copyFrom(random(30, 4))).build().toByteArray();
         // Cut at every length: only the cuts between fields leave a valid (shorter) frame;
         // every other prefix is named broken.

@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.bench.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
-import dev.mycel.net.proto.TensorChunk;
-import dev.mycel.net.proto.TensorHeader;
-import dev.mycel.net.proto.TransferGrpc;
-import dev.mycel.net.proto.TransferReceipt;
+import dev.mycel.bench.transfer.proto.TensorChunk;
+import dev.mycel.bench.transfer.proto.TensorHeader;
+import dev.mycel.bench.transfer.proto.TransferGrpc;
+import dev.mycel.bench.transfer.proto.TransferReceipt;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.NetServer;
+import dev.mycel.net.transport.PeerChannels;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -25,11 +25,11 @@ import java.util.logging.Logger;
  * not virtual ones: there are few connections, and a virtual thread blocked on a socket channel
  * is woken through the JDK's poller thread, a hand-off per read that showed in profiles.
  */
-final class TlsAcceptor implements AutoCloseable {
+public final class TlsAcceptor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TlsAcceptor.class.getName());
 
     /** Serves one authenticated connection; the acceptor closes it when this returns. */
-    interface Handler {
+    public interface Handler {
         void serve(TlsConnection conn, Caller caller);
     }
 
@@ -64,8 +64,8 @@ final class TlsAcceptor implements AutoCloseable {
      *
      * @param maxPerPeer connections one peer may hold at once; more are closed after the handshake
      */
-    static TlsAcceptor start(TlsContexts tls, InetSocketAddress bind, int maxConnections, int maxPerPeer,
-                             Duration handshakeTimeout, Duration idleTimeout, String name, Handler handler)
+    public static TlsAcceptor start(TlsContexts tls, InetSocketAddress bind, int maxConnections, int maxPerPeer,
+                                    Duration handshakeTimeout, Duration idleTimeout, String name, Handler handler)
             throws IOException {
         SslContext context = tls.plainServer();
         ServerSocketChannel s = ServerSocketChannel.open();
@@ -79,7 +79,7 @@ final class TlsAcceptor implements AutoCloseable {
         return new TlsAcceptor(s, context, handler, maxConnections, maxPerPeer, handshakeTimeout, idleTimeout, name);
     }
 
-    int port() {
+    public int port() {
         return socket.socket().getLocalPort();
     }
 
@@ -151,7 +151,8 @@ final class TlsAcceptor implements AutoCloseable {
         }
     }
 
-    boolean closed() {
+    /** Whether {@link #close()} was called: handlers stop serving their connection. */
+    public boolean closed() {
         return closed;
     }
 
@@ -171,8 +172,8 @@ final class TlsAcceptor implements AutoCloseable {
         }
     }
 
-    /** For tests: connections being served now. */
-    int openConnections() {
+    /** Connections being served now. */
+    public int openConnections() {
         return open.size();
     }
 }

@@ -39,7 +39,7 @@ import javax.net.ssl.SSLSession;
  * wrap and unwrap may run at once), and writes, including the reader's answer to a key update,
  * hold {@link #writeLock}. Two threads must not read at once.
  */
-final class TlsConnection implements AutoCloseable {
+public final class TlsConnection implements AutoCloseable {
     /** Encrypted bytes buffered each way at first: enough for acknowledgements and headers. */
     private static final int SMALL_BUFFER = 64 * 1024;
     /**
@@ -96,7 +96,7 @@ final class TlsConnection implements AutoCloseable {
      * BoringSSL's engines get direct buffers (it reads and writes them in place); the JDK's get
      * heap buffers, where its AES-GCM runs fastest.
      */
-    static TlsConnection open(SocketChannel channel, SslContext context, boolean client, Duration timeout)
+    public static TlsConnection open(SocketChannel channel, SslContext context, boolean client, Duration timeout)
             throws IOException {
         SSLEngine engine = context.newEngine(ByteBufAllocator.DEFAULT);
         engine.setUseClientMode(client);
@@ -424,7 +424,7 @@ final class TlsConnection implements AutoCloseable {
     }
 
     /** The decrypted bytes as a stream (no buffering of its own: the connection buffers). */
-    InputStream inputStream() {
+    public InputStream inputStream() {
         return new InputStream() {
             @Override
             public int read() throws IOException {
@@ -444,7 +444,7 @@ final class TlsConnection implements AutoCloseable {
     }
 
     /** Encrypts all of {@code src}; what does not fill the outgoing buffer waits for {@link #flush()}. */
-    void write(ByteBuffer src) throws IOException {
+    public void write(ByteBuffer src) throws IOException {
         synchronized (writeLock) {
             writeLocked(src);
         }
@@ -484,7 +484,8 @@ final class TlsConnection implements AutoCloseable {
         }
     }
 
-    void flush() throws IOException {
+    /** Sends what {@link #write} left in the outgoing buffer. */
+    public void flush() throws IOException {
         synchronized (writeLock) {
             if (netOut.position() > 0) {
                 flushNet();
@@ -540,7 +541,7 @@ final class TlsConnection implements AutoCloseable {
      * kind of memory the engine works in (heap for the JDK's, direct for BoringSSL, which would
      * otherwise copy through a temporary buffer of its own): a copy per byte saved.
      */
-    void readFully(ByteBuffer dst) throws IOException {
+    public void readFully(ByteBuffer dst) throws IOException {
         while (dst.hasRemaining()) {
             if (appIn.hasRemaining()) {
                 int n = Math.min(appIn.remaining(), dst.remaining());
