@@ -2,7 +2,7 @@ package dev.mycel.bench.transfer;
 
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.TlsContexts;
-import dev.mycel.net.transport.TlsConnection;
+import dev.mycel.net.transport.frame.TlsConnection;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -2,8 +2,8 @@ package dev.mycel.bench.transfer;
 
 import dev.mycel.net.tls.TlsContexts;
 import dev.mycel.net.transport.Caller;
-import dev.mycel.net.transport.TlsAcceptor;
-import dev.mycel.net.transport.TlsConnection;
+import dev.mycel.net.transport.frame.TlsAcceptor;
+import dev.mycel.net.transport.frame.TlsConnection;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;

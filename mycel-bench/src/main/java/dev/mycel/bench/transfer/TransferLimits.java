@@ -1,6 +1,6 @@
 package dev.mycel.bench.transfer;
 
-import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.grpc.NetLimits;
 
 /**
  * Bounds of tensor transfer.

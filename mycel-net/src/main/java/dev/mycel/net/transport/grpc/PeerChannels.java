@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.grpc;
 
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.TlsContexts;

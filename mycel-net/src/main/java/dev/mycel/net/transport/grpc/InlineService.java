@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.grpc;
 
 import io.grpc.BindableService;
 import java.util.Set;

@@ -1,5 +1,6 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.grpc;
 
+import dev.mycel.net.transport.Caller;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;

@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.frame;
 
 import io.grpc.netty.shaded.io.netty.buffer.ByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;

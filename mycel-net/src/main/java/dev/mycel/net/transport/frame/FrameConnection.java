@@ -1,9 +1,10 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.frame;
 
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.TlsContexts;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
+import dev.mycel.net.transport.Caller;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;

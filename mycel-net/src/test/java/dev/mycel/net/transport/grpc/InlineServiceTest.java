@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +12,7 @@ import dev.mycel.net.proto.FindNodeResponse;
 import dev.mycel.net.proto.PingRequest;
 import dev.mycel.net.proto.PingResponse;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.Caller;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.netty.util.concurrent.FastThreadLocalThread;
 import io.grpc.stub.StreamObserver;

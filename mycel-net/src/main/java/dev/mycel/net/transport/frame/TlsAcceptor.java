@@ -1,8 +1,9 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.frame;
 
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.PeerTrustManager;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.Caller;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;

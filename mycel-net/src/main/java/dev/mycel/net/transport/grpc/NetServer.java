@@ -1,7 +1,8 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.grpc;
 
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.Caller;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;

@@ -1,4 +1,4 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.frame;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,7 +1,8 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.grpc;
 
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.PeerTrustManager;
+import dev.mycel.net.transport.Caller;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;

@@ -1,6 +1,7 @@
-package dev.mycel.net.transport;
+package dev.mycel.net.transport.frame;
 
 import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.Caller;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
