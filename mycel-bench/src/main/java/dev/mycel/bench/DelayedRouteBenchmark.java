@@ -11,7 +11,7 @@ import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.DhtNode;
 import dev.mycel.net.identity.NodeIdentity;
-import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.grpc.NetLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

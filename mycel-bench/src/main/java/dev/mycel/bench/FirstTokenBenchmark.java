@@ -109,10 +109,10 @@ public final class FirstTokenBenchmark {
                 "--listen", "127.0.0.1:0", "--bootstrap", bootstrap, "--http", "127.0.0.1:" + networkHttp,
                 "--http-network-model", model.toString()));
         String id = model.getFileName().toString().replaceFirst("\\.gguf$", "");
-        URI local = URI.create("http://127.0.0.1:" + localHttp + "/v1/chat/completions");
-        URI network = URI.create("http://127.0.0.1:" + networkHttp + "/v1/chat/completions");
+        URI localUri = URI.create("http://127.0.0.1:" + localHttp + "/v1/chat/completions");
+        URI networkUri = URI.create("http://127.0.0.1:" + networkHttp + "/v1/chat/completions");
         try (HttpClient client = HttpClient.newHttpClient()) {
-            for (URI uri : List.of(local, network)) {
+            for (URI uri : List.of(localUri, networkUri)) {
                 deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
                 while (httpFirstToken(client, uri, id) < 0) {
                     if (System.nanoTime() > deadline) {
@@ -122,14 +122,14 @@ public final class FirstTokenBenchmark {
                 }
             }
             for (int w = 0; w < 20; w++) { // warm: the JIT has compiled both paths
-                httpFirstToken(client, local, id);
-                httpFirstToken(client, network, id);
+                httpFirstToken(client, localUri, id);
+                httpFirstToken(client, networkUri, id);
             }
             double[] hl = new double[runs * 4];
             double[] hn = new double[runs * 4];
             for (int r = 0; r < hl.length; r++) {
-                hl[r] = httpFirstToken(client, local, id);
-                hn[r] = httpFirstToken(client, network, id);
+                hl[r] = httpFirstToken(client, localUri, id);
+                hn[r] = httpFirstToken(client, networkUri, id);
             }
             row("HTTP chat stream, local model", hl);
             row("HTTP chat stream, network model", hn);

@@ -1,11 +1,11 @@
 package dev.mycel.bench;
 
 import com.google.protobuf.UnsafeByteOperations;
-import dev.mycel.net.proto.EchoMessage;
-import dev.mycel.net.proto.TensorChunk;
-import dev.mycel.net.proto.TensorHeader;
-import dev.mycel.net.proto.TransferGrpc;
-import dev.mycel.net.proto.TransferReceipt;
+import dev.mycel.bench.transfer.proto.EchoMessage;
+import dev.mycel.bench.transfer.proto.TensorChunk;
+import dev.mycel.bench.transfer.proto.TensorHeader;
+import dev.mycel.bench.transfer.proto.TransferGrpc;
+import dev.mycel.bench.transfer.proto.TransferReceipt;
 import io.grpc.BindableService;
 import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;

@@ -1,14 +1,18 @@
 package dev.mycel.bench;
 
+import dev.mycel.bench.transfer.BulkTensorServer;
+import dev.mycel.bench.transfer.TensorFrame;
+import dev.mycel.bench.transfer.TensorHandler;
+import dev.mycel.bench.transfer.TensorTransfer;
+import dev.mycel.bench.transfer.TransferLimits;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.tls.TlsContexts;
-import dev.mycel.net.transport.FrameConnection;
-import dev.mycel.net.transport.FrameLimits;
-import dev.mycel.net.transport.FrameServer;
-import dev.mycel.net.transport.NetLimits;
-import dev.mycel.net.transport.NetServer;
-import dev.mycel.net.transport.TensorTransfer;
-import dev.mycel.net.transport.TransferLimits;
+import dev.mycel.net.transport.Caller;
+import dev.mycel.net.transport.frame.FrameConnection;
+import dev.mycel.net.transport.frame.FrameLimits;
+import dev.mycel.net.transport.frame.FrameServer;
+import dev.mycel.net.transport.grpc.NetLimits;
+import dev.mycel.net.transport.grpc.NetServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -31,7 +35,7 @@ public final class NetBenchServer {
     }
 
     /** A receiver that consumes each tensor at once, so one direct buffer takes them all in turn. */
-    private static final class IntoOneNativeBuffer implements dev.mycel.net.transport.TensorHandler {
+    private static final class IntoOneNativeBuffer implements TensorHandler {
         private final LongAdder received;
         private java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(0);
 
@@ -40,7 +44,7 @@ public final class NetBenchServer {
         }
 
         @Override
-        public java.nio.ByteBuffer destination(dev.mycel.net.transport.Caller caller, String dtype, long[] shape, int bytes) {
+        public java.nio.ByteBuffer destination(Caller caller, String dtype, long[] shape, int bytes) {
             if (buffer.capacity() < bytes) {
                 buffer = java.nio.ByteBuffer.allocateDirect(bytes);
             }
@@ -48,7 +52,7 @@ public final class NetBenchServer {
         }
 
         @Override
-        public void accept(dev.mycel.net.transport.Caller caller, dev.mycel.net.transport.TensorFrame tensor) {
+        public void accept(Caller caller, TensorFrame tensor) {
             received.add(tensor.byteSize());
         }
     }
@@ -73,10 +77,10 @@ public final class NetBenchServer {
              NetServer generated = NetServer.start(identity, tls, any, limits, List.of(GeneratedStubTransfer.service()), null);
              ServerSocketChannel sink = PlainTcp.listen();
              ServerSocketChannel echo = PlainTcp.listen();
-             dev.mycel.net.transport.BulkTensorServer bulk = dev.mycel.net.transport.BulkTensorServer.start(tls, any,
+             BulkTensorServer bulk = BulkTensorServer.start(tls, any,
                      TransferLimits.defaults(), (caller, tensor) -> received.add(tensor.byteSize()), 8,
                      java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(10));
-             dev.mycel.net.transport.BulkTensorServer bulkNative = dev.mycel.net.transport.BulkTensorServer.start(tls,
+             BulkTensorServer bulkNative = BulkTensorServer.start(tls,
                      any, TransferLimits.defaults(), new IntoOneNativeBuffer(received), 8,
                      java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(10));
              FrameServer frames = FrameServer.start(tls, any, Map.of(FRAME_ECHO, NetBenchServer::echo),

@@ -2,17 +2,18 @@ package dev.mycel.bench;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.mycel.bench.transfer.BulkTensorClient;
+import dev.mycel.bench.transfer.TensorFrame;
+import dev.mycel.bench.transfer.TensorSender;
+import dev.mycel.bench.transfer.TensorTransfer;
+import dev.mycel.bench.transfer.TransferLimits;
+import dev.mycel.bench.transfer.proto.TransferReceipt;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
-import dev.mycel.net.proto.TransferReceipt;
 import dev.mycel.net.tls.TlsContexts;
-import dev.mycel.net.transport.FrameConnection;
-import dev.mycel.net.transport.NetLimits;
-import dev.mycel.net.transport.PeerChannels;
-import dev.mycel.net.transport.TensorFrame;
-import dev.mycel.net.transport.TensorSender;
-import dev.mycel.net.transport.TensorTransfer;
-import dev.mycel.net.transport.TransferLimits;
+import dev.mycel.net.transport.frame.FrameConnection;
+import dev.mycel.net.transport.grpc.NetLimits;
+import dev.mycel.net.transport.grpc.PeerChannels;
 import io.grpc.Channel;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -115,9 +116,9 @@ public final class NetBenchmark {
                 System.err.println("throughput: " + warmupReps + " warm-up repetitions and " + reps + " measured, "
                         + tensors + " tensors of " + (tensorBytes >> 20) + " MiB each");
                 try (SocketChannel tcp = PlainTcp.connect(sinkPort);
-                     dev.mycel.net.transport.BulkTensorClient bulk = dev.mycel.net.transport.BulkTensorClient.connect(
+                     BulkTensorClient bulk = BulkTensorClient.connect(
                              new TlsContexts(NodeIdentity.generate()), serverId, "127.0.0.1", bulkPort, DEADLINE);
-                     dev.mycel.net.transport.BulkTensorClient bulkNative = dev.mycel.net.transport.BulkTensorClient.connect(
+                     BulkTensorClient bulkNative = BulkTensorClient.connect(
                              new TlsContexts(NodeIdentity.generate()), serverId, "127.0.0.1", bulkNativePort, DEADLINE)) {
                     TensorFrame nativeTensor = new TensorFrame("f32", shape, direct.duplicate());
                     for (int r = -warmupReps; r < reps; r++) {

@@ -27,7 +27,7 @@ import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtNode;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.tls.TlsContexts;
-import dev.mycel.net.transport.FrameConnection;
+import dev.mycel.net.transport.frame.FrameConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

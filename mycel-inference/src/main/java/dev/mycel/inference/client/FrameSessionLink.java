@@ -5,7 +5,7 @@ import dev.mycel.inference.FrameMessages;
 import dev.mycel.inference.proto.Failure;
 import dev.mycel.inference.proto.SessionRequest;
 import dev.mycel.inference.proto.SessionResponse;
-import dev.mycel.net.transport.FrameConnection;
+import dev.mycel.net.transport.frame.FrameConnection;
 import io.grpc.Status;
 import java.io.IOException;
 import java.net.SocketTimeoutException;

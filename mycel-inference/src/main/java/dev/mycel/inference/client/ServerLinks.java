@@ -2,8 +2,8 @@ package dev.mycel.inference.client;
 
 import dev.mycel.inference.server.BlockService;
 import dev.mycel.net.tls.TlsContexts;
-import dev.mycel.net.transport.FrameConnection;
-import dev.mycel.net.transport.PeerChannels;
+import dev.mycel.net.transport.frame.FrameConnection;
+import dev.mycel.net.transport.grpc.PeerChannels;
 import io.grpc.Channel;
 import java.io.IOException;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.mycel.inference.server;
 
 import dev.mycel.inference.proto.Failure;
 import dev.mycel.inference.proto.SessionResponse;
-import dev.mycel.net.transport.FrameConnection;
+import dev.mycel.net.transport.frame.FrameConnection;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;

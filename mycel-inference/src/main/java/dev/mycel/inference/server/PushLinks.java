@@ -3,7 +3,7 @@ package dev.mycel.inference.server;
 import dev.mycel.inference.proto.Forward;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.tls.TlsContexts;
-import dev.mycel.net.transport.FrameConnection;
+import dev.mycel.net.transport.frame.FrameConnection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;

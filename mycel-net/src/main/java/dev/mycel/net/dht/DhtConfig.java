@@ -1,6 +1,6 @@
 package dev.mycel.net.dht;
 
-import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.grpc.NetLimits;
 import java.time.Duration;
 
 /**

@@ -9,7 +9,11 @@ import io.grpc.Context;
  * not listen). Services read it with {@link #current()}.
  */
 public record Caller(PeerId peer, String host, int listenPort) {
-    static final Context.Key<Caller> KEY = Context.key("mycel-caller");
+    /**
+     * Where the gRPC transport's authentication ({@code transport.grpc.AuthInterceptor}) puts the
+     * proven caller in each call's context; services read it with {@link #current()}.
+     */
+    public static final Context.Key<Caller> KEY = Context.key("mycel-caller");
 
     /** The caller of the gRPC call being handled on this thread. */
     public static Caller current() {

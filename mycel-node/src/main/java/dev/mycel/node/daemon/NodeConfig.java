@@ -10,7 +10,7 @@ import dev.mycel.inference.server.Fault;
 import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.RecordLimits;
-import dev.mycel.net.transport.NetLimits;
+import dev.mycel.net.transport.grpc.NetLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
