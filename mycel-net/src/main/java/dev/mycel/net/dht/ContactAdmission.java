@@ -37,7 +37,7 @@ final class ContactAdmission {
     record Attempt(Decision decision, CompletableFuture<Verdict> verdict) {
     }
 
-    record Counts(long checked, long proven, long refused, long dropped) {
+    record Counts(long checked, long proven, long refused, long dropped, int pending) {
     }
 
     /** Remembered outcomes are bounded: the oldest are forgotten first (and merely checked again). */
@@ -174,7 +174,7 @@ final class ContactAdmission {
         provenAt.remove(candidate);
     }
 
-    Counts counts() {
-        return new Counts(checked.get(), proven.get(), refused.get(), dropped.get());
+    synchronized Counts counts() {
+        return new Counts(checked.get(), proven.get(), refused.get(), dropped.get(), inFlight.size());
     }
 }
