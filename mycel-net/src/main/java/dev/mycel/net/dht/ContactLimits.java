@@ -23,7 +23,7 @@ public record ContactLimits(int maxPerAddress, int maxPerSubnet, boolean capLoop
                             int maxPendingChecks, Duration recheckAfter, Duration slowAnswer) {
 
     public static ContactLimits defaults() {
-        return new ContactLimits(2, 4, false, Duration.ofSeconds(2), 64, Duration.ofMinutes(5), Duration.ofMillis(700));
+        return new ContactLimits(2, 4, false, Duration.ofSeconds(2), 64, Duration.ofMinutes(1), Duration.ofMillis(700));
     }
 
     public ContactLimits {

@@ -227,6 +227,9 @@ public final class DhtNode implements AutoCloseable {
             for (int bucket : routing.bucketsToRefresh(0)) {
                 lookup(DhtKey.randomInBucket(routing.self(), bucket, ThreadLocalRandom.current()), Lookup.Mode.NODES);
             }
+            // Once more for our own key: peers admit callers only after checking them, in the
+            // background, so peers that joined beside us may be in their tables only now.
+            lookup(routing.self(), Lookup.Mode.NODES);
             try {
                 saveRoutingTable();
             } catch (IOException e) {

@@ -98,7 +98,9 @@ final class Lookup {
                     .sorted(byDistance).limit(k).toList();
             int active = (int) inFlight.values().stream().filter(x -> states.get(x.peer().peer()) == State.ASKED).count();
             for (Contact c : front) {
-                if (active >= alpha) {
+                // α answering calls, and never more than 2α with the slow ones: on an overloaded
+                // machine every peer is slow, and asking ever more of them would only add load.
+                if (active >= alpha || inFlight.size() >= 2 * alpha) {
                     break;
                 }
                 if (states.get(c.peer()) == State.WAITING) {
@@ -109,10 +111,13 @@ final class Lookup {
                 }
             }
             long now = System.nanoTime();
-            if (active == 0 || (mode == Mode.VALUE && holders.size() >= VALUE_QUORUM) || now >= deadline) {
+            boolean waiting = front.stream().anyMatch(c -> states.get(c.peer()) == State.WAITING);
+            if ((active == 0 && !(waiting && !inFlight.isEmpty())) || (mode == Mode.VALUE && holders.size() >= VALUE_QUORUM)
+                    || now >= deadline) {
                 // Calls still in flight are slow ones: they end at their own deadlines and report to the table.
                 break;
             }
+            // With the slots full of slow calls, wait for any call to end (or the deadline).
             long wait = deadline - now;
             for (Call call : inFlight.values()) {
                 if (states.get(call.peer().peer()) == State.ASKED) {
