@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
  * peer that really listens there passes. Checks run in the background (never on the inbound
  * call), at most {@code maxPendingChecks} at once (callers beyond that are dropped, to be tried
  * again when they call later), and a candidate checked recently is not checked again: a pass
- * admits it at once, a failure keeps it out. An address that let a check time out (it accepts
+ * admits it at once (for longer), a failure keeps it out (for a shorter while, since a busy
+ * machine can fail a check too). An address that let a check time out (it accepts
  * connections and never answers, the cheapest trap) fails every id that claims it for the same while.
  */
 final class ContactAdmission {
@@ -80,13 +81,13 @@ final class ContactAdmission {
      */
     static Decision decide(Long provenAt, Long failedAt, Long addressDeadAt, boolean checking, int pending, long now,
                            ContactLimits limits) {
-        long recheck = limits.recheckAfter().toNanos();
         Long lastFailure = failedAt == null ? addressDeadAt
                 : addressDeadAt == null ? failedAt : Long.valueOf(Math.max(failedAt, addressDeadAt));
-        if (lastFailure != null && now - lastFailure < recheck && (provenAt == null || provenAt < lastFailure)) {
+        if (lastFailure != null && now - lastFailure < limits.retryFailedAfter().toNanos()
+                && (provenAt == null || provenAt < lastFailure)) {
             return Decision.FAILED_RECENTLY;
         }
-        if (provenAt != null && now - provenAt < recheck) {
+        if (provenAt != null && now - provenAt < limits.provenFor().toNanos()) {
             return Decision.PROVEN_RECENTLY;
         }
         if (checking) {

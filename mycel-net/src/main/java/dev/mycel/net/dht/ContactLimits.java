@@ -14,16 +14,19 @@ import java.time.Duration;
  *                         turn it on
  * @param checkTimeout     how long the ping back to a caller's claimed address may take
  * @param maxPendingChecks checks in flight at once; callers beyond it are not checked (dropped)
- * @param recheckAfter     a candidate (peer and address) checked less than this long ago is not
- *                         checked again: a pass lets it in at once, a failure keeps it out
+ * @param provenFor        a candidate (peer and address) that passed less than this long ago is
+ *                         let in again without a check
+ * @param retryFailedAfter a candidate that failed less than this long ago is kept out without a
+ *                         check (and so is any id claiming an address that timed out)
  * @param slowAnswer       a lookup waiting this long for a peer asks the next one in its place
  *                         (the slow call goes on until its own deadline)
  */
 public record ContactLimits(int maxPerAddress, int maxPerSubnet, boolean capLoopback, Duration checkTimeout,
-                            int maxPendingChecks, Duration recheckAfter, Duration slowAnswer) {
+                            int maxPendingChecks, Duration provenFor, Duration retryFailedAfter, Duration slowAnswer) {
 
     public static ContactLimits defaults() {
-        return new ContactLimits(2, 4, false, Duration.ofSeconds(2), 64, Duration.ofMinutes(1), Duration.ofMillis(700));
+        return new ContactLimits(2, 4, false, Duration.ofSeconds(2), 64, Duration.ofMinutes(10), Duration.ofMinutes(1),
+                Duration.ofMillis(700));
     }
 
     public ContactLimits {
@@ -35,16 +38,17 @@ public record ContactLimits(int maxPerAddress, int maxPerSubnet, boolean capLoop
             throw new IllegalArgumentException("at least one contact check must be allowed, got " + maxPendingChecks);
         }
         if (checkTimeout.isNegative() || checkTimeout.isZero() || slowAnswer.isNegative() || slowAnswer.isZero()
-                || recheckAfter.isNegative()) {
+                || provenFor.isNegative() || retryFailedAfter.isNegative()) {
             throw new IllegalArgumentException("contact check durations must be positive");
         }
     }
 
     public ContactLimits withCaps(int perAddress, int perSubnet, boolean loopbackToo) {
-        return new ContactLimits(perAddress, perSubnet, loopbackToo, checkTimeout, maxPendingChecks, recheckAfter, slowAnswer);
+        return new ContactLimits(perAddress, perSubnet, loopbackToo, checkTimeout, maxPendingChecks, provenFor, retryFailedAfter,
+                slowAnswer);
     }
 
-    public ContactLimits withChecks(Duration timeout, int maxPending, Duration recheck) {
-        return new ContactLimits(maxPerAddress, maxPerSubnet, capLoopback, timeout, maxPending, recheck, slowAnswer);
+    public ContactLimits withChecks(Duration timeout, int maxPending, Duration proven, Duration retryFailed) {
+        return new ContactLimits(maxPerAddress, maxPerSubnet, capLoopback, timeout, maxPending, proven, retryFailed, slowAnswer);
     }
 }

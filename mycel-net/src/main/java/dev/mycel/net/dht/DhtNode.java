@@ -227,9 +227,12 @@ public final class DhtNode implements AutoCloseable {
             for (int bucket : routing.bucketsToRefresh(0)) {
                 lookup(DhtKey.randomInBucket(routing.self(), bucket, ThreadLocalRandom.current()), Lookup.Mode.NODES);
             }
-            // Once more for our own key: peers admit callers only after checking them, in the
-            // background, so peers that joined beside us may be in their tables only now.
-            lookup(routing.self(), Lookup.Mode.NODES);
+            if (routing.size() < config.k()) {
+                // A small network: once more for our own key, since peers admit callers only after
+                // checking them, in the background, and peers that joined beside us may be in their
+                // tables only now. In a larger one the bucket refreshes find them soon enough.
+                lookup(routing.self(), Lookup.Mode.NODES);
+            }
             try {
                 saveRoutingTable();
             } catch (IOException e) {
@@ -468,13 +471,13 @@ public final class DhtNode implements AutoCloseable {
 
     /**
      * A peer called us: it is alive, and it claims where it listens. A contact already in the
-     * table at that address is refreshed; any other is only a candidate until a call back to the
-     * address proves the same peer answers there ({@link ContactAdmission}).
+     * table (or its replacements) at that address is refreshed; any other is only a candidate
+     * until a call back to the address proves the same peer answers there ({@link ContactAdmission}).
      */
     void heardFrom(Caller caller) {
         if (caller.listenPort() > 0 && !caller.host().isEmpty()) {
             Contact c = new Contact(caller.peer(), caller.host(), caller.listenPort());
-            if (c.equals(routing.get(c.peer()))) {
+            if (routing.holds(c)) {
                 seen(c);
             } else if (!closed) {
                 admission.offer(c);

@@ -117,6 +117,12 @@ public final class RoutingTable {
         return all;
     }
 
+    /** Whether the table holds exactly this contact, live or among the replacements (so it was admitted before). */
+    public synchronized boolean holds(Contact c) {
+        Bucket b = bucketFor(c.key());
+        return c.equals(b.live.get(c.peer())) || c.equals(b.replacements.get(c.peer()));
+    }
+
     /** The contact the table holds for the peer, if any. */
     public synchronized Contact get(PeerId peer) {
         return bucketFor(DhtKey.of(peer)).live.get(peer);

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * (the real ping runs in DhtAttackTest) and an injected clock instead of sleeps.
  */
 class ContactAdmissionTest {
-    private static final ContactLimits LIMITS = ContactLimits.defaults().withChecks(Duration.ofSeconds(2), 4, Duration.ofMinutes(5));
+    private static final ContactLimits LIMITS = ContactLimits.defaults().withChecks(Duration.ofSeconds(2), 4, Duration.ofMinutes(10),
+            Duration.ofMinutes(5));
     private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong clock = new AtomicLong(1_000_000);
@@ -54,7 +55,7 @@ class ContactAdmissionTest {
     void decisionFollowsWhatIsRemembered() {
         long now = 100 * MINUTE;
         long recent = now - MINUTE;
-        long old = now - 10 * MINUTE;
+        long old = now - 11 * MINUTE;
         assertEquals(ContactAdmission.Decision.CHECK, ContactAdmission.decide(null, null, null, false, 0, now, LIMITS));
         assertEquals(ContactAdmission.Decision.PROVEN_RECENTLY, ContactAdmission.decide(recent, null, null, false, 0, now, LIMITS));
         assertEquals(ContactAdmission.Decision.CHECK, ContactAdmission.decide(old, null, null, false, 0, now, LIMITS));
@@ -85,7 +86,9 @@ class ContactAdmissionTest {
         assertEquals(ContactAdmission.Verdict.PROVEN, verdict(a.prove(c)));
         assertEquals(2, checks.get());
         clock.addAndGet(6 * MINUTE);
-        assertEquals(ContactAdmission.Decision.CHECK, a.prove(c).decision(), "checked again after the recheck time");
+        assertEquals(ContactAdmission.Decision.PROVEN_RECENTLY, a.prove(c).decision(), "a pass is remembered longer than a failure");
+        clock.addAndGet(5 * MINUTE);
+        assertEquals(ContactAdmission.Decision.CHECK, a.prove(c).decision(), "checked again after ten minutes");
     }
 
     @Test
