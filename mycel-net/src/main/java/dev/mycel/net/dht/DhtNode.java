@@ -570,9 +570,14 @@ public final class DhtNode implements AutoCloseable {
         } catch (RecordRefusedException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Boolean> hostOk = ProviderBinding.matchHost(r.getHost(), caller.host()) == ProviderBinding.HostMatch.SAME
-                ? CompletableFuture.completedFuture(true)
-                : CompletableFuture.supplyAsync(() -> ProviderBinding.resolvesTo(r.getHost(), caller.host()), rpcExecutor);
+        CompletableFuture<Boolean> hostOk;
+        try {
+            hostOk = ProviderBinding.matchHost(r.getHost(), caller.host()) == ProviderBinding.HostMatch.SAME
+                    ? CompletableFuture.completedFuture(true)
+                    : CompletableFuture.supplyAsync(() -> ProviderBinding.resolvesTo(r.getHost(), caller.host()), rpcExecutor);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return CompletableFuture.failedFuture(new BusyException("the node is shutting down"));
+        }
         return hostOk.thenCompose(ok -> {
             if (!ok) {
                 return CompletableFuture.failedFuture(new RecordRefusedException("provider host " + r.getHost()
