@@ -17,14 +17,23 @@ import java.time.Duration;
  * @param providerTtl       how long a provider record lives unless republished
  * @param net               transport limits
  * @param records           what is stored for others
+ * @param contacts          what a peer must prove before it enters the routing table, caps per
+ *                          address and subnet, and how long a lookup waits for one peer
  */
 public record DhtConfig(String bindHost, int port, String advertiseHost, int k, int alpha,
                         Duration refreshInterval, Duration republishInterval, Duration providerTtl,
-                        NetLimits net, RecordLimits records) {
+                        NetLimits net, RecordLimits records, ContactLimits contacts) {
+
+    /** The configuration with the default contact limits. */
+    public DhtConfig(String bindHost, int port, String advertiseHost, int k, int alpha, Duration refreshInterval,
+                     Duration republishInterval, Duration providerTtl, NetLimits net, RecordLimits records) {
+        this(bindHost, port, advertiseHost, k, alpha, refreshInterval, republishInterval, providerTtl, net, records,
+                ContactLimits.defaults());
+    }
 
     public static DhtConfig defaults() {
         return new DhtConfig("127.0.0.1", 0, null, 20, 3, Duration.ofMinutes(15), Duration.ofMinutes(10),
-                Duration.ofMinutes(30), NetLimits.defaults(), RecordLimits.defaults());
+                Duration.ofMinutes(30), NetLimits.defaults(), RecordLimits.defaults(), ContactLimits.defaults());
     }
 
     public DhtConfig {
@@ -51,22 +60,26 @@ public record DhtConfig(String bindHost, int port, String advertiseHost, int k, 
     }
 
     public DhtConfig withListen(String host, int newPort) {
-        return new DhtConfig(host, newPort, advertiseHost, k, alpha, refreshInterval, republishInterval, providerTtl, net, records);
+        return new DhtConfig(host, newPort, advertiseHost, k, alpha, refreshInterval, republishInterval, providerTtl, net, records, contacts);
     }
 
     public DhtConfig withAdvertiseHost(String host) {
-        return new DhtConfig(bindHost, port, host, k, alpha, refreshInterval, republishInterval, providerTtl, net, records);
+        return new DhtConfig(bindHost, port, host, k, alpha, refreshInterval, republishInterval, providerTtl, net, records, contacts);
     }
 
     public DhtConfig withIntervals(Duration refresh, Duration republish, Duration ttl) {
-        return new DhtConfig(bindHost, port, advertiseHost, k, alpha, refresh, republish, ttl, net, records);
+        return new DhtConfig(bindHost, port, advertiseHost, k, alpha, refresh, republish, ttl, net, records, contacts);
     }
 
     public DhtConfig withNet(NetLimits limits) {
-        return new DhtConfig(bindHost, port, advertiseHost, k, alpha, refreshInterval, republishInterval, providerTtl, limits, records);
+        return new DhtConfig(bindHost, port, advertiseHost, k, alpha, refreshInterval, republishInterval, providerTtl, limits, records, contacts);
     }
 
     public DhtConfig withK(int newK, int newAlpha) {
-        return new DhtConfig(bindHost, port, advertiseHost, newK, newAlpha, refreshInterval, republishInterval, providerTtl, net, records);
+        return new DhtConfig(bindHost, port, advertiseHost, newK, newAlpha, refreshInterval, republishInterval, providerTtl, net, records, contacts);
+    }
+
+    public DhtConfig withContacts(ContactLimits limits) {
+        return new DhtConfig(bindHost, port, advertiseHost, k, alpha, refreshInterval, republishInterval, providerTtl, net, records, limits);
     }
 }

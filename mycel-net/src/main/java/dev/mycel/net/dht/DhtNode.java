@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,6 +58,7 @@ public final class DhtNode implements AutoCloseable {
     private final NodeIdentity identity;
     private final Path stateDir;
     private final RoutingTable routing;
+    private final ContactAdmission admission;
     private final RecordStore store;
     private final PeerChannels channels;
     private final ExecutorService rpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
@@ -77,7 +79,8 @@ public final class DhtNode implements AutoCloseable {
         this.config = config;
         this.identity = identity;
         this.stateDir = stateDir;
-        this.routing = new RoutingTable(DhtKey.of(identity.peerId()), config.k());
+        this.routing = new RoutingTable(DhtKey.of(identity.peerId()), config.k(), config.contacts());
+        this.admission = new ContactAdmission(config.contacts(), System::nanoTime, this::proveAt, this::seen, rpcExecutor);
         this.store = new RecordStore(config.records(), System::currentTimeMillis);
         this.channels = new PeerChannels(tls, config.net(), 4 * config.k() + 64);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -227,6 +230,12 @@ public final class DhtNode implements AutoCloseable {
             lookup(routing.self(), Lookup.Mode.NODES);
             for (int bucket : routing.bucketsToRefresh(0)) {
                 lookup(DhtKey.randomInBucket(routing.self(), bucket, ThreadLocalRandom.current()), Lookup.Mode.NODES);
+            }
+            if (routing.size() < config.k()) {
+                // A small network: once more for our own key, since peers admit callers only after
+                // checking them, in the background, and peers that joined beside us may be in their
+                // tables only now. In a larger one the bucket refreshes find them soon enough.
+                lookup(routing.self(), Lookup.Mode.NODES);
             }
             try {
                 saveRoutingTable();
@@ -389,7 +398,8 @@ public final class DhtNode implements AutoCloseable {
     // ---- lookups and calls ----
 
     private Lookup.Result lookup(DhtKey target, Lookup.Mode mode) throws InterruptedException {
-        long timeout = config.net().rpcTimeout().toMillis() + 2000;
+        // A safety net only: every call has its own deadline, and slow peers stop holding the lookup up.
+        long timeout = 3 * config.net().rpcTimeout().toMillis() + 2000;
         return new Lookup(this, target, mode, this::ask).run(rpcExecutor, timeout);
     }
 
@@ -474,11 +484,38 @@ public final class DhtNode implements AutoCloseable {
 
     // ---- routing table upkeep ----
 
-    /** A peer called us: it is alive, and it told us where it listens. */
+    /**
+     * A peer called us: it is alive, and it claims where it listens. A contact already in the
+     * table (or its replacements) at that address is refreshed; any other is only a candidate
+     * until a call back to the address proves the same peer answers there ({@link ContactAdmission}).
+     */
     void heardFrom(Caller caller) {
         if (caller.listenPort() > 0 && !caller.host().isEmpty()) {
-            seen(new Contact(caller.peer(), caller.host(), caller.listenPort()));
+            Contact c = new Contact(caller.peer(), caller.host(), caller.listenPort());
+            if (routing.holds(c)) {
+                seen(c);
+            } else if (!closed) {
+                admission.offer(c);
+            }
         }
+    }
+
+    /** The call back that admits a caller: a ping over a channel that insists on its id, with a short deadline. */
+    private void proveAt(Contact c) {
+        try {
+            DhtGrpc.newBlockingStub(channel(c)).withDeadlineAfter(config.contacts().checkTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS).ping(PingRequest.getDefaultInstance());
+        } catch (RuntimeException e) {
+            if (!routing.contains(c.peer()) || !c.equals(routing.get(c.peer()))) {
+                channels.forget(c.peer(), c.host(), c.port());
+            }
+            throw e;
+        }
+    }
+
+    /** How the contact checks went so far. */
+    ContactAdmission.Counts admissionCounts() {
+        return admission.counts();
     }
 
     void answered(Contact c) {
@@ -517,7 +554,65 @@ public final class DhtNode implements AutoCloseable {
             eventLog.accept("peer dropped from routing table (" + code + "): " + c);
         }
         routing.remove(c.peer());
+        admission.forget(c);
         channels.forget(c.peer(), c.host(), c.port());
+    }
+
+    /** Thrown (inside a future) when a record cannot be checked now because too many checks are pending. */
+    static final class BusyException extends Exception {
+        BusyException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Takes a provider record from a caller once its address is bound to the provider (see
+     * {@link ProviderBinding}): the future completes when it is stored, or fails with a
+     * {@link RecordRefusedException} saying why not, or a {@link BusyException}. Never blocks the call.
+     */
+    CompletableFuture<Void> takeProvider(ProviderRecord r, Caller caller) {
+        Contact at;
+        try {
+            Records.check(r, System.currentTimeMillis(), config.records());
+            String refusal = ProviderBinding.refusal(Records.providerOf(r), caller.peer());
+            if (refusal == null && ProviderBinding.matchHost(r.getHost(), caller.host()) == ProviderBinding.HostMatch.OTHER) {
+                refusal = "provider host " + r.getHost() + " is not the address the provider calls from (" + caller.host() + ")";
+            }
+            if (refusal != null) {
+                throw new RecordRefusedException(refusal);
+            }
+            at = new Contact(Records.providerOf(r), r.getHost(), r.getPort());
+        } catch (RecordRefusedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Boolean> hostOk;
+        try {
+            hostOk = ProviderBinding.matchHost(r.getHost(), caller.host()) == ProviderBinding.HostMatch.SAME
+                    ? CompletableFuture.completedFuture(true)
+                    : CompletableFuture.supplyAsync(() -> ProviderBinding.resolvesTo(r.getHost(), caller.host()), rpcExecutor);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return CompletableFuture.failedFuture(new BusyException("the node is shutting down"));
+        }
+        return hostOk.thenCompose(ok -> {
+            if (!ok) {
+                return CompletableFuture.failedFuture(new RecordRefusedException("provider host " + r.getHost()
+                        + " does not resolve to the address the provider calls from (" + caller.host() + ")"));
+            }
+            return admission.prove(at).verdict().thenCompose(v -> switch (v) {
+                case PROVEN -> {
+                    try {
+                        store.addProvider(r);
+                        yield CompletableFuture.<Void>completedFuture(null);
+                    } catch (RecordRefusedException e) {
+                        yield CompletableFuture.<Void>failedFuture(e);
+                    }
+                }
+                case REFUSED -> CompletableFuture.<Void>failedFuture(new RecordRefusedException(
+                        "the provider did not answer as itself at " + at.address()));
+                case BUSY -> CompletableFuture.<Void>failedFuture(new BusyException(
+                        "too many address checks pending; announce again later"));
+            });
+        });
     }
 
     void refused(RecordRefusedException e) {

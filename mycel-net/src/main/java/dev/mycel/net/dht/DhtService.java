@@ -63,9 +63,29 @@ final class DhtService extends DhtGrpc.DhtImplBase {
         keep(() -> node.store().putValue(request.getRecord()), StoreResponse.getDefaultInstance(), out);
     }
 
+    /**
+     * Stores a provider record once its address is bound to the provider, which may take a call
+     * back to that address: the answer is sent when the check ends, off the calling thread.
+     */
     @Override
     public void addProvider(AddProviderRequest request, StreamObserver<AddProviderResponse> out) {
-        keep(() -> node.store().addProvider(request.getRecord()), AddProviderResponse.getDefaultInstance(), out);
+        Caller caller = Caller.current();
+        node.heardFrom(caller);
+        node.takeProvider(request.getRecord(), caller).whenComplete((ok, failure) -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                    ? c.getCause() : failure;
+            if (cause == null) {
+                out.onNext(AddProviderResponse.getDefaultInstance());
+                out.onCompleted();
+            } else if (cause instanceof RecordRefusedException e) {
+                node.refused(e);
+                out.onError(Status.INVALID_ARGUMENT.withDescription("record refused: " + e.getMessage()).asRuntimeException());
+            } else if (cause instanceof DhtNode.BusyException e) {
+                out.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+            } else {
+                out.onError(Status.INTERNAL.withDescription("provider record not stored: " + cause).asRuntimeException());
+            }
+        });
     }
 
     private interface Keep {

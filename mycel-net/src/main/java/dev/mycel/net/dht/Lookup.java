@@ -45,7 +45,7 @@ final class Lookup {
                   int asked, int failed) {
     }
 
-    private enum State { WAITING, ASKED, ANSWERED, FAILED }
+    private enum State { WAITING, ASKED, SLOW, ANSWERED, FAILED }
 
     private final DhtNode node;
     private final DhtKey target;
@@ -53,6 +53,7 @@ final class Lookup {
     private final Rpc rpc;
     private final int k;
     private final int alpha;
+    private final long slowNanos;
 
     Lookup(DhtNode node, DhtKey target, Mode mode, Rpc rpc) {
         this.node = node;
@@ -61,8 +62,19 @@ final class Lookup {
         this.rpc = rpc;
         this.k = node.config().k();
         this.alpha = node.config().alpha();
+        this.slowNanos = node.config().contacts().slowAnswer().toNanos();
     }
 
+    /** One call in flight and when it started. */
+    private record Call(Contact peer, long startedNanos) {
+    }
+
+    /**
+     * Runs the lookup. A peer that has not answered within the slow-answer time stops holding
+     * one of the α slots, so a dead contact costs the lookup that slice rather than its whole
+     * deadline; its call goes on, is used if it answers before the lookup ends, and reports a
+     * failure to the routing table either way. {@code timeoutMs} guards against a stuck executor.
+     */
     Result run(ExecutorService executor, long timeoutMs) throws InterruptedException {
         Map<PeerId, Contact> contacts = new HashMap<>();
         Map<PeerId, State> states = new HashMap<>();
@@ -74,50 +86,64 @@ final class Lookup {
         List<Contact> holders = new ArrayList<>();
         LinkedHashMap<PeerId, ProviderRecord> providers = new LinkedHashMap<>();
         CompletionService<Answer> done = new ExecutorCompletionService<>(executor);
-        Map<Future<Answer>, Contact> inFlight = new HashMap<>();
+        Map<Future<Answer>, Call> inFlight = new HashMap<>();
         int asked = 0;
         int failed = 0;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         Comparator<Contact> byDistance = Comparator.comparing(Contact::key, target::compareDistance);
         while (true) {
-            // The k closest peers not known to have failed, closest first.
-            List<Contact> front = contacts.values().stream().filter(c -> states.get(c.peer()) != State.FAILED)
+            // The k closest peers not known to have failed or to be slow, closest first.
+            List<Contact> front = contacts.values().stream()
+                    .filter(c -> states.get(c.peer()) != State.FAILED && states.get(c.peer()) != State.SLOW)
                     .sorted(byDistance).limit(k).toList();
+            int active = (int) inFlight.values().stream().filter(x -> states.get(x.peer().peer()) == State.ASKED).count();
             for (Contact c : front) {
-                if (inFlight.size() >= alpha) {
+                // α answering calls, and never more than 2α with the slow ones: on an overloaded
+                // machine every peer is slow, and asking ever more of them would only add load.
+                if (active >= alpha || inFlight.size() >= 2 * alpha) {
                     break;
                 }
                 if (states.get(c.peer()) == State.WAITING) {
                     states.put(c.peer(), State.ASKED);
                     asked++;
-                    inFlight.put(done.submit(() -> rpc.ask(c, target, mode)), c);
+                    active++;
+                    inFlight.put(done.submit(() -> askAndReport(c)), new Call(c, System.nanoTime()));
                 }
             }
-            if (inFlight.isEmpty() || (mode == Mode.VALUE && holders.size() >= VALUE_QUORUM)) {
-                inFlight.keySet().forEach(x -> x.cancel(true));
+            long now = System.nanoTime();
+            boolean waiting = front.stream().anyMatch(c -> states.get(c.peer()) == State.WAITING);
+            if ((active == 0 && !(waiting && !inFlight.isEmpty())) || (mode == Mode.VALUE && holders.size() >= VALUE_QUORUM)
+                    || now >= deadline) {
+                // Calls still in flight are slow ones: they end at their own deadlines and report to the table.
                 break;
             }
-            Future<Answer> f = done.poll(timeoutMs, TimeUnit.MILLISECONDS);
-            if (f == null) {
-                // Every call carries its own deadline, so this only guards against a stuck executor.
-                inFlight.keySet().forEach(x -> x.cancel(true));
-                for (Contact c : inFlight.values()) {
-                    states.put(c.peer(), State.FAILED);
+            // With the slots full of slow calls, wait for any call to end (or the deadline).
+            long wait = deadline - now;
+            for (Call call : inFlight.values()) {
+                if (states.get(call.peer().peer()) == State.ASKED) {
+                    wait = Math.min(wait, call.startedNanos() + slowNanos - now);
                 }
-                inFlight.clear();
+            }
+            Future<Answer> f = done.poll(Math.max(wait, 1000), TimeUnit.NANOSECONDS);
+            if (f == null) {
+                long at = System.nanoTime();
+                for (Call call : inFlight.values()) {
+                    if (states.get(call.peer().peer()) == State.ASKED && at - call.startedNanos() >= slowNanos) {
+                        states.put(call.peer().peer(), State.SLOW);
+                    }
+                }
                 continue;
             }
-            Contact from = inFlight.remove(f);
+            Contact from = inFlight.remove(f).peer();
             Answer a;
             try {
                 a = f.get();
             } catch (ExecutionException e) {
                 states.put(from.peer(), State.FAILED);
                 failed++;
-                node.failed(from, e.getCause());
                 continue;
             }
             states.put(from.peer(), State.ANSWERED);
-            node.answered(from);
             for (Contact c : a.closer()) {
                 if (!c.peer().equals(node.id()) && !contacts.containsKey(c.peer())) {
                     contacts.put(c.peer(), c);
@@ -145,5 +171,18 @@ final class Lookup {
                 .sorted(byDistance).limit(k).toList();
         node.routingTable().touch(target);
         return new Result(closest, best, holders, new ArrayList<>(providers.values()), asked, failed);
+    }
+
+    /** The call, reporting its outcome to the routing table itself: a slow call may end after the lookup. */
+    private Answer askAndReport(Contact c) throws Exception {
+        Answer a;
+        try {
+            a = rpc.ask(c, target, mode);
+        } catch (Exception e) {
+            node.failed(c, e);
+            throw e;
+        }
+        node.answered(c);
+        return a;
     }
 }

@@ -18,11 +18,13 @@ import java.util.List;
  * Kademlia's k-buckets: bucket i holds up to k contacts whose keys share exactly i leading bits
  * with ours, least recently seen first. A full bucket keeps its old contacts while they answer
  * (long-lived peers are the most likely to stay) and remembers newcomers in a replacement
- * cache that fills the place of one that fails.
+ * cache that fills the place of one that fails. No more than a few contacts may share an IP
+ * address or subnet ({@link AddressCaps}), so one machine cannot fill the table with identities.
  */
 public final class RoutingTable {
     private final DhtKey self;
     private final int k;
+    private final ContactLimits limits;
     private final Bucket[] buckets = new Bucket[DhtKey.BITS];
 
     private static final class Bucket {
@@ -32,8 +34,13 @@ public final class RoutingTable {
     }
 
     public RoutingTable(DhtKey self, int k) {
+        this(self, k, ContactLimits.defaults());
+    }
+
+    public RoutingTable(DhtKey self, int k, ContactLimits limits) {
         this.self = self;
         this.k = k;
+        this.limits = limits;
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new Bucket();
         }
@@ -52,6 +59,8 @@ public final class RoutingTable {
      * Records that the contact was seen alive. Returns null when it is now in the table, or the
      * bucket's least recently seen contact when the bucket is full: the caller pings that one
      * and calls {@link #remove} if it is gone (the newcomer then moves up from the replacements).
+     * A contact over the address caps is not kept at all (null, and {@link #contains} stays
+     * false): a full bucket's replacements would otherwise let it in later.
      */
     public synchronized Contact seen(Contact c) {
         if (c.key().equals(self)) {
@@ -59,7 +68,11 @@ public final class RoutingTable {
         }
         Bucket b = bucketFor(c.key());
         b.touchedNanos = System.nanoTime();
-        if (b.live.containsKey(c.peer())) {
+        Contact known = b.live.get(c.peer());
+        if (!c.equals(known) && !AddressCaps.allows(allLive(), c, limits)) {
+            return null;
+        }
+        if (known != null) {
             b.live.remove(c.peer());
             b.live.put(c.peer(), c);
             return null;
@@ -83,11 +96,36 @@ public final class RoutingTable {
     public synchronized void remove(PeerId peer) {
         Bucket b = bucketFor(DhtKey.of(peer));
         b.replacements.remove(peer);
-        if (b.live.remove(peer) != null && !b.replacements.isEmpty()) {
-            List<PeerId> ids = new ArrayList<>(b.replacements.keySet());
-            Contact promoted = b.replacements.remove(ids.getLast());
-            b.live.put(promoted.peer(), promoted);
+        if (b.live.remove(peer) != null) {
+            // Newest first: the replacement heard from last is the likeliest to be alive.
+            List<Contact> newestFirst = new ArrayList<>(b.replacements.values()).reversed();
+            for (Contact promoted : newestFirst) {
+                b.replacements.remove(promoted.peer());
+                if (AddressCaps.allows(allLive(), promoted, limits)) {
+                    b.live.put(promoted.peer(), promoted);
+                    return;
+                }
+            }
         }
+    }
+
+    private List<Contact> allLive() {
+        List<Contact> all = new ArrayList<>();
+        for (Bucket b : buckets) {
+            all.addAll(b.live.values());
+        }
+        return all;
+    }
+
+    /** Whether the table holds exactly this contact, live or among the replacements (so it was admitted before). */
+    public synchronized boolean holds(Contact c) {
+        Bucket b = bucketFor(c.key());
+        return c.equals(b.live.get(c.peer())) || c.equals(b.replacements.get(c.peer()));
+    }
+
+    /** The contact the table holds for the peer, if any. */
+    public synchronized Contact get(PeerId peer) {
+        return bucketFor(DhtKey.of(peer)).live.get(peer);
     }
 
     public synchronized boolean contains(PeerId peer) {

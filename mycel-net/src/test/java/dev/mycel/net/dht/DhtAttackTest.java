@@ -193,4 +193,34 @@ class DhtAttackTest {
             joining.close();
         }
     }
+
+    @Test
+    void providerRecordMustNameAnAddressWhereItsProviderAnswers() throws Exception {
+        DhtKey model = DhtKey.sha256("attack/model-x".getBytes(StandardCharsets.UTF_8));
+        DhtNode bystander = net.nodes.get(2);
+        try (PeerChannels ch = channelsOf(attacker)) {
+            // Signed by the attacker, pointing at another node's port: the bystander answers there, not the attacker.
+            ProviderRecord atOthersPort = Records.signProvider(attacker, model, "127.0.0.1", bystander.port(), new byte[] {1}, 1, inAMinute());
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> stub(ch).addProvider(AddProviderRequest.newBuilder().setRecord(atOthersPort).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("did not answer as itself"), e.getStatus().getDescription());
+            // An address the attacker does not call from.
+            ProviderRecord elsewhere = Records.signProvider(attacker, model, "198.51.100.7", 4000, new byte[] {1}, 2, inAMinute());
+            e = assertThrows(StatusRuntimeException.class,
+                    () -> stub(ch).addProvider(AddProviderRequest.newBuilder().setRecord(elsewhere).build()));
+            assertTrue(e.getStatus().getDescription().contains("not the address the provider calls from"), e.getStatus().getDescription());
+            // Another provider's genuine record, relayed: only the provider itself may place it.
+            ProviderRecord relayed = Records.signProvider(victim, model, "127.0.0.1", bystander.port(), new byte[] {1}, 1, inAMinute());
+            e = assertThrows(StatusRuntimeException.class,
+                    () -> stub(ch).addProvider(AddProviderRequest.newBuilder().setRecord(relayed).build()));
+            assertTrue(e.getStatus().getDescription().contains("only from its provider"), e.getStatus().getDescription());
+        }
+        assertEquals(List.of(), target.store().providers(model));
+        // An honest provider's own announcement is still taken, by the target among others.
+        DhtNode honest = net.nodes.get(3);
+        assertTrue(honest.provide(model, new byte[] {9}) >= 2);
+        assertEquals(List.of(honest.id()), target.providers(model).stream().map(Records::providerOf).toList());
+        honestPeerIsServed();
+    }
 }

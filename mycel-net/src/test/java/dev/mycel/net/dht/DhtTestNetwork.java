@@ -54,6 +54,18 @@ final class DhtTestNetwork implements AutoCloseable {
                 }
             }
         }
+        awaitAdmissions();
+    }
+
+    /**
+     * Waits until no node has a caller's address check in flight: callers enter a table only
+     * once their check ends, in the background.
+     */
+    void awaitAdmissions() throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (nodes.stream().anyMatch(n -> n.admissionCounts().pending() > 0) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
     }
 
     @Override

@@ -105,4 +105,138 @@ class RoutingTableTest {
             assertEquals(bucket, self.commonPrefixBits(DhtKey.randomInBucket(self, bucket, random)));
         }
     }
+
+    private static Contact contactAt(Random random, String host) {
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        return new Contact(PeerId.ofRawKey(key), host, 1 + random.nextInt(65535));
+    }
+
+    private static final ContactLimits CAPS = ContactLimits.defaults().withCaps(2, 4, false);
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void noAddressOrSubnetGoesOverItsCapWhateverTheHistory(int seed) {
+        Random random = new Random(seed);
+        RoutingTable table = new RoutingTable(randomContact(random).key(), 20, CAPS);
+        // Three /24s of four addresses each, an IPv6 /64, and identities without end.
+        List<String> hosts = new ArrayList<>();
+        for (String net : List.of("203.0.113.", "198.51.100.", "192.0.2.")) {
+            for (int i = 1; i <= 4; i++) {
+                hosts.add(net + i);
+            }
+        }
+        hosts.add("2001:db8:1:2::5");
+        hosts.add("2001:db8:1:2:ffff::1");
+        hosts.add("2001:db8:1:2:0:0:0:9");
+        for (int i = 0; i < 2000; i++) {
+            if (i < 1500 && random.nextInt(10) == 0 && table.size() > 0) {
+                List<Contact> all = table.all();
+                table.remove(all.get(random.nextInt(all.size())).peer());
+            } else {
+                table.seen(contactAt(random, hosts.get(random.nextInt(hosts.size()))));
+            }
+            java.util.Map<String, Integer> perAddress = new java.util.HashMap<>();
+            java.util.Map<String, Integer> perSubnet = new java.util.HashMap<>();
+            for (Contact c : table.all()) {
+                AddressCaps.Group g = AddressCaps.groupOf(c.host());
+                perAddress.merge(g.address(), 1, Integer::sum);
+                perSubnet.merge(g.subnet(), 1, Integer::sum);
+            }
+            assertTrue(perAddress.values().stream().allMatch(n -> n <= 2), "per address: " + perAddress);
+            assertTrue(perSubnet.values().stream().allMatch(n -> n <= 4), "per subnet: " + perSubnet);
+        }
+        // The caps bound the table, they do not starve it: every subnet reached its cap
+        // (the IPv6 /64 holds three addresses, so its subnet cap of 4 binds first).
+        assertEquals(4 * 3 + 4, table.size());
+    }
+
+    @Test
+    void subnetsAreSlash24ForIpv4AndSlash64ForIpv6() {
+        assertEquals(AddressCaps.groupOf("203.0.113.1").subnet(), AddressCaps.groupOf("203.0.113.250").subnet());
+        assertFalse(AddressCaps.groupOf("203.0.113.1").subnet().equals(AddressCaps.groupOf("203.0.114.1").subnet()));
+        assertEquals(AddressCaps.groupOf("2001:db8:1:2::5").subnet(), AddressCaps.groupOf("[2001:db8:1:2:ffff::1]").subnet());
+        assertFalse(AddressCaps.groupOf("2001:db8:1:2::5").subnet().equals(AddressCaps.groupOf("2001:db8:1:3::5").subnet()));
+        assertEquals(AddressCaps.groupOf("2001:db8::1").address(), AddressCaps.groupOf("2001:db8:0:0::1").address());
+        assertTrue(AddressCaps.groupOf("127.0.0.1").loopback());
+        assertTrue(AddressCaps.groupOf("::1").loopback());
+        assertFalse(AddressCaps.groupOf("10.0.0.1").loopback());
+        // A name is its own group, never looked up.
+        assertEquals("node.example.org", AddressCaps.groupOf("Node.Example.org").address());
+    }
+
+    @Test
+    void loopbackIsExemptUnlessTheCapsAskForIt() {
+        Random random = new Random(4);
+        DhtKey self = randomContact(random).key();
+        RoutingTable exempt = new RoutingTable(self, 20, CAPS);
+        RoutingTable capped = new RoutingTable(self, 20, CAPS.withCaps(2, 4, true));
+        for (int i = 0; i < 50; i++) {
+            Contact c = contactAt(random, "127.0.0.1");
+            exempt.seen(c);
+            capped.seen(c);
+        }
+        assertTrue(exempt.size() > 20, "devnets on one machine keep every node: " + exempt.size());
+        assertEquals(2, capped.size());
+    }
+
+    @Test
+    void aReplacementOverTheCapsIsNotPromoted() {
+        Random random = new Random(9);
+        Contact self = randomContact(random);
+        RoutingTable table = new RoutingTable(self.key(), 2, CAPS.withCaps(1, 4, false));
+        List<Contact> far = new ArrayList<>();
+        List<String> hosts = List.of("203.0.113.1", "198.51.100.1", "192.0.2.1");
+        while (far.size() < 3) {
+            Contact c = contactAt(random, hosts.get(far.size()));
+            if (self.key().commonPrefixBits(c.key()) == 0) {
+                far.add(c);
+            }
+        }
+        table.seen(far.get(0));
+        table.seen(far.get(1));
+        assertEquals(far.get(0), table.seen(far.get(2)), "bucket full: the newcomer waits among the replacements");
+        // Meanwhile another bucket takes a contact at the waiting one's address.
+        Contact sameAddress;
+        do {
+            sameAddress = contactAt(random, "192.0.2.1");
+        } while (self.key().commonPrefixBits(sameAddress.key()) == 0);
+        table.seen(sameAddress);
+        assertTrue(table.contains(sameAddress.peer()));
+        table.remove(far.get(0).peer());
+        assertFalse(table.contains(far.get(2).peer()), "promoting it would put two contacts on one address");
+        assertEquals(2, table.size());
+    }
+
+    /** Kademlia's preference for long-lived contacts: a contact leaves the table only when it is removed (it failed). */
+    @ParameterizedTest
+    @ValueSource(ints = {5, 6, 7})
+    void newcomersNeverPushOutContactsThatStillAnswer(int seed) {
+        Random random = new Random(seed);
+        RoutingTable table = new RoutingTable(randomContact(random).key(), 3);
+        Set<PeerId> admitted = new HashSet<>();
+        Set<PeerId> removed = new HashSet<>();
+        for (int i = 0; i < 3000; i++) {
+            int op = random.nextInt(10);
+            if (op == 0 && table.size() > 0) {
+                List<Contact> all = table.all();
+                PeerId gone = all.get(random.nextInt(all.size())).peer();
+                table.remove(gone);
+                removed.add(gone);
+            } else if (op == 1 && table.size() > 0) {
+                List<Contact> all = table.all();
+                table.seen(all.get(random.nextInt(all.size())));
+            } else {
+                Contact c = randomContact(random);
+                // Few keys near self: most land in the first buckets, which overflow.
+                table.seen(c);
+            }
+            for (Contact c : table.all()) {
+                admitted.add(c.peer());
+            }
+            for (PeerId p : admitted) {
+                assertTrue(table.contains(p) || removed.contains(p), "a contact that never failed was pushed out");
+            }
+        }
+    }
 }
