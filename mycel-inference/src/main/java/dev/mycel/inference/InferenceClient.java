@@ -6,6 +6,7 @@ import dev.mycel.inference.client.RemoteSequence;
 import dev.mycel.inference.client.ReportChecker;
 import dev.mycel.inference.client.ServerBackoff;
 import dev.mycel.inference.client.ServerKnowledge;
+import dev.mycel.inference.client.ServerListing;
 import dev.mycel.inference.client.ServerLinks;
 import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.model.engine.LoadedModel;
@@ -82,7 +83,7 @@ public final class InferenceClient implements AutoCloseable {
             this.links = new ServerLinks(tls, channels, framedSessions);
             this.directory = new DhtServerDirectory(dht);
             DisputeJudge judge = new DisputeJudge(local.model(), modelHash, hop -> referee(hop.first(), hop.end()));
-            this.knowledge = new ServerKnowledge(banned, new Latencies(), new ServerBackoff(),
+            this.knowledge = new ServerKnowledge(new ServerListing(), banned, new Latencies(), new ServerBackoff(),
                     new ReportChecker(directory, judge, e -> events.accept(e)));
         } catch (IOException | RuntimeException e) {
             local.close();

@@ -126,7 +126,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
         this.events = events;
         this.history = new SessionHistory(capacity);
         this.servers = new Servers(this.model, capacity, dim * Float.BYTES, directory, links, options.stepTimeout(),
-                knowledge.banned(), knowledge.latencies(), knowledge.backoff(), knowledge.vetting(), events);
+                knowledge, events);
         this.checker = new SpotChecker(servers, history, localBlocks, this.model, capacity, chunk, dim, events);
         replace(0, layers, -1, false);
     }

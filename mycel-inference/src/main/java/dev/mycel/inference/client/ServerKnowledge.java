@@ -6,15 +6,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
- * What a client has learnt about block servers, shared by all its sequences: those caught lying
- * (banned for the client's lifetime), round-trip times, those that recently failed (back-off),
- * and whether a server is a proven liar by a report someone else filed ({@code vetting}: false
- * for such a server).
+ * What a client has learnt about block servers, shared by all its sequences: the directory's
+ * recent list, those caught lying (banned for the client's lifetime), round-trip times, those
+ * that recently failed (back-off), and whether a server is a proven liar by a report someone
+ * else filed ({@code vetting}: false for such a server).
  */
-public record ServerKnowledge(Set<PeerId> banned, Latencies latencies, ServerBackoff backoff,
+public record ServerKnowledge(ServerListing listing, Set<PeerId> banned, Latencies latencies, ServerBackoff backoff,
                               Predicate<ServerEntry> vetting) {
     /** A client that knows nothing yet and reads no reports. */
     public static ServerKnowledge fresh() {
-        return new ServerKnowledge(ConcurrentHashMap.newKeySet(), new Latencies(), new ServerBackoff(), s -> true);
+        return new ServerKnowledge(new ServerListing(), ConcurrentHashMap.newKeySet(), new Latencies(), new ServerBackoff(),
+                s -> true);
     }
 }

@@ -27,6 +27,7 @@ final class Servers {
     private final Duration stepTimeout;
     private final Set<PeerId> banned;
     private final Set<PeerId> excluded;
+    private final ServerListing listing;
     private final Latencies latencies;
     private final ServerBackoff backoff;
     private final Predicate<ServerEntry> vetting;
@@ -34,26 +35,24 @@ final class Servers {
     private List<ServerEntry> known;
 
     /**
-     * @param banned  servers caught lying, shared by the client's sequences (this adds to it)
-     * @param vetting false for a server that a checked report proves a liar
+     * @param knowledge what the client knows of servers, shared by its sequences (this adds to it)
      */
     Servers(byte[] model, int capacity, int bytesPerToken, ServerDirectory directory, ServerLinks links,
-            Duration stepTimeout, Set<PeerId> banned, Latencies latencies, ServerBackoff backoff,
-            Predicate<ServerEntry> vetting, Consumer<String> events) {
+            Duration stepTimeout, ServerKnowledge knowledge, Consumer<String> events) {
         this.model = model;
         this.capacity = capacity;
         this.bytesPerToken = bytesPerToken;
         this.directory = directory;
         this.links = links;
         this.stepTimeout = stepTimeout;
-        this.banned = banned;
+        this.listing = knowledge.listing();
+        this.banned = knowledge.banned();
         this.excluded = new HashSet<>(banned);
-        this.latencies = latencies;
-        this.backoff = backoff;
-        this.vetting = vetting;
+        this.latencies = knowledge.latencies();
+        this.backoff = knowledge.backoff();
+        this.vetting = knowledge.vetting();
         this.events = events;
-        this.known = directory.servers(model);
-    }
+        this.known = listing.get(() -> directory.servers(model));    }
 
     /** A server that failed this sequence: not used by it again, and avoided a while by the client's others. */
     void failed(PeerId server) {
@@ -103,10 +102,9 @@ final class Servers {
     List<Hop> plan(int a, int b) {
         for (int attempt = 0; ; attempt++) {
             if (attempt > 0) {
-                known = directory.servers(model);
+                known = listing.refresh(() -> directory.servers(model));
             }
-            latencies.measure(known, links::channel);
-            List<Hop> plan;
+latencies.measure(known, links::channel);            List<Hop> plan;
             try {
                 plan = planAvoiding(a, b);
             } catch (NoRouteException e) {
@@ -169,8 +167,7 @@ final class Servers {
         } catch (RuntimeException e) {
             throw new HopFailedException(h, "cannot reach the server: " + e.getMessage(), e);
         }
-        HopStream s = HopStream.open(h, link, model, capacity, bytesPerToken);
-        backoff.succeeded(h.server().peer());
+        HopStream s = HopStream.open(h, link, model, capacity, bytesPerToken);        backoff.succeeded(h.server().peer());
         return s;
     }
 }

@@ -206,10 +206,28 @@ public final class DhtNode implements AutoCloseable {
             bootstrap.clear();
             bootstrap.addAll(addresses);
         }
-        return joinVia(addresses);
+        return joinVia(addresses, true);
+    }
+
+    /**
+     * Joins as {@link #bootstrap} does but looks up only its own key: enough to find any key
+     * (lookups go through the nodes closest to it), without the bucket refreshes, which cost a
+     * lookup each. For a short-lived client, such as a command that generates through the
+     * network; a node that stays fills its buckets with its periodic refresh.
+     */
+    public int bootstrapForLookups(List<BootstrapAddress> addresses) throws InterruptedException {
+        synchronized (bootstrap) {
+            bootstrap.clear();
+            bootstrap.addAll(addresses);
+        }
+        return joinVia(addresses, false);
     }
 
     private int joinVia(List<BootstrapAddress> addresses) throws InterruptedException {
+        return joinVia(addresses, true);
+    }
+
+    private int joinVia(List<BootstrapAddress> addresses, boolean refreshBuckets) throws InterruptedException {
         List<Future<Contact>> pings = new ArrayList<>();
         for (BootstrapAddress a : addresses) {
             pings.add(rpcExecutor.submit(() -> pingAddress(a)));
@@ -228,10 +246,10 @@ public final class DhtNode implements AutoCloseable {
         }
         if (routing.size() > 0) {
             lookup(routing.self(), Lookup.Mode.NODES);
-            for (int bucket : routing.bucketsToRefresh(0)) {
+            for (int bucket : refreshBuckets ? routing.bucketsToRefresh(0) : List.<Integer>of()) {
                 lookup(DhtKey.randomInBucket(routing.self(), bucket, ThreadLocalRandom.current()), Lookup.Mode.NODES);
             }
-            if (routing.size() < config.k()) {
+            if (refreshBuckets && routing.size() < config.k()) {
                 // A small network: once more for our own key, since peers admit callers only after
                 // checking them, in the background, and peers that joined beside us may be in their
                 // tables only now. In a larger one the bucket refreshes find them soon enough.

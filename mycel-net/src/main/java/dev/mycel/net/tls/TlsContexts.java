@@ -14,6 +14,7 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.logging.Logger;
 import javax.net.ssl.KeyManagerFactory;
@@ -35,7 +36,13 @@ public final class TlsContexts {
     /** AES-128-GCM first: as safe as AES-256 here and cheaper per byte; ChaCha20 for CPUs without AES. */
     private static final List<String> CIPHERS = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
             "TLS_CHACHA20_POLY1305_SHA256");
-    private static final SslProvider DEFAULT_PROVIDER = chooseProvider();
+    /**
+     * Which engine to use, decided on a thread of its own as soon as this class is first touched:
+     * loading BoringSSL (netty-tcnative extracts and links its library, then probes it) takes about
+     * a second on a small machine, as long as issuing the node's certificate, and the two overlap.
+     */
+    private static final CompletableFuture<SslProvider> DEFAULT_PROVIDER =
+            CompletableFuture.supplyAsync(TlsContexts::chooseProvider);
 
     /** Client contexts kept, one per peer (see {@link #client}). */
     static final int CLIENT_CONTEXTS = 256;
@@ -50,12 +57,20 @@ public final class TlsContexts {
     };
 
     public TlsContexts(NodeIdentity identity) {
-        this(PeerCertificates.issue(identity), DEFAULT_PROVIDER);
+        this(PeerCertificates.issue(identity), DEFAULT_PROVIDER.join());
     }
 
     /** Presents {@code own}, which tests of impersonation may have forged. */
     public TlsContexts(PeerCertificate own) {
-        this(own, DEFAULT_PROVIDER);
+        this(own, DEFAULT_PROVIDER.join());
+    }
+
+    /**
+     * Starts loading the TLS engine now, in the background, for a process that will need TLS
+     * soon and has other work to do first (a command joining the network).
+     */
+    public static void warmUp() {
+        DEFAULT_PROVIDER.isDone();
     }
 
     /** With a given engine: {@link SslProvider#OPENSSL} (BoringSSL) or {@link SslProvider#JDK}. */
@@ -81,7 +96,7 @@ public final class TlsContexts {
 
     /** The engine this process uses unless told otherwise: OPENSSL where BoringSSL loads, else JDK. */
     public static SslProvider defaultProvider() {
-        return DEFAULT_PROVIDER;
+        return DEFAULT_PROVIDER.join();
     }
 
     public SslProvider provider() {
