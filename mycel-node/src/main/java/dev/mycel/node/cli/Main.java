@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
             PeersCommand.class,
             DhtCommand.class,
             DevnetCommand.class,
+            StartupTrainingCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {
