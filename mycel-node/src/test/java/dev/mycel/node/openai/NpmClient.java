@@ -91,14 +91,20 @@ final class NpmClient {
         }
         if (!missing.isEmpty()) {
             fail(String.join(" and ", missing) + " not found on PATH: this test runs OpenAI's npm client, so install"
-                    + " Node.js and npm (on Debian or Ubuntu: sudo apt-get install nodejs npm); .ci/run does this when"
-                    + " they are missing");
+                    + " Node.js and npm (on Debian or Ubuntu: sudo apt-get install nodejs npm); scripts/ensure-node.sh, which"
+                    + " this test runs, does that as root or with password-less sudo");
         }
     }
 
     /** Runs client.mjs against {@code api} and checks every answer against local generation. */
     static void checkAtDefaults(ShippedModelServer api) throws Exception {
-        requireNodeAndNpm(System.getenv().getOrDefault("PATH", ""));
+        String path = System.getenv().getOrDefault("PATH", "");
+        if (!onPath("node", path) || !onPath("npm", path)) {
+            // A fresh machine: the project installs them itself, from Debian's packages.
+            Run ensure = run(Path.of("..").toAbsolutePath().normalize(), 600, "bash", "scripts/ensure-node.sh");
+            System.err.println(ensure.output());
+        }
+        requireNodeAndNpm(path);
         install();
         Run client = run(WORK, 120, "node", "client.mjs", api.base, ShippedModelServer.ID);
         assertEquals(0, client.exitCode(), client.output());
