@@ -13,13 +13,9 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,26 +71,8 @@ class NetworkModelApiTest {
         assertFalse(defaults.chat(UserMessage.from(USER)).aiMessage().text().isBlank());
         OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(api.base).apiKey("unused")
                 .modelName(ShippedModelServer.ID).temperature(0.0).timeout(Duration.ofSeconds(60)).build();
-        StringBuilder pieces = new StringBuilder();
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        streaming.chat(USER, new StreamingChatResponseHandler() {
-            @Override
-            public void onPartialResponse(String partial) {
-                pieces.append(partial);
-            }
-
-            @Override
-            public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(error);
-            }
-        });
-        done.get(60, TimeUnit.SECONDS);
-        assertEquals(api.greedyChat(USER), pieces.toString());
+        StreamedChat streamed = StreamedChat.of(streaming, USER);
+        assertEquals(api.greedyChat(USER), streamed.pieces());
     }
 
     @Test

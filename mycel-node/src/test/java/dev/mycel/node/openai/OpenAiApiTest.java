@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import java.net.URI;
@@ -16,8 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,27 +54,10 @@ class OpenAiApiTest {
     void streamingChatThroughLangChain4jDeliversTheSameText() throws Exception {
         OpenAiStreamingChatModel chat = OpenAiStreamingChatModel.builder().baseUrl(base).apiKey("unused")
                 .modelName("stories260K").temperature(0.0).maxTokens(24).timeout(Duration.ofSeconds(60)).build();
-        StringBuilder pieces = new StringBuilder();
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        chat.chat("Tell me a story.", new StreamingChatResponseHandler() {
-            @Override
-            public void onPartialResponse(String partial) {
-                pieces.append(partial);
-            }
-
-            @Override
-            public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(error);
-            }
-        });
-        ChatResponse r = done.get(60, TimeUnit.SECONDS);
+        StreamedChat streamed = StreamedChat.of(chat, "Tell me a story.");
+        ChatResponse r = streamed.response();
         String expected = greedyChat("Tell me a story.", 24);
-        assertEquals(expected, pieces.toString());
+        assertEquals(expected, streamed.pieces());
         assertEquals(expected, r.aiMessage().text());
     }
 
@@ -99,26 +79,8 @@ class OpenAiApiTest {
         assertEquals(expected, chat.chat(dev.langchain4j.data.message.UserMessage.from("Tell me a story.")).aiMessage().text());
         OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder().baseUrl(base).apiKey("unused")
                 .modelName("stories260K").temperature(0.0).timeout(Duration.ofSeconds(60)).build();
-        StringBuilder pieces = new StringBuilder();
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-        streaming.chat("Tell me a story.", new StreamingChatResponseHandler() {
-            @Override
-            public void onPartialResponse(String partial) {
-                pieces.append(partial);
-            }
-
-            @Override
-            public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(error);
-            }
-        });
-        done.get(60, TimeUnit.SECONDS);
-        assertEquals(expected, pieces.toString());
+        StreamedChat streamed = StreamedChat.of(streaming, "Tell me a story.");
+        assertEquals(expected, streamed.pieces());
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {
