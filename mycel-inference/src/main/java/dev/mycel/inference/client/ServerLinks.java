@@ -33,7 +33,8 @@ public final class ServerLinks {
      *               (for comparisons, and for networks that let only the gRPC port through)
      */
     public ServerLinks(TlsContexts tls, PeerChannels channels, boolean frames) {
-        this(s -> channels.channel(s.peer(), s.host(), s.port()), (hop, timeout) -> network(tls, channels, frames, hop, timeout));
+        this(s -> channels.channel(s.peer(), s.host(), s.port()),
+                (hop, timeout) -> network(tls, channels, frames, hop, timeout));
     }
 
     /** Links that reach servers some other way than the network: tests' servers in the same JVM. */
