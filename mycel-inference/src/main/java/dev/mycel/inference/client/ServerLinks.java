@@ -7,41 +7,55 @@ import dev.mycel.net.transport.grpc.PeerChannels;
 import io.grpc.Channel;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
  * How a client reaches block servers: a gRPC channel for their {@code Info} call, and sessions
  * over the server's frame socket when it announces one (the fast path: a round trip per hop per
  * token without HTTP/2 or thread hand-offs), else, or when that socket cannot be reached, over a
- * gRPC stream.
+ * gRPC stream. Tests reach servers in their own JVM through the package's other constructor.
  */
 public final class ServerLinks {
     private static final Logger LOG = Logger.getLogger(ServerLinks.class.getName());
     /** A session socket that does not connect within this is taken as blocked. */
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    private final TlsContexts tls;
-    private final PeerChannels channels;
-    private final boolean frames;
+    /** Opens a session with a hop's server, whose failures all come out as {@link HopFailedException}. */
+    interface Sessions {
+        SessionLink open(Hop hop, Duration timeout);
+    }
+
+    private final Function<ServerEntry, Channel> channels;
+    private final Sessions sessions;
 
     /**
      * @param frames false to run every session over gRPC even where a frame socket is announced
      *               (for comparisons, and for networks that let only the gRPC port through)
      */
     public ServerLinks(TlsContexts tls, PeerChannels channels, boolean frames) {
-        this.tls = tls;
+        this(s -> channels.channel(s.peer(), s.host(), s.port()),
+                (hop, timeout) -> network(tls, channels, frames, hop, timeout));
+    }
+
+    /** Links that reach servers some other way than the network: tests' servers in the same JVM. */
+    ServerLinks(Function<ServerEntry, Channel> channels, Sessions sessions) {
         this.channels = channels;
-        this.frames = frames;
+        this.sessions = sessions;
     }
 
     public Channel channel(ServerEntry server) {
-        return channels.channel(server.peer(), server.host(), server.port());
+        return channels.apply(server);
     }
 
     SessionLink session(Hop hop, Duration timeout) {
+        return sessions.open(hop, timeout);
+    }
+
+    private static SessionLink network(TlsContexts tls, PeerChannels channels, boolean frames, Hop hop, Duration timeout) {
         ServerEntry s = hop.server();
         int port = s.info().getSessionPort();
         if (!frames || port == 0) {
-            return new GrpcSessionLink(hop, channel(s), timeout);
+            return new GrpcSessionLink(hop, channels.channel(s.peer(), s.host(), s.port()), timeout);
         }
         try {
             FrameConnection conn = FrameConnection.connect(tls, s.peer(), s.host(), port, BlockService.SESSION_PROTOCOL,
@@ -52,7 +66,7 @@ public final class ServerLinks {
             // A firewall may let only the peer port through: the session still works over gRPC.
             LOG.fine(() -> "session socket " + s.host() + ":" + port + " of " + s.peer().shortString()
                     + " unreachable (" + e.getMessage() + "); using gRPC");
-            return new GrpcSessionLink(hop, channel(s), timeout);
+            return new GrpcSessionLink(hop, channels.channel(s.peer(), s.host(), s.port()), timeout);
         }
     }
 }
