@@ -24,6 +24,15 @@ class FailoverTest {
     private static final RemoteSequence.Options CHECKED =
             RemoteSequence.Options.defaults().withSpotChecks(new SpotCheckPolicy(0.2, 7));
 
+    /** A server of every block, announced as the fastest, then killed without a word: the DHT still lists it. */
+    private static InferenceNetwork.Server fastestThenKilled(InferenceNetwork net) throws Exception {
+        InferenceNetwork.Server dead = net.addServer(0, 5);
+        dead.service().advertiseSpeed(1e9);
+        dead.announcer().announce();
+        dead.kill();
+        return dead;
+    }
+
     /** The DHT still lists a server that was killed; the client picks it as the second of a spot check. */
     @Test
     void aDeadServerStillAnnouncedCostsNothingAsTheSecondOfASpotCheck() throws Exception {
@@ -31,11 +40,8 @@ class FailoverTest {
         try (InferenceNetwork net = new InferenceNetwork(Generations.MODEL)) {
             net.addServer(0, 5);
             net.addServer(0, 5);
-            InferenceNetwork.Server dead = net.addServer(0, 5);
             // The fastest announced server is every check's first choice as the second server.
-            dead.service().advertiseSpeed(1e9);
-            dead.announcer().announce();
-            dead.kill();
+            InferenceNetwork.Server dead = fastestThenKilled(net);
             assertSame(expected, remote(net, CHECKED, (n, seq) -> { }));
             List<String> failedChecks = net.events.stream().filter(e -> e.startsWith("spot-check server")).toList();
             assertEquals(1, failedChecks.size(), String.join("\n", net.events));
@@ -55,10 +61,7 @@ class FailoverTest {
         GenerationResult expected = local();
         try (InferenceNetwork net = new InferenceNetwork(Generations.MODEL)) {
             net.addServer(0, 5);
-            InferenceNetwork.Server dead = net.addServer(0, 5);
-            dead.service().advertiseSpeed(1e9);
-            dead.announcer().announce();
-            dead.kill();
+            fastestThenKilled(net);
             assertSame(expected, remote(net, CHECKED, (n, seq) -> { }));
             assertTrue(net.events.stream().anyMatch(e -> e.contains("their steps go unchecked")), String.join("\n", net.events));
         }
