@@ -135,6 +135,7 @@ public final class InferenceClient implements AutoCloseable {
 
     @Override
     public void close() {
+        links.close();
         channels.close();
         referees.values().forEach(ServedBlocks::close);
         local.close();

@@ -119,4 +119,24 @@ class FailoverTest {
             assertTrue(lives > 50_000 && lives <= 61_000, "lives " + lives + " ms");
         }
     }
+
+    /**
+     * A client's sessions with the same server run one after another on one frame connection
+     * (each ended with End, the connection kept): no TLS handshake after the first, same bits.
+     */
+    @Test
+    void sequencesOfAClientReuseTheServersConnections() throws Exception {
+        GenerationResult expected = local();
+        try (InferenceNetwork net = new InferenceNetwork(Generations.MODEL)) {
+            InferenceNetwork.Server a = net.addServer(0, 3);
+            InferenceNetwork.Server b = net.addServer(3, 5);
+            for (int i = 0; i < 3; i++) {
+                assertSame(expected, remote(net, RemoteSequence.Options.defaults().withForwarding(false), (n, seq) -> { }));
+            }
+            assertEquals(1, a.service().frameConnections(), "one connection for three sessions");
+            assertEquals(1, b.service().frameConnections());
+            assertEquals(2, a.service().sessionsOnReusedConnections());
+            assertEquals(0, a.service().activeSessions(), "ended sessions freed their caches");
+        }
+    }
 }

@@ -17,11 +17,18 @@ import java.net.SocketTimeoutException;
 final class FrameSessionLink implements SessionLink {
     private final Hop hop;
     private final FrameConnection conn;
+    private final FramePool pool;
     private boolean closed;
 
     FrameSessionLink(Hop hop, FrameConnection conn) {
+        this(hop, conn, null);
+    }
+
+    /** @param pool where the connection goes when the session ends cleanly (null: closed) */
+    FrameSessionLink(Hop hop, FrameConnection conn, FramePool pool) {
         this.hop = hop;
         this.conn = conn;
+        this.pool = pool;
     }
 
     @Override
@@ -108,10 +115,33 @@ final class FrameSessionLink implements SessionLink {
     }
 
     @Override
+    public void closeForReuse() {
+        if (closed) {
+            return;
+        }
+        if (pool == null) {
+            close();
+            return;
+        }
+        closed = true;
+        try {
+            conn.write(END);
+        } catch (IOException e) {
+            conn.close();
+            return;
+        }
+        ServerEntry s = hop.server();
+        pool.give(s.peer(), s.host(), s.info().getSessionPort(), conn);
+    }
+
+    @Override
     public void close() {
         if (!closed) {
             closed = true;
             conn.close();
         }
     }
+
+    private static final SessionRequest END = SessionRequest.newBuilder()
+            .setEnd(dev.mycel.inference.proto.End.getDefaultInstance()).build();
 }

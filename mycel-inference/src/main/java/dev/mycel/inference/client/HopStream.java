@@ -128,7 +128,7 @@ final class HopStream implements AutoCloseable {
         link.send(SessionRequest.newBuilder().setAccept(Accept.newBuilder()
                 .setPeer(ByteString.copyFrom(peer.rawKey()))).build());
         if (!next().hasAccepted()) {
-            close();
+            link.close();
             throw new HopFailedException(hop, "the server answered out of turn", null);
         }
         acceptsFrom = peer;
@@ -190,13 +190,13 @@ final class HopStream implements AutoCloseable {
 
     private Output result(long id, int position, int tokens, long start, SessionResponse r) {
         if (!r.hasResult() || r.getResult().getId() != id) {
-            close();
+            link.close();
             throw new HopFailedException(hop, "the server answered out of turn", null);
         }
         StepResult result = r.getResult();
         if (result.getHidden().size() != (long) tokens * bytesPerToken) {
             // A server answering the wrong shape is as broken as one that does not answer.
-            close();
+            link.close();
             throw new HopFailedException(hop, "the server answered " + result.getHidden().size() + " bytes of hidden states, "
                     + "expected " + (long) tokens * bytesPerToken, null);
         }
@@ -221,8 +221,16 @@ final class HopStream implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the session. When nothing is in flight on it (no pushed step given up on, whose
+     * answer could still come), its connection may serve the next session with this server.
+     */
     @Override
     public void close() {
-        link.close();
+        if (abandoned.isEmpty()) {
+            link.closeForReuse();
+        } else {
+            link.close();
+        }
     }
 }

@@ -40,6 +40,15 @@ interface SessionLink extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Ends the session when nothing is left in flight on it (every step answered, none
+     * abandoned): wires that can carry another session keep the connection for the next one
+     * with the same server; others just close.
+     */
+    default void closeForReuse() {
+        close();
+    }
+
     @Override
     void close();
 }

@@ -170,9 +170,14 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
         }
     }
 
-    /** Connections to the frame socket served so far (each carries one session). */
+    /** Connections to the frame socket served so far (each carries one session or, reused, several in turn). */
     public long frameConnections() {
         return server.frameConnections.get();
+    }
+
+    /** Sessions that reused a frame connection whose earlier session its client had ended. */
+    public long sessionsOnReusedConnections() {
+        return server.sessionsReused.get();
     }
 
     /** Outputs pushed on to the next server of a route so far. */

@@ -37,6 +37,8 @@ final class ServerState {
     final SecureRandom random = new SecureRandom();
     final SpeedMeter speed = new SpeedMeter();
     final AtomicLong frameConnections = new AtomicLong();
+    /** Sessions that came on a frame connection an earlier session had ended with {@code End}. */
+    final AtomicLong sessionsReused = new AtomicLong();
     final AtomicLong pushesSent = new AtomicLong();
     final AtomicLong pushesTaken = new AtomicLong();
     /** Steps computed over all sessions since the start, which an injected fault counts. */

@@ -40,7 +40,11 @@ final class SessionWire {
             @Override
             public void onNext(SessionRequest request) {
                 // gRPC delivers one stream's messages one at a time and in order.
-                s.handle(request);
+                if (request.hasEnd()) {
+                    s.end();
+                } else {
+                    s.handle(request);
+                }
             }
 
             @Override
@@ -58,32 +62,55 @@ final class SessionWire {
     /**
      * Sessions on frame-socket connections: each frame one {@link SessionRequest}, each answer
      * one {@link SessionResponse}, read, computed and answered on the connection's own thread.
+     * A session ended with {@code End} leaves the connection open for the next one, so a client
+     * pays the TLS handshake once per server, not once per session.
      */
     FrameHandler sessionProtocol() {
         return conn -> {
-            ServerSession s = new ServerSession(server, runner, new Outbox.FrameOutbox(conn, Thread.currentThread()),
-                    conn.caller().peer().shortString());
             server.frameConnections.incrementAndGet();
-            try {
-                while (!s.done) {
-                    byte[] frame = conn.read();
-                    if (frame == null) {
-                        s.end();
-                        return;
-                    }
-                    SessionRequest request;
-                    try {
-                        request = FrameMessages.parse(frame, SessionRequest.parser());
-                    } catch (InvalidProtocolBufferException e) {
-                        s.fail(Status.INVALID_ARGUMENT.withDescription("malformed session request: " + e.getMessage()));
-                        return;
-                    }
-                    s.handle(request);
-                }
-            } finally {
-                s.release();
+            boolean reused = false;
+            while (serveOne(conn, reused)) {
+                reused = true;
             }
         };
+    }
+
+    /**
+     * One session on {@code conn} ({@code reused}: after an earlier one); true when its client
+     * ended it and the connection goes on.
+     */
+    private boolean serveOne(dev.mycel.net.transport.frame.FrameConnection conn, boolean reused) throws java.io.IOException {
+        ServerSession s = new ServerSession(server, runner, new Outbox.FrameOutbox(conn, Thread.currentThread()),
+                conn.caller().peer().shortString());
+        boolean started = false;
+        try {
+            while (!s.done) {
+                byte[] frame = conn.read();
+                if (frame == null) {
+                    s.end();
+                    return false;
+                }
+                if (reused && !started) {
+                    server.sessionsReused.incrementAndGet();
+                }
+                started = true;
+                SessionRequest request;
+                try {
+                    request = FrameMessages.parse(frame, SessionRequest.parser());
+                } catch (InvalidProtocolBufferException e) {
+                    s.fail(Status.INVALID_ARGUMENT.withDescription("malformed session request: " + e.getMessage()));
+                    return false;
+                }
+                if (request.hasEnd()) {
+                    s.end();
+                    return !server.closing;
+                }
+                s.handle(request);
+            }
+            return false;
+        } finally {
+            s.release();
+        }
     }
 
     /**
