@@ -18,9 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The generation that the network tests compare: the shipped model, a fixed prompt and sampler,
  * once in this process and once through an {@link InferenceNetwork}'s servers.
  */
-final class Generations {
-    static final Path MODEL = TestData.shippedModel("stories260K.gguf");
-    static final String PROMPT = "Once upon a time";
+public final class Generations {
+    public static final Path MODEL = TestData.shippedModel("stories260K.gguf");
+    public static final String PROMPT = "Once upon a time";
 
     private Generations() {
     }
@@ -30,11 +30,11 @@ final class Generations {
         void after(int pieces, RemoteSequence seq);
     }
 
-    static GenerationOptions options() {
+    public static GenerationOptions options() {
         return new GenerationOptions(40, new SamplerConfig(0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 1234), List.of(), true);
     }
 
-    static GenerationResult local() {
+    public static GenerationResult local() {
         try (LoadedModel m = LoadedModel.open(MODEL, 1)) {
             int[] prompt = m.tokenizer().encode(PROMPT, true, false);
             return new Generator(m.model(), m.tokenizer()).generate(prompt, 128, options(), s -> { });

@@ -10,8 +10,12 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
-/** A session over one bidirectional gRPC stream: for servers that announce no frame socket. */
+/**
+ * A session over one bidirectional stream of the BlockServer service: a gRPC call, for servers
+ * that announce no frame socket (or, in tests, the service in this JVM called directly).
+ */
 final class GrpcSessionLink implements SessionLink {
     private final Hop hop;
     private final Duration timeout;
@@ -20,11 +24,20 @@ final class GrpcSessionLink implements SessionLink {
     private boolean closed;
 
     GrpcSessionLink(Hop hop, Channel channel, Duration timeout) {
-        this.hop = hop;
-        this.timeout = timeout;
         // Answers are handed over on the transport's own thread: they are only queued for the
         // waiting caller, and skipping a second thread saves tens of microseconds per hop.
-        this.requests = BlockServerGrpc.newStub(channel).withExecutor(Runnable::run).session(new StreamObserver<>() {
+        this(hop, answers -> BlockServerGrpc.newStub(channel).withExecutor(Runnable::run).session(answers), timeout);
+    }
+
+    /**
+     * A session on a stream that {@code open} starts, given where the answers go: a gRPC call,
+     * or (tests) a service in this JVM called directly.
+     */
+    GrpcSessionLink(Hop hop, Function<StreamObserver<SessionResponse>, StreamObserver<SessionRequest>> open,
+                    Duration timeout) {
+        this.hop = hop;
+        this.timeout = timeout;
+        this.requests = open.apply(new StreamObserver<>() {
             @Override
             public void onNext(SessionResponse r) {
                 responses.add(r);

@@ -1,5 +1,6 @@
 package dev.mycel.inference.client;
 
+import dev.mycel.inference.Generations;
 import dev.mycel.inference.server.BlockService;
 import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.inference.server.ServerLimits;
@@ -7,10 +8,8 @@ import dev.mycel.model.engine.LoadedModel;
 import dev.mycel.model.generate.GenerationOptions;
 import dev.mycel.model.generate.GenerationResult;
 import dev.mycel.model.generate.Generator;
-import dev.mycel.model.generate.SamplerConfig;
 import dev.mycel.model.llama.LayerSpan;
 import dev.mycel.model.llama.LlamaModel;
-import dev.mycel.model.testing.TestData;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
 import io.grpc.CallOptions;
@@ -40,8 +39,8 @@ import java.util.function.UnaryOperator;
  * stays) or be cut off and come back.
  */
 final class InMemoryNetwork implements AutoCloseable {
-    static final Path MODEL = TestData.shippedModel("stories260K.gguf");
-    static final String PROMPT = "Once upon a time";
+    static final Path MODEL = Generations.MODEL;
+    static final String PROMPT = Generations.PROMPT;
 
     /** Info probes (round-trip times) find nobody: every server reads as equally far. */
     private static final Channel NO_CHANNEL = new Channel() {
@@ -137,7 +136,7 @@ final class InMemoryNetwork implements AutoCloseable {
         if (!s.reachable()) {
             throw new HopFailedException(hop, "UNAVAILABLE: connection refused", null);
         }
-        return new InMemorySessionLink(hop, s.service, client.peerId(), timeout, s::reachable);
+        return InMemorySessionLink.open(hop, s.service, client.peerId(), timeout, s::reachable);
     }
 
     RemoteSequence sequence(int capacity, RemoteSequence.Options options) {
@@ -157,15 +156,12 @@ final class InMemoryNetwork implements AutoCloseable {
     }
 
     static GenerationOptions options() {
-        return new GenerationOptions(40, new SamplerConfig(0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 1234), List.of(), true);
+        return Generations.options();
     }
 
     /** The generation every test compares with: all in this process. */
     static GenerationResult local() {
-        try (LoadedModel m = LoadedModel.open(MODEL, 1)) {
-            int[] prompt = m.tokenizer().encode(PROMPT, true, false);
-            return new Generator(m.model(), m.tokenizer()).generate(prompt, 128, options(), s -> { });
-        }
+        return Generations.local();
     }
 
     /** The same generation through the servers; {@code hook} runs after each piece of text with the piece's number. */

@@ -14,7 +14,7 @@ class InMemorySessionLinkTest extends SessionLinkContract {
 
     @Override
     SessionLink connect(Hop hop, Duration timeout) {
-        return new InMemorySessionLink(hop, service, clientId.peerId(), timeout, () -> !gone.get());
+        return InMemorySessionLink.open(hop, service, clientId.peerId(), timeout, () -> !gone.get());
     }
 
     @Override

@@ -34,58 +34,47 @@ final class BoringSslTrustManager extends X509ExtendedTrustManager {
         return new OpenSslCertificateException(e.getMessage(), e, result);
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    /** A check of the wrapped trust manager, whose refusals BoringSSL must hear as an alert. */
+    private interface Check {
+        void run() throws CertificateException;
+    }
+
+    private static void translating(Check check) throws CertificateException {
         try {
-            peers.checkClientTrusted(chain, authType, engine);
+            check.run();
         } catch (CertificateRefusedException e) {
             throw translated(e);
         }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        translating(() -> peers.checkClientTrusted(chain, authType, engine));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        try {
-            peers.checkServerTrusted(chain, authType, engine);
-        } catch (CertificateRefusedException e) {
-            throw translated(e);
-        }
+        translating(() -> peers.checkServerTrusted(chain, authType, engine));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        try {
-            peers.checkClientTrusted(chain, authType, socket);
-        } catch (CertificateRefusedException e) {
-            throw translated(e);
-        }
+        translating(() -> peers.checkClientTrusted(chain, authType, socket));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        try {
-            peers.checkServerTrusted(chain, authType, socket);
-        } catch (CertificateRefusedException e) {
-            throw translated(e);
-        }
+        translating(() -> peers.checkServerTrusted(chain, authType, socket));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        try {
-            peers.checkClientTrusted(chain, authType);
-        } catch (CertificateRefusedException e) {
-            throw translated(e);
-        }
+        translating(() -> peers.checkClientTrusted(chain, authType));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        try {
-            peers.checkServerTrusted(chain, authType);
-        } catch (CertificateRefusedException e) {
-            throw translated(e);
-        }
+        translating(() -> peers.checkServerTrusted(chain, authType));
     }
 
     @Override
