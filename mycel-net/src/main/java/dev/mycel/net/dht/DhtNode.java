@@ -186,12 +186,28 @@ public final class DhtNode implements AutoCloseable {
         return routing.all();
     }
 
-    public record Stats(int peers, int values, int providers, long refusedRecords, long rateLimitedCalls, long uptimeMs) {
+    /**
+     * @param contacts how callers fared on their way into the routing table
+     */
+    public record Stats(int peers, int values, int providers, long refusedRecords, long rateLimitedCalls, long uptimeMs,
+                        Admission contacts) {
+    }
+
+    /**
+     * What contact admission did since the node started: callers proven by a ping back to their
+     * address ({@code admitted}), those whose ping back failed or timed out ({@code failedChecks}),
+     * callers not checked because {@link ContactLimits#maxPendingChecks()} checks were already
+     * running ({@code dropped}), checks running now ({@code pending}), and how many times a proven
+     * contact was kept out of the table by the address caps ({@code refusedByCaps}).
+     */
+    public record Admission(long admitted, long failedChecks, long dropped, int pending, long refusedByCaps) {
     }
 
     public Stats stats() {
+        ContactAdmission.Counts a = admission.counts();
         return new Stats(routing.size(), store.valueCount(), store.providerCount(), refusedRecords.get(),
-                server.rateLimited(), (System.nanoTime() - startedNanos) / 1_000_000);
+                server.rateLimited(), (System.nanoTime() - startedNanos) / 1_000_000,
+                new Admission(a.proven(), a.refused(), a.dropped(), a.pending(), routing.refusedByCaps()));
     }
 
     // ---- joining ----

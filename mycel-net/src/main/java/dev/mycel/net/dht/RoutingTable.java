@@ -26,6 +26,8 @@ public final class RoutingTable {
     private final int k;
     private final ContactLimits limits;
     private final Bucket[] buckets = new Bucket[DhtKey.BITS];
+    /** Times a contact was kept out for the address caps (counted under the table's lock). */
+    private long refusedByCaps;
 
     private static final class Bucket {
         final LinkedHashMap<PeerId, Contact> live = new LinkedHashMap<>();
@@ -70,6 +72,7 @@ public final class RoutingTable {
         b.touchedNanos = System.nanoTime();
         Contact known = b.live.get(c.peer());
         if (!c.equals(known) && !AddressCaps.allows(allLive(), c, limits)) {
+            refusedByCaps++;
             return null;
         }
         if (known != null) {
@@ -90,6 +93,14 @@ public final class RoutingTable {
             it.remove();
         }
         return b.live.values().iterator().next();
+    }
+
+    /**
+     * How many times a contact was kept out because its address or subnet was at its cap: every
+     * refusal counts, so a capped peer that keeps calling counts again each time it is admitted.
+     */
+    public synchronized long refusedByCaps() {
+        return refusedByCaps;
     }
 
     /** Drops a peer that failed; the newest replacement in its bucket takes its place. */

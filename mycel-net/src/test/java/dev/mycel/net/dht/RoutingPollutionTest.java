@@ -153,6 +153,9 @@ class RoutingPollutionTest {
                 assertTrue(node.peers().size() <= 2, node.id() + " holds " + node.peers().size() + " contacts from one address");
                 assertFalse(node.peers().isEmpty(), "the caps starved a table");
             }
+            // Eight answering peers and room for two: the refusals are counted where node status reads them.
+            long refused = net.nodes.stream().mapToLong(n -> n.stats().contacts().refusedByCaps()).sum();
+            assertTrue(refused > 0, "no refusal by the caps was counted");
         }
     }
 }

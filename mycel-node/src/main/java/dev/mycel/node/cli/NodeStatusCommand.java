@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Show the peer id, addresses, uptime, routing table size and stored records of the node "
-                + "running on the data folder, and the blocks it serves: open sessions and steps pushed between servers.",
+                + "running on the data folder, how callers fared on their way into the routing table (admitted after "
+                + "a call back to their address, failed it, kept out by the address caps, not checked while busy), "
+                + "and the blocks it serves: open sessions and steps pushed between servers.",
             "",
             "With --json, prints the admin API's answer as one JSON object."
         })
@@ -50,6 +52,10 @@ final class NodeStatusCommand implements Callable<Integer> {
         out.printf("stored:         %d values, %d provider records%n", s.path("values").asInt(), s.path("providers").asInt());
         out.printf("refused:        %d records%n", s.path("refused_records").asLong());
         out.printf("rate-limited:   %d calls%n", s.path("rate_limited_calls").asLong());
+        JsonNode c = s.path("contacts");
+        out.printf("contacts:       %d admitted, %d failed the call back, %d refused by the address caps, %d dropped (busy),"
+                + " %d checks pending%n", c.path("admitted").asLong(), c.path("failed_checks").asLong(),
+                c.path("refused_by_caps").asLong(), c.path("dropped").asLong(), c.path("pending").asInt());
         JsonNode b = s.path("serving");
         if (!b.isMissingNode()) {
             int sessions = b.path("sessions").asInt();

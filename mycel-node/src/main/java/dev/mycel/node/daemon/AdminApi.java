@@ -33,8 +33,9 @@ import java.util.Optional;
  * result into JSON; a request that cannot be served is a 400 with a one-line reason.
  *
  * <pre>
- * GET  /v1/status          who and where the node is, its routing table and store sizes, and the
- *                          blocks it serves with their sessions and pushes
+ * GET  /v1/status          who and where the node is, its routing table and store sizes, how
+ *                          callers fared on their way into the table, and the blocks it serves
+ *                          with their sessions and pushes
  * GET  /v1/peers           the routing table
  * POST /v1/dht/put         {"key": NAME, "value": TEXT, "ttl": "1h"}  publish under this node's id
  * POST /v1/dht/get         {"key": NAME | PEERID/NAME}               read a published value
@@ -88,6 +89,9 @@ final class AdminApi {
         o.put("providers", s.providers());
         o.put("refused_records", s.refusedRecords());
         o.put("rate_limited_calls", s.rateLimitedCalls());
+        DhtNode.Admission a = s.contacts();
+        o.putObject("contacts").put("admitted", a.admitted()).put("failed_checks", a.failedChecks())
+                .put("refused_by_caps", a.refusedByCaps()).put("dropped", a.dropped()).put("pending", a.pending());
         var served = node.served();
         if (served != null) {
             var si = served.info();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.mycel.inference.server.Fault;
 import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.net.dht.ContactLimits;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.RecordLimits;
 import dev.mycel.net.transport.grpc.NetLimits;
@@ -46,12 +47,14 @@ import java.util.logging.Level;
  * @param providerTtl      how long a provider record lives unless republished
  * @param limits           transport limits
  * @param records          bounds on what the node stores for others
+ * @param contacts         what a caller must prove before it enters the routing table, and how
+ *                         many contacts may share an address or subnet
  * @param inference        block serving and the OpenAI-compatible HTTP API
  */
 public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String advertiseHost,
                          List<BootstrapAddress> bootstrap, HostPort adminListen, boolean adminAllowRemote,
                          int k, int alpha, Duration refreshInterval, Duration republishInterval, Duration providerTtl,
-                         NetLimits limits, RecordLimits records, Inference inference) {
+                         NetLimits limits, RecordLimits records, ContactLimits contacts, Inference inference) {
 
     /**
      * What the node does for distributed inference.
@@ -104,7 +107,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
     /** The settings the DHT runs with. */
     public DhtConfig dhtConfig() {
         return new DhtConfig(listen.host(), listen.port(), advertiseHost, k, alpha, refreshInterval, republishInterval,
-                providerTtl, limits, records);
+                providerTtl, limits, records, contacts);
     }
 
     /** The java.util.logging level of {@link #logLevel}. */
@@ -266,6 +269,14 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         key("dht.refresh_interval", Type.DURATION, SECOND, 7 * DAY, d -> d.dht().refreshInterval());
         key("dht.republish_interval", Type.DURATION, SECOND, 7 * DAY, d -> d.dht().republishInterval());
         key("dht.provider_ttl", Type.DURATION, SECOND, 30 * DAY, d -> d.dht().providerTtl());
+        // Caps far above the defaults are still allowed (a node on a network behind one NAT), but
+        // not caps that would mean no cap at all: a routing table holds a few thousand contacts.
+        key("dht.contacts_per_ip", Type.INT, 1, 256, d -> (long) d.dht().contacts().maxPerAddress());
+        key("dht.contacts_per_subnet", Type.INT, 1, 1024, d -> (long) d.dht().contacts().maxPerSubnet());
+        key("dht.contact_check_timeout", Type.DURATION, 100, MINUTE, d -> d.dht().contacts().checkTimeout());
+        key("dht.max_pending_contact_checks", Type.INT, 1, 4096, d -> (long) d.dht().contacts().maxPendingChecks());
+        key("dht.contact_proven_for", Type.DURATION, SECOND, DAY, d -> d.dht().contacts().provenFor());
+        key("dht.contact_retry_after", Type.DURATION, SECOND, DAY, d -> d.dht().contacts().retryFailedAfter());
         key("limits.max_message_bytes", Type.INT, 1024, Integer.MAX_VALUE, d -> (long) d.dht().net().maxMessageBytes());
         key("limits.rpc_timeout", Type.DURATION, 100, 10 * MINUTE, d -> d.dht().net().rpcTimeout());
         key("limits.handshake_timeout", Type.DURATION, 100, 10 * MINUTE, d -> d.dht().net().handshakeTimeout());
@@ -549,13 +560,28 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                     intValue("records.max_payload_bytes"), maxTtl, intValue("records.max_values"),
                     intValue("records.max_providers_per_key"), intValue("records.max_provider_keys"));
             String advertise = (String) values.get("network.advertise_host");
+            ContactLimits contacts = contacts();
             @SuppressWarnings("unchecked")
             List<BootstrapAddress> bootstrap = (List<BootstrapAddress>) values.get("network.bootstrap");
             checkFault();
             return new NodeConfig((Path) values.get("data_dir"), (String) values.get("log_level"),
                     (HostPort) values.get("network.listen"), advertise.isBlank() ? null : advertise, bootstrap,
                     (HostPort) values.get("admin.listen"), (Boolean) values.get("admin.allow_remote"),
-                    (int) k, (int) alpha, (Duration) values.get("dht.refresh_interval"), republish, ttl, net, rec, inference());
+                    (int) k, (int) alpha, (Duration) values.get("dht.refresh_interval"), republish, ttl, net, rec, contacts, inference());
+        }
+
+        /** The contact limits; whether loopback is capped too stays mycel-net's default (devnets run on 127.0.0.1). */
+        private ContactLimits contacts() {
+            int perIp = intValue("dht.contacts_per_ip");
+            int perSubnet = intValue("dht.contacts_per_subnet");
+            if (perSubnet < perIp) {
+                throw new NodeException(sourceOf("dht.contacts_per_ip", "dht.contacts_per_subnet") + ": dht.contacts_per_subnet ("
+                        + perSubnet + ") must not be below dht.contacts_per_ip (" + perIp + "): an address lies in its subnet");
+            }
+            ContactLimits d = DhtConfig.defaults().contacts();
+            return d.withCaps(perIp, perSubnet, d.capLoopback()).withChecks((Duration) values.get("dht.contact_check_timeout"),
+                    intValue("dht.max_pending_contact_checks"), (Duration) values.get("dht.contact_proven_for"),
+                    (Duration) values.get("dht.contact_retry_after"));
         }
 
         @SuppressWarnings("unchecked")

@@ -133,6 +133,10 @@ class NodeCliTest {
         assertTrue(status.out().contains("routing table:  0 peers (k = 20)"), status.out());
         JsonNode js = JSON.readTree(Cli.run("node", "status", "--data", d, "--json").out());
         assertEquals(id, js.path("peer_id").asText());
+        assertTrue(status.out().contains("contacts:       0 admitted, 0 failed the call back, 0 refused by the address caps,"
+                + " 0 dropped (busy), 0 checks pending"), status.out());
+        assertEquals(0, js.path("contacts").path("admitted").asLong(), js.toString());
+        assertTrue(js.path("contacts").path("refused_by_caps").isIntegralNumber(), js.toString());
 
         assertEquals("no peers yet\n", Cli.run("peers", "--data", d).out());
         assertEquals(0, JSON.readTree(Cli.run("peers", "--data", d, "--json").out()).path("count").asInt());

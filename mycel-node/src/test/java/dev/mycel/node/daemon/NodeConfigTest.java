@@ -8,13 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mycel.inference.server.Fault;
 import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.net.dht.Contact;
+import dev.mycel.net.dht.ContactLimits;
 import dev.mycel.net.dht.DhtConfig;
+import dev.mycel.net.dht.DhtKey;
+import dev.mycel.net.dht.RoutingTable;
+import dev.mycel.net.identity.PeerId;
 import dev.mycel.node.daemon.NodeConfig.Setting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -227,6 +233,58 @@ class NodeConfigTest {
         for (String bad : List.of("", "5", "5x", "h", "1.5h", "-3s", "99999999999999d")) {
             assertThrows(IllegalArgumentException.class, () -> Durations.parse(bad), bad);
         }
+    }
+
+    @Test
+    void contactLimitsAreKeysThatReachTheRoutingTable() throws IOException {
+        NodeConfig c = NodeConfig.load(write("contacts.toml", """
+                [dht]
+                contacts_per_ip = 1
+                contacts_per_subnet = 2
+                contact_check_timeout = "500ms"
+                max_pending_contact_checks = 8
+                contact_proven_for = "1h"
+                contact_retry_after = "30s"
+                """), flags());
+        ContactLimits limits = c.dhtConfig().contacts();
+        assertEquals(1, limits.maxPerAddress());
+        assertEquals(2, limits.maxPerSubnet());
+        assertEquals(Duration.ofMillis(500), limits.checkTimeout());
+        assertEquals(8, limits.maxPendingChecks());
+        assertEquals(Duration.ofHours(1), limits.provenFor());
+        assertEquals(Duration.ofSeconds(30), limits.retryFailedAfter());
+        assertEquals(DhtConfig.defaults().contacts().capLoopback(), limits.capLoopback(), "loopback stays exempt");
+        assertEquals(DhtConfig.defaults().contacts(), NodeConfig.defaults().dhtConfig().contacts());
+
+        // The configured caps are the ones a routing table built from the config enforces.
+        Random random = new Random(5);
+        RoutingTable table = new RoutingTable(DhtKey.of(peer(random)), 20, limits);
+        for (String host : List.of("203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.3")) {
+            table.seen(new Contact(peer(random), host, 7600));
+        }
+        assertEquals(List.of("203.0.113.1", "203.0.113.2"), table.all().stream().map(Contact::host).sorted().toList());
+        assertEquals(3, table.refusedByCaps());
+    }
+
+    private static PeerId peer(Random random) {
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        return PeerId.ofRawKey(key);
+    }
+
+    @Test
+    void badContactLimitsNameTheKeyAndTheRange() throws IOException {
+        error(write("a.toml", "[dht]\ncontacts_per_ip = 0\n"), List.of(), "a.toml", "dht.contacts_per_ip", "1..256", "got 0");
+        error(write("b.toml", "[dht]\ncontacts_per_subnet = -4\n"), List.of(), "b.toml", "dht.contacts_per_subnet", "1..1024");
+        error(null, flags(Setting.assignment("dht.contacts_per_ip=100000")), "--set", "dht.contacts_per_ip", "1..256", "100000");
+        error(null, flags(Setting.assignment("dht.max_pending_contact_checks=0")), "dht.max_pending_contact_checks", "1..4096");
+        error(null, flags(Setting.assignment("dht.contact_check_timeout=\"1ms\"")), "dht.contact_check_timeout",
+                "from 100ms to 1m");
+        error(null, flags(Setting.assignment("dht.contact_proven_for=\"30d\"")), "dht.contact_proven_for", "to 1d");
+        error(null, flags(Setting.assignment("dht.contact_retry_after=0")), "dht.contact_retry_after", "from 1s");
+        // A subnet cap below the address cap is a clash: both keys are named.
+        error(write("c.toml", "[dht]\ncontacts_per_ip = 8\ncontacts_per_subnet = 4\n"), List.of(), "c.toml",
+                "dht.contacts_per_subnet (4)", "dht.contacts_per_ip (8)");
     }
 
     /** Fault injection only on a devnet's member listening on loopback: never one slip from a real network. */

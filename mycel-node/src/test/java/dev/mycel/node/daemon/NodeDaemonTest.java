@@ -254,6 +254,13 @@ class NodeDaemonTest {
         assertTrue(early.joined(), "the early node kept trying");
         assertEquals(List.of(late.dht().id()), early.dht().peers().stream().map(c -> c.peer()).toList());
         assertEquals(List.of(early.dht().id()), late.dht().peers().stream().map(c -> c.peer()).toList());
+        // The late node learnt of the early one only from its calls, so it admitted it after one call back.
+        JsonNode contacts = AdminClient.forDataDir(dir.resolve("late")).get("/v1/status").path("contacts");
+        assertEquals(1, contacts.path("admitted").asLong(), contacts.toString());
+        assertEquals(0, contacts.path("failed_checks").asLong(), contacts.toString());
+        assertEquals(0, contacts.path("refused_by_caps").asLong(), contacts.toString());
+        assertEquals(0, contacts.path("dropped").asLong(), contacts.toString());
+        assertEquals(0, contacts.path("pending").asInt(), contacts.toString());
     }
 
     @Test
