@@ -84,7 +84,11 @@ public final class BlockServerNode implements AutoCloseable {
         return false;
     }
 
-    private void refreshPushTargets() {
+    /**
+     * Lists the model's announced servers again, now, on the caller's thread. The timer calls it
+     * every minute and on a miss; tests call it to learn an announcement without waiting.
+     */
+    void refreshPushTargets() {
         try {
             Set<String> next = new HashSet<>();
             byte[] model = service.info().getModel().toByteArray();

@@ -54,13 +54,16 @@ class BlockServiceTest {
     private PeerChannels channels;
     private byte[] hash;
     private int dim;
+    /** The push gate's and push connections' clock, advanced by the tests; connections open in line. */
+    private final java.util.concurrent.atomic.AtomicLong pushClock = new java.util.concurrent.atomic.AtomicLong();
 
     @BeforeEach
     void start() throws Exception {
         blocks = ServedBlocks.load(MODEL, 1, 3, 1);
         dim = blocks.config().dim();
         hash = ModelHash.of(MODEL);
-        service = new BlockService(blocks, new ServerLimits(16L << 20, Duration.ofMillis(400), 256));
+        service = new BlockService(blocks, new ServerLimits(16L << 20, Duration.ofMillis(400), 256),
+                java.util.function.UnaryOperator.identity(), pushClock::get, Runnable::run);
         net = NetServer.start(server, new TlsContexts(server), new InetSocketAddress("127.0.0.1", 0), NetLimits.defaults(),
                 List.of(service), null);
         channels = new PeerChannels(new TlsContexts(NodeIdentity.generate()), NetLimits.defaults(), 4);
@@ -365,7 +368,8 @@ class BlockServiceTest {
      * A server given no gate pushes nowhere. A push leaves as the step's output, for the session
      * the client named; a gate that stops
      * allowing the target applies from the next step on, although the session keeps the target
-     * it last allowed, and allowing it again resumes the pushes.
+     * it last allowed, and allowing it again resumes the pushes. A gate that allowed a target is
+     * not asked again about it for 10 s (of the injected clock), then it is.
      */
     @Test
     void pushesCarryTheOutputAndFollowTheGate() throws Exception {
@@ -394,19 +398,16 @@ class BlockServiceTest {
                 }
             };
             // Before a gate is given, the server pushes nowhere.
+            // (Connections open in line here, so a push would be forwarded from the second step on.)
             for (int i = 0; i < 3; i++) {
                 assertFalse(step.apply(position++).getResult().getForwarded());
-                Thread.sleep(20);
             }
             assertTrue(pushed.isEmpty());
             service.allowPushes(f -> f.getPort() == receiver.port());
-            // The first pushes find no connection yet (it opens in the background).
+            // The first push finds no connection yet and opens it (in a server, in the background).
+            assertFalse(step.apply(position++).getResult().getForwarded());
             SessionResponse r = step.apply(position++);
-            while (!r.getResult().getForwarded()) {
-                assertTrue(position < 60, "the push connection never came up"); // the session holds 64 positions
-                Thread.sleep(5);
-                r = step.apply(position++);
-            }
+            assertTrue(r.getResult().getForwarded(), "the push connection is up");
             Push p = FrameMessages.parse(pushed.poll(10, TimeUnit.SECONDS), Push.parser());
             assertEquals(ticket, p.getTicket());
             assertEquals(1000 + position - 1, p.getStep().getId());
@@ -420,6 +421,18 @@ class BlockServiceTest {
             assertEquals(1000 + position - 1, FrameMessages.parse(pushed.poll(10, TimeUnit.SECONDS), Push.parser())
                     .getStep().getId());
             assertTrue(pushed.isEmpty());
+
+            java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+            service.allowPushes(f -> asked.incrementAndGet() > 0 && f.getPort() == receiver.port());
+            for (int i = 0; i < 3; i++) {
+                assertTrue(step.apply(position++).getResult().getForwarded());
+                assertTrue(pushed.poll(10, TimeUnit.SECONDS) != null);
+                pushClock.addAndGet(Duration.ofSeconds(3).toNanos());
+            }
+            assertEquals(1, asked.get(), "the allowed target was kept for 10 s");
+            pushClock.addAndGet(Duration.ofSeconds(1).toNanos() + 1);
+            assertTrue(step.apply(position++).getResult().getForwarded());
+            assertEquals(2, asked.get(), "the gate was asked again after 10 s");
         }
         awaitNoSessions();
     }

@@ -1,6 +1,7 @@
 package dev.mycel.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -236,7 +237,7 @@ class DistributedGenerationTest {
         try (InferenceNetwork net = new InferenceNetwork(MODEL);
              var blocks = ServedBlocks.load(MODEL, 2, 5, 1);
              var hidden = new BlockService(blocks, ServerLimits.defaults())) {
-            InferenceNetwork.Server first = net.addServer(0, 2);
+            InferenceNetwork.Server first = net.addServerPushingInLine(0, 2);
             var nextId = NodeIdentity.generate();
             var nextTls = new TlsContexts(nextId);
             var me = new TlsContexts(NodeIdentity.generate());
@@ -270,10 +271,12 @@ class DistributedGenerationTest {
                         throw new AssertionError(e);
                     }
                 };
+                // The first server's push connections open in line, so a push it allowed would
+                // be forwarded from the second step on; its gate has just read the DHT.
+                first.announcer().refreshPushTargets();
                 int position = 0;
-                for (; position < 30; position++) {
+                for (; position < 10; position++) {
                     assertTrue(!forwarded.test(position), "pushed to a server nobody announced");
-                    Thread.sleep(50);
                 }
                 assertEquals(0, hidden.pushesTaken());
                 // Once the DHT announces it, the first server pushes to it.
@@ -281,12 +284,9 @@ class DistributedGenerationTest {
                 try (dht; var announcer = new BlockServerNode(dht, hidden, 3600)) {
                     dht.bootstrap(List.of(new BootstrapAddress(null, "127.0.0.1", net.bootstrap.port())));
                     announcer.announce();
-                    boolean pushed = false;
-                    for (; position < 200 && !pushed; position++) {
-                        pushed = forwarded.test(position);
-                        Thread.sleep(50);
-                    }
-                    assertTrue(pushed, "never pushed to the announced server");
+                    first.announcer().refreshPushTargets();
+                    assertFalse(forwarded.test(position++), "the first push to it opens the connection");
+                    assertTrue(forwarded.test(position++), "pushed to the announced server");
                 }
             }
         }

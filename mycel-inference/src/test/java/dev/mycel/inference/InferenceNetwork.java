@@ -78,8 +78,22 @@ final class InferenceNetwork implements AutoCloseable {
     }
 
     Server addServer(int first, int end, UnaryOperator<float[]> tamper, ServerLimits limits) throws Exception {
-        ServedBlocks blocks = ServedBlocks.load(model, first, end, 1);
-        BlockService service = new BlockService(blocks, limits, tamper);
+        return addServer(first, end, tamper, limits, new BlockService(ServedBlocks.load(model, first, end, 1), limits, tamper));
+    }
+
+    /**
+     * A server whose push connections open in line, on the thread of the step that first names
+     * the next server: a test then knows the connection is up by the following step, without waiting.
+     */
+    Server addServerPushingInLine(int first, int end) throws Exception {
+        return addServer(first, end, UnaryOperator.identity(), ServerLimits.defaults(), new BlockService(
+                ServedBlocks.load(model, first, end, 1), ServerLimits.defaults(), UnaryOperator.identity(), System::nanoTime,
+                Runnable::run));
+    }
+
+    private Server addServer(int first, int end, UnaryOperator<float[]> tamper, ServerLimits limits, BlockService service)
+            throws Exception {
+        ServedBlocks blocks = service.blocks();
         service.measureSpeed();
         NodeIdentity id = NodeIdentity.generate();
         service.signAs(id);

@@ -20,9 +20,11 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
@@ -71,7 +73,19 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
      *               tests use it to play a server that lies
      */
     public BlockService(ServedBlocks blocks, ServerLimits limits, UnaryOperator<float[]> tamper) {
-        this.server = new ServerState(blocks, limits, tamper);
+        this(blocks, limits, tamper, System::nanoTime, PushLinks::inBackground);
+    }
+
+    /**
+     * As {@link #BlockService(ServedBlocks, ServerLimits, UnaryOperator)}, with the clock that the
+     * push gate's memory and the push connections' reuse, retry and attempt cap read, and the
+     * executor that opens push connections (a virtual thread each otherwise). Tests pass a clock
+     * they advance and a direct executor, so a push connection is up by the next step and nothing
+     * sleeps; idle sessions are still timed by the system clock.
+     */
+    public BlockService(ServedBlocks blocks, ServerLimits limits, UnaryOperator<float[]> tamper, LongSupplier pushClock,
+                        Executor pushConnector) {
+        this.server = new ServerState(blocks, limits, tamper, pushClock, pushConnector);
         this.wire = new SessionWire(server, new StepRunner(server));
         this.reaper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "session-reaper");
@@ -242,7 +256,7 @@ public final class BlockService extends BlockServerGrpc.BlockServerImplBase impl
     public FrameServer listen(TlsContexts tls, InetSocketAddress bind, FrameLimits limits) throws IOException {
         FrameServer socket = FrameServer.start(tls, bind,
                 Map.of(SESSION_PROTOCOL, sessionProtocol(), PUSH_PROTOCOL, pushProtocol()), limits);
-        server.pushes = new PushLinks(tls, limits.maxFrameBytes());
+        server.pushes = new PushLinks(tls, limits.maxFrameBytes(), server.pushClock, server.pushConnector);
         sessionPort = socket.port();
         return socket;
     }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -22,6 +24,10 @@ import java.util.logging.Logger;
  * not pushed), and a blocked write fails after {@link #WRITE_TIMEOUT}. The push targets come from
  * clients, so new connection attempts are capped per minute: a client cannot make a server dial
  * address after address.
+ *
+ * <p>Times come from an injected nanosecond clock and connections are opened on an injected
+ * executor (the system clock and a virtual thread each in a server), so tests advance time and
+ * open connections in line instead of sleeping.
  */
 final class PushLinks implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PushLinks.class.getName());
@@ -42,6 +48,8 @@ final class PushLinks implements AutoCloseable {
 
     private final TlsContexts tls;
     private final int maxFrameBytes;
+    private final LongSupplier nanoClock;
+    private final Executor connector;
     private final Map<String, Link> links = new HashMap<>();
     private final Map<String, Long> unreachableUntil = new HashMap<>();
     private final java.util.Set<String> connecting = new java.util.HashSet<>();
@@ -50,16 +58,33 @@ final class PushLinks implements AutoCloseable {
 
     private static final class Link {
         final FrameConnection conn;
-        long lastUsed = System.nanoTime();
+        long lastUsed;
 
-        Link(FrameConnection conn) {
+        Link(FrameConnection conn, long now) {
             this.conn = conn;
+            this.lastUsed = now;
         }
     }
 
     PushLinks(TlsContexts tls, int maxFrameBytes) {
+        this(tls, maxFrameBytes, System::nanoTime, PushLinks::inBackground);
+    }
+
+    /**
+     * @param nanoClock read for every time here (connection reuse, retry and the attempt cap)
+     * @param connector runs each connection attempt; it must not run it on the caller's thread in
+     *                  a server, whose pushes are on the compute path
+     */
+    PushLinks(TlsContexts tls, int maxFrameBytes, LongSupplier nanoClock, Executor connector) {
         this.tls = tls;
         this.maxFrameBytes = maxFrameBytes;
+        this.nanoClock = nanoClock;
+        this.connector = connector;
+    }
+
+    /** The connector of a server: a virtual thread per attempt. */
+    static void inBackground(Runnable attempt) {
+        Thread.ofVirtual().name("push-connect").start(attempt);
     }
 
     /**
@@ -99,7 +124,7 @@ final class PushLinks implements AutoCloseable {
         }
         String key = to.key();
         Link link = links.get(key);
-        if (link != null && System.nanoTime() - link.lastUsed > REUSE_WITHIN.toNanos()) {
+        if (link != null && nanoClock.getAsLong() - link.lastUsed > REUSE_WITHIN.toNanos()) {
             drop(key, link);
             link = null;
         }
@@ -109,7 +134,7 @@ final class PushLinks implements AutoCloseable {
         }
         try {
             link.conn.write(frame);
-            link.lastUsed = System.nanoTime();
+            link.lastUsed = nanoClock.getAsLong();
             return true;
         } catch (IOException e) {
             drop(key, link);
@@ -119,7 +144,7 @@ final class PushLinks implements AutoCloseable {
 
     /** Starts connecting to a next server unless that is under way, failed lately, or over the cap. */
     private void connectLater(String key, PeerId peer, String host, int port) {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         Long until = unreachableUntil.get(key);
         if (until != null && now - until < 0 || connecting.contains(key)) {
             return;
@@ -133,7 +158,7 @@ final class PushLinks implements AutoCloseable {
         }
         recentConnects.addLast(now);
         connecting.add(key);
-        Thread.ofVirtual().name("push-connect").start(() -> {
+        connector.execute(() -> {
             FrameConnection conn = null;
             try {
                 conn = FrameConnection.connect(tls, peer, host, port, BlockService.PUSH_PROTOCOL, maxFrameBytes,
@@ -145,11 +170,11 @@ final class PushLinks implements AutoCloseable {
             synchronized (this) {
                 connecting.remove(key);
                 if (conn == null) {
-                    unreachableUntil.put(key, System.nanoTime() + RETRY_AFTER.toNanos());
+                    unreachableUntil.put(key, nanoClock.getAsLong() + RETRY_AFTER.toNanos());
                 } else if (closed) {
                     conn.close();
                 } else {
-                    links.put(key, new Link(conn));
+                    links.put(key, new Link(conn, nanoClock.getAsLong()));
                 }
             }
         });

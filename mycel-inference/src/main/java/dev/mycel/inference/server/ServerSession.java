@@ -219,7 +219,7 @@ final class ServerSession {
             return null;
         }
         Predicate<Forward> gate = server.pushGate;
-        long now = System.nanoTime();
+        long now = server.pushClock.getAsLong();
         PushLinks.Target kept = allowedTarget;
         if (kept != null && allowedGate == gate && now - allowedAt < GATE_REUSE_NANOS && kept.port() == f.getPort()
                 && kept.host().equals(f.getHost()) && allowedPeer.equals(f.getPeer())) {

@@ -7,7 +7,9 @@ import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -24,6 +26,10 @@ final class ServerState {
     final ServerLimits limits;
     /** Applied to every output before it is sent: the identity for an honest server. */
     final UnaryOperator<float[]> tamper;
+    /** The clock of the push gate's memory and of the push connections (see {@link PushLinks}). */
+    final LongSupplier pushClock;
+    /** Where push connections are opened (see {@link PushLinks}). */
+    final Executor pushConnector;
     /**
      * Steps run one at a time under this lock, on the thread that received them. Fair, so that
      * sessions take turns and one busy client cannot starve the others.
@@ -54,10 +60,13 @@ final class ServerState {
     volatile NodeIdentity identity;
     volatile Predicate<Forward> pushGate = NO_PUSHES;
 
-    ServerState(ServedBlocks blocks, ServerLimits limits, UnaryOperator<float[]> tamper) {
+    ServerState(ServedBlocks blocks, ServerLimits limits, UnaryOperator<float[]> tamper, LongSupplier pushClock,
+                Executor pushConnector) {
         this.blocks = blocks;
         this.limits = limits;
         this.tamper = tamper;
+        this.pushClock = pushClock;
+        this.pushConnector = pushConnector;
     }
 
     /** KV cache bytes one position takes over {@code layers} blocks. */
