@@ -59,13 +59,11 @@ final class Q8_0Matrix extends QuantizedMatrix {
     @Override
     void multiplyOne(MemorySegment w, long tile, PreparedActivations x, int t, Scratch s) {
         float[] acc = s.acc;
-        float[] scales = s.scales;
         int[] pairs = x.pairs();
         float[] xs = x.scales();
         int nb = blocks;
         int p0 = t * (cols / 2);
         int s0 = t * nb;
-        ShortVector low = ShortVector.broadcast(S, (short) 15);
         for (int pass = 0; pass < PASSES; pass++) {
             int r0 = pass * W;
             zero(acc, r0);
@@ -73,30 +71,22 @@ final class Q8_0Matrix extends QuantizedMatrix {
                 long bo = tile + (long) b * BLOCK;
                 long q = bo + QS + 2 * r0;
                 int p = p0 + 16 * b;
-                ShortVector l0 = ShortVector.zero(S);
-                ShortVector l1 = l0;
-                ShortVector h0 = l0;
-                ShortVector h1 = l0;
+                IntVector isum = IntVector.zero(I);
+                // Each product of two bytes is at most 128 * 127 = 16,256 in magnitude, so two
+                // steps' products add in a 16-bit lane (32,512); the two lanes of a row then add
+                // in 32 bits.
                 for (int k = 0; k < 16; k += 2) {
-                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * k, LE)
+                    ShortVector u = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * k, LE)
                             .convertShape(VectorOperators.B2S, S, 0);
-                    ShortVector xv = IntVector.broadcast(I, pairs[p + k]).reinterpretAsShorts();
-                    l0 = v.and(low).mul(xv).add(l0);
-                    h0 = v.lanewise(VectorOperators.ASHR, 4).mul(xv).add(h0);
-                    v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * k + 32, LE)
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, q + 32 * k + 32, LE)
                             .convertShape(VectorOperators.B2S, S, 0);
-                    xv = IntVector.broadcast(I, pairs[p + k + 1]).reinterpretAsShorts();
-                    l1 = v.and(low).mul(xv).add(l1);
-                    h1 = v.lanewise(VectorOperators.ASHR, 4).mul(xv).add(h1);
+                    IntVector y = u.mul(IntVector.broadcast(I, pairs[p + k]).reinterpretAsShorts())
+                            .add(v.mul(IntVector.broadcast(I, pairs[p + k + 1]).reinterpretAsShorts()))
+                            .reinterpretAsInts();
+                    isum = isum.add(y.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(y.lanewise(VectorOperators.ASHR, 16)));
                 }
-                IntVector vl = l0.add(l1).reinterpretAsInts();
-                IntVector vh = h0.add(h1).reinterpretAsInts();
-                IntVector isum = vl.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .add(vl.lanewise(VectorOperators.ASHR, 16))
-                        .add(vh.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                                .add(vh.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4));
-                halvesToFloats(w, bo + 2 * r0, scales, 0);
-                FloatVector d = FloatVector.fromArray(F, scales, 0).mul(xs[s0 + b]);
+                FloatVector d = halvesToFloats(w, bo + 2 * r0).mul(xs[s0 + b]);
                 ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(d, FloatVector.fromArray(F, acc, r0)).intoArray(acc, r0);
             }
         }
