@@ -95,7 +95,7 @@ final class InMemoryNetwork implements AutoCloseable {
     final List<String> events = new CopyOnWriteArrayList<>();
     final AtomicLong clock = new AtomicLong(1_000_000_000L);
     final ServerKnowledge knowledge = new ServerKnowledge(new ServerListing(clock::get), ConcurrentHashMap.newKeySet(),
-            new Latencies(), new ServerBackoff(clock::get), s -> true);
+            new Latencies(), new ServerBackoff(clock::get), new VerifiedServers(clock::get), s -> true);
     private final Map<PeerId, Server> servers = new ConcurrentHashMap<>();
     private final LoadedModel local;
     private final Map<Long, ServedBlocks> referees = new ConcurrentHashMap<>();
