@@ -231,4 +231,21 @@ class InMemoryFailoverTest {
             }
         }
     }
+
+    @Test
+    void aServerWithNoSecondToCheckItIsNotRememberedAsVerified() throws Exception {
+        try (InMemoryNetwork net = new InMemoryNetwork()) {
+            InMemoryNetwork.Server only = net.addServer(0, 5, 1e9);
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertEquals(1, net.events.stream().filter(e -> e.startsWith("no second server")).count(), log(net));
+            assertFalse(net.knowledge.verified().remembers(only.peer()));
+
+            // Once a replica is listed, the next sequence checks the server's first step on it.
+            InMemoryNetwork.Server replica = net.addServer(0, 5, 1);
+            net.clock.addAndGet(11 * SECOND);
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertEquals(1, replica.sessions.get(), log(net));
+            assertTrue(net.knowledge.verified().isVerified(only.peer(), 0, 5));
+        }
+    }
 }
