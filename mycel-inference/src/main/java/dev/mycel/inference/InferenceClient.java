@@ -8,6 +8,7 @@ import dev.mycel.inference.client.ServerBackoff;
 import dev.mycel.inference.client.ServerKnowledge;
 import dev.mycel.inference.client.ServerListing;
 import dev.mycel.inference.client.ServerLinks;
+import dev.mycel.inference.client.VerifiedServers;
 import dev.mycel.inference.server.ServedBlocks;
 import dev.mycel.model.engine.LoadedModel;
 import dev.mycel.model.llama.LayerSpan;
@@ -84,6 +85,7 @@ public final class InferenceClient implements AutoCloseable {
             this.directory = new DhtServerDirectory(dht);
             DisputeJudge judge = new DisputeJudge(local.model(), modelHash, hop -> referee(hop.first(), hop.end()));
             this.knowledge = new ServerKnowledge(new ServerListing(), banned, new Latencies(), new ServerBackoff(),
+                    new VerifiedServers(),
                     new ReportChecker(directory, judge, e -> events.accept(e)));
         } catch (IOException | RuntimeException e) {
             local.close();

@@ -45,7 +45,6 @@ final class HopStream implements AutoCloseable {
     private PeerId acceptsFrom;
     /** Where pushes for this session go, all but the step id (made once). */
     private Forward target;
-    private String checkKey;
     private int position;
     private long nextId;
     private long lastStepNanos;
@@ -110,14 +109,6 @@ final class HopStream implements AutoCloseable {
                     .setPeer(ByteString.copyFrom(s.peer().rawKey())).setTicket(ticket).build();
         }
         return target.toBuilder().setId(id).build();
-    }
-
-    /** Names this hop's server and blocks, for spot checks that verify each server once. */
-    String checkKey() {
-        if (checkKey == null) {
-            checkKey = hop.server().peer() + "/" + hop.first() + "/" + hop.end();
-        }
-        return checkKey;
     }
 
     /** Lets {@code peer} push steps to this session (one round trip, only when it changes). */

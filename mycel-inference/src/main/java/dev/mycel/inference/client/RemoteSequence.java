@@ -88,7 +88,11 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
     private final SpotChecker checker;
     private final SessionHistory history;
     private final List<HopStream> route = new ArrayList<>();
-    private final Set<String> verifiedOnce = new HashSet<>();
+    /**
+     * Hops whose first step found no second server: not remembered client-wide as verified
+     * (a replica may turn up for the next sequence), but not looked for again at every step here.
+     */
+    private final Set<Hop> uncheckable = new HashSet<>();
     /** Pairs of servers between which pushes went wrong: the client carries their steps. */
     private final Set<Pair> noPush = new HashSet<>();
     private final float[] logits;
@@ -248,8 +252,7 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                 noPush.add(pair(previous, hop));
                 continue;
             }
-            String key = hop.checkKey();
-            if (options.spotChecks().check(!verifiedOnce.contains(key))) {
+            if (options.spotChecks().check(!servers.verified(hop.hop()) && !uncheckable.contains(hop.hop()))) {
                 undisturbed = false;
                 SpotChecker.Verdict verdict = checker.verify(hop, position, c, h, out);
                 if (!verdict.honest()) {
@@ -258,7 +261,11 @@ public final class RemoteSequence implements Sequence, AutoCloseable {
                             + " at position " + position + " differs from an honest server's", verdict.proof());
                     continue;
                 }
-                verifiedOnce.add(key);
+                if (verdict.checked()) {
+                    servers.verifiedNow(hop.hop());
+                } else {
+                    uncheckable.add(hop.hop());
+                }
             }
             h = out.hidden();
             previous = hop;

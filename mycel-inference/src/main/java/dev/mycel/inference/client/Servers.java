@@ -16,7 +16,8 @@ import java.util.function.Predicate;
  * the client), caught lying (banned for the client's lifetime) or proven liars by a report that
  * checked out ({@code vetting}). Routes are planned and sessions opened here, so that whatever
  * role a server plays for the sequence (route hop, spot check, referee), it is reached and
- * judged the same way.
+ * judged the same way. Which servers the client recently verified on a second server is kept
+ * here too, so that every way of falling out (ban, failure, proven liar) also forgets that.
  */
 final class Servers {
     private final byte[] model;
@@ -30,6 +31,7 @@ final class Servers {
     private final ServerListing listing;
     private final Latencies latencies;
     private final ServerBackoff backoff;
+    private final VerifiedServers verified;
     private final Predicate<ServerEntry> vetting;
     private final Consumer<String> events;
     private List<ServerEntry> known;
@@ -50,6 +52,7 @@ final class Servers {
         this.excluded = new HashSet<>(banned);
         this.latencies = knowledge.latencies();
         this.backoff = knowledge.backoff();
+        this.verified = knowledge.verified();
         this.vetting = knowledge.vetting();
         this.events = events;
         this.known = listing.get(() -> directory.servers(model));    }
@@ -58,11 +61,15 @@ final class Servers {
     void failed(PeerId server) {
         excluded.add(server);
         backoff.failed(server);
+        // It may come back restarted, with other code under the same key: check it again then.
+        verified.forget(server);
     }
 
     /** Not used by this sequence again (a second server that disagreed with no referee to settle it). */
     void exclude(PeerId server) {
         excluded.add(server);
+        // One of the two lied and nobody could say which: neither is trusted on memory any more.
+        verified.forget(server);
     }
 
     /**
@@ -73,6 +80,7 @@ final class Servers {
         events.accept("server " + liar + " banned: " + why);
         banned.add(liar.peer());
         excluded.add(liar.peer());
+        verified.forget(liar.peer());
         if (proof == null) {
             return;
         }
@@ -80,6 +88,28 @@ final class Servers {
             directory.report(liar, proof);
         } catch (RuntimeException e) {
             events.accept("could not file the report: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether {@code h}'s server was verified for its blocks within the last few minutes by any
+     * sequence of the client, and is not banned since (another sequence may have banned it while
+     * this one still has it on its route).
+     */
+    boolean verified(Hop h) {
+        return !banned.contains(h.server().peer()) && verified.isVerified(h.server().peer(), h.first(), h.end());
+    }
+
+    /**
+     * Remembers that {@code h}'s server answered a step for its blocks as a second server did.
+     * A banned server is never remembered: the ban is added before the memory is forgotten
+     * ({@link #ban}), so whichever of the two threads comes second leaves it out.
+     */
+    void verifiedNow(Hop h) {
+        PeerId server = h.server().peer();
+        verified.verified(server, h.first(), h.end());
+        if (banned.contains(server)) {
+            verified.forget(server);
         }
     }
 
@@ -91,6 +121,7 @@ final class Servers {
         events.accept("server " + s + " avoided: a report that it lied checks out");
         banned.add(s.peer());
         excluded.add(s.peer());
+        verified.forget(s.peer());
         return true;
     }
 

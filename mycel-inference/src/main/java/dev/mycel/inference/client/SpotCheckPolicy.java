@@ -3,9 +3,10 @@ package dev.mycel.inference.client;
 import java.util.SplittableRandom;
 
 /**
- * Which steps are also run on a second server and compared by hash. The first step a server
- * does for a session is always checked, so a server that lies all the time is caught before
- * any of its output is used; after that a fraction of the steps, drawn from a seeded generator.
+ * Which steps are also run on a second server and compared by hash. The first step of a server
+ * for some blocks is always checked unless the client verified it for those blocks in the last
+ * few minutes ({@link VerifiedServers}), so a server that lies all the time is caught before any
+ * of its output is used; after that a fraction of the steps, drawn from a seeded generator.
  */
 public final class SpotCheckPolicy {
     private final double fraction;
@@ -27,10 +28,10 @@ public final class SpotCheckPolicy {
         return fraction;
     }
 
-    boolean check(boolean firstStepOfServer) {
+    boolean check(boolean notVerified) {
         if (fraction == 0) {
             return false;
         }
-        return firstStepOfServer || random.nextDouble() < fraction;
+        return notVerified || random.nextDouble() < fraction;
     }
 }

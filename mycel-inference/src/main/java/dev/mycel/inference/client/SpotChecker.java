@@ -28,10 +28,12 @@ import java.util.function.Function;
 final class SpotChecker implements AutoCloseable {
     /**
      * What a check found about the route's server: honest, or not (with the proof against it
-     * when the referee confirmed the other server's answer, else null).
+     * when the referee confirmed the other server's answer, else null). {@code checked} is false
+     * when no second server could be found: taken as honest, but not to be remembered as verified.
      */
-    record Verdict(boolean honest, Dispute proof) {
-        static final Verdict HONEST = new Verdict(true, null);
+    record Verdict(boolean honest, boolean checked, Dispute proof) {
+        static final Verdict HONEST = new Verdict(true, true, null);
+        static final Verdict UNCHECKED = new Verdict(true, false, null);
     }
 
     private final Servers servers;
@@ -85,7 +87,7 @@ final class SpotChecker implements AutoCloseable {
                 if (unchecked.add(key(a, b))) {
                     events.accept("no second server for blocks " + a + ".." + (b - 1) + "; their steps go unchecked");
                 }
-                return Verdict.HONEST;
+                return Verdict.UNCHECKED;
             }
             HopStream.Output other;
             try {
@@ -105,7 +107,7 @@ final class SpotChecker implements AutoCloseable {
                 events.accept("servers " + routeServer + " and " + second + " disagree and no referee is available; using neither");
                 servers.exclude(second.peer());
                 checkers.remove(key(a, b));
-                return new Verdict(false, null);
+                return new Verdict(false, true, null);
             }
             if (referee.equals(out.hidden())) {
                 servers.ban(second, "its check of blocks " + a + ".." + (b - 1) + " was wrong",
@@ -115,7 +117,7 @@ final class SpotChecker implements AutoCloseable {
                 return Verdict.HONEST;
             }
             Dispute proof = referee.equals(other.hidden()) ? dispute(a, b, position, c, routeServer, out, second, other) : null;
-            return new Verdict(false, proof);
+            return new Verdict(false, true, proof);
         }
     }
 

@@ -23,6 +23,10 @@ class InMemoryFailoverTest {
     private static final RemoteSequence.Options PLAIN = RemoteSequence.Options.defaults();
     /** Every step of a server not yet verified is checked, the first one included. */
     private static final RemoteSequence.Options CHECKED = PLAIN.withSpotChecks(new SpotCheckPolicy(0.05, 1));
+    /** Only steps of a server the client has not verified for their blocks are checked (the draw is ~never). */
+    private static final RemoteSequence.Options FIRST_STEPS = PLAIN.withSpotChecks(new SpotCheckPolicy(1e-9, 1));
+    /** Every step is checked. */
+    private static final RemoteSequence.Options EVERY_STEP = PLAIN.withSpotChecks(new SpotCheckPolicy(1, 1));
     private static final long SECOND = 1_000_000_000L;
     private static GenerationResult expected;
 
@@ -150,6 +154,98 @@ class InMemoryFailoverTest {
             assertTrue(net.knowledge.backoff().avoided(flaky.peer()), "one failure after forgiveness: 10 s again");
             net.clock.addAndGet(11 * SECOND);
             assertFalse(net.knowledge.backoff().avoided(flaky.peer()));
+        }
+    }
+
+    @Test
+    void aServerVerifiedByOneSequenceIsNotCheckedAgainByTheNextUntilTenMinutesPass() throws Exception {
+        try (InMemoryNetwork net = new InMemoryNetwork()) {
+            InMemoryNetwork.Server route = net.addServer(0, 5, 1e9);
+            InMemoryNetwork.Server second = net.addServer(0, 5, 1);
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertEquals(1, second.sessions.get(), "the route server's first step was checked: " + log(net));
+            assertTrue(net.knowledge.verified().isVerified(route.peer(), 0, 5));
+
+            // The next request through the same client trusts the check it already made.
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertEquals(1, second.sessions.get(), log(net));
+
+            // Ten minutes on, the memory has expired: the first step is checked again.
+            net.clock.addAndGet(VerifiedServers.FRESH.toNanos());
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertEquals(2, second.sessions.get(), log(net));
+            assertTrue(route.sessions.get() >= 3, "the same server stayed on the route");
+        }
+    }
+
+    @Test
+    void aServerVerifiedForSomeBlocksIsCheckedAgainForOthers() throws Exception {
+        try (InMemoryNetwork net = new InMemoryNetwork()) {
+            InMemoryNetwork.Server slow = net.addServer(0, 5, 1);
+            InMemoryNetwork.Server second = net.addServer(0, 5, 0.5);
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertTrue(net.knowledge.verified().isVerified(slow.peer(), 0, 5), log(net));
+            assertEquals(1, second.sessions.get());
+
+            // A fast server for blocks 0..1 joins (seen once the client's list is looked up again):
+            // the route now takes only blocks 2..4 from the slow one, a check it never made.
+            InMemoryNetwork.Server fast = net.addServer(0, 2, 1e9);
+            net.clock.addAndGet(11 * SECOND);
+            try (RemoteSequence seq = net.sequence(128, FIRST_STEPS)) {
+                assertEquals(List.of(new Hop(fast.entry(), 0, 2), new Hop(slow.entry(), 2, 5)).toString(),
+                        seq.route().toString());
+                assertSame(expected, net.generate(seq, (n, s) -> { }));
+            }
+            assertEquals(2, second.sessions.get(), "blocks 2..4 of the slow server checked on the second: " + log(net));
+            assertTrue(net.knowledge.verified().isVerified(slow.peer(), 2, 5));
+            assertTrue(net.knowledge.verified().isVerified(fast.peer(), 0, 2));
+        }
+    }
+
+    @Test
+    void aBannedServerIsForgottenAndNeverVerifiedAgain() throws Exception {
+        try (InMemoryNetwork net = new InMemoryNetwork()) {
+            InMemoryNetwork.Server server = net.addServer(0, 5, 1e9);
+            InMemoryNetwork.Server second = net.addServer(0, 5, 10);
+            net.localReferee = true;
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertTrue(net.knowledge.verified().isVerified(server.peer(), 0, 5), log(net));
+
+            // A sequence opened now has the server on its route, before anyone knows it lies.
+            try (RemoteSequence held = net.sequence(128, FIRST_STEPS)) {
+                assertEquals(server.peer(), held.route().getFirst().server().peer());
+
+                // It starts lying; another sequence checks it, catches it and bans it.
+                server.service.injectFault(new Fault(Fault.Kind.PERTURB, 0));
+                assertSame(expected, net.remote(EVERY_STEP));
+                assertTrue(net.knowledge.banned().contains(server.peer()), log(net));
+                assertFalse(net.knowledge.verified().remembers(server.peer()), "the ban forgot the check");
+
+                // Honest again, it answers the held sequence's first step correctly: the step is
+                // checked (a banned server is not verified), and the good answer does not bless it.
+                server.service.injectFault(Fault.NONE);
+                int checksBefore = second.sessions.get();
+                assertSame(expected, net.generate(held, (n, s) -> { }));
+                assertTrue(second.sessions.get() > checksBefore, log(net));
+                assertFalse(net.knowledge.verified().remembers(server.peer()), log(net));
+            }
+        }
+    }
+
+    @Test
+    void aServerWithNoSecondToCheckItIsNotRememberedAsVerified() throws Exception {
+        try (InMemoryNetwork net = new InMemoryNetwork()) {
+            InMemoryNetwork.Server only = net.addServer(0, 5, 1e9);
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertEquals(1, net.events.stream().filter(e -> e.startsWith("no second server")).count(), log(net));
+            assertFalse(net.knowledge.verified().remembers(only.peer()));
+
+            // Once a replica is listed, the next sequence checks the server's first step on it.
+            InMemoryNetwork.Server replica = net.addServer(0, 5, 1);
+            net.clock.addAndGet(11 * SECOND);
+            assertSame(expected, net.remote(FIRST_STEPS));
+            assertEquals(1, replica.sessions.get(), log(net));
+            assertTrue(net.knowledge.verified().isVerified(only.peer(), 0, 5));
         }
     }
 }

@@ -27,7 +27,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -95,7 +94,7 @@ final class InMemoryNetwork implements AutoCloseable {
     final List<String> events = new CopyOnWriteArrayList<>();
     final AtomicLong clock = new AtomicLong(1_000_000_000L);
     final ServerKnowledge knowledge = new ServerKnowledge(new ServerListing(clock::get), ConcurrentHashMap.newKeySet(),
-            new Latencies(), new ServerBackoff(clock::get), s -> true);
+            new Latencies(), new ServerBackoff(clock::get), new VerifiedServers(clock::get), s -> true);
     private final Map<PeerId, Server> servers = new ConcurrentHashMap<>();
     private final LoadedModel local;
     private final Map<Long, ServedBlocks> referees = new ConcurrentHashMap<>();
@@ -166,14 +165,17 @@ final class InMemoryNetwork implements AutoCloseable {
 
     /** The same generation through the servers; {@code hook} runs after each piece of text with the piece's number. */
     GenerationResult remote(RemoteSequence.Options options, java.util.function.BiConsumer<Integer, RemoteSequence> hook) {
-        AtomicReference<RemoteSequence> current = new AtomicReference<>();
         try (RemoteSequence seq = sequence(128, options)) {
-            current.set(seq);
-            int[] prompt = local.tokenizer().encode(PROMPT, true, false);
-            AtomicInteger pieces = new AtomicInteger();
-            return new Generator(local.model(), local.tokenizer()).generate(seq, prompt, options(),
-                    s -> hook.accept(pieces.incrementAndGet(), seq));
+            return generate(seq, hook);
         }
+    }
+
+    /** The same generation through {@code seq}, a sequence of this network's client opened earlier. */
+    GenerationResult generate(RemoteSequence seq, java.util.function.BiConsumer<Integer, RemoteSequence> hook) {
+        int[] prompt = local.tokenizer().encode(PROMPT, true, false);
+        AtomicInteger pieces = new AtomicInteger();
+        return new Generator(local.model(), local.tokenizer()).generate(seq, prompt, options(),
+                s -> hook.accept(pieces.incrementAndGet(), seq));
     }
 
     GenerationResult remote(RemoteSequence.Options options) {
