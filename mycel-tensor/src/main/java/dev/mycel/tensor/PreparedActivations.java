@@ -17,6 +17,9 @@ import java.util.Arrays;
  *       shorts, it lines up with weights stored as (row, value 2k), (row, value 2k + 1) pairs;
  *   <li>{@code scales}: per token, one float per block ({@link ActivationFormat#blockSize});
  *   <li>{@code sums}: per token, the integer sum of every 32 values;
+ *   <li>{@code quantFloats} (Q8_0 only, and only once a batch of at least
+ *       {@link #FLOAT_BATCH} rows was prepared): per token, the {@code cols} integers as floats,
+ *       for the float batch kernel ({@link FloatBatchKernel});
  *   <li>{@code offsets} (Q8_K only): per token and 16 values, {@code 32 * (sum of the 8 values
  *       at even positions)} and {@code 32 * (sum of the 8 at odd positions)} as the low and high
  *       shorts of an int, at most 32 * 8 * 127 = 32,512 in magnitude: what Q6_K's offset of 32
@@ -34,6 +37,11 @@ import java.util.Arrays;
 public final class PreparedActivations {
     /** Tokens whose quantized entries are interleaved, the token count of the grouped kernels. */
     public static final int GROUP = 4;
+    /**
+     * Batches of at least this many rows also keep their Q8_0 integers as floats, and weight
+     * types that have a float batch kernel use it for them ({@link FloatBatchKernel}).
+     */
+    public static final int FLOAT_BATCH = 8;
 
     private final ActivationFormat format;
     private final int maxRows;
@@ -44,6 +52,8 @@ public final class PreparedActivations {
     private final float[] scales;
     private final int[] sums;
     private final int[] offsets;
+    /** The integers as floats, grouped like {@code pairs}; allocated by the first large batch. */
+    private float[] quantFloats;
     /** One row's integers while it is being quantized. */
     private final int[] quants;
 
@@ -77,6 +87,9 @@ public final class PreparedActivations {
             throw new IllegalArgumentException("batch holds " + maxRows + " rows, asked for " + rows);
         }
         this.rows = rows;
+        if (format == ActivationFormat.Q8_0 && rows >= FLOAT_BATCH && quantFloats == null) {
+            quantFloats = new float[Math.multiplyExact(maxRows, cols)];
+        }
         int[] q = quants;
         for (int r = 0; r < rows; r++) {
             int src = xOffset + r * cols;
@@ -165,6 +178,11 @@ public final class PreparedActivations {
         for (int k = 0; k < half; k++) {
             pairs[entry(row, k, half)] = (q[2 * k] & 0xffff) | (q[2 * k + 1] << 16);
         }
+        if (quantFloats != null && rows >= FLOAT_BATCH) {
+            for (int i = 0; i < cols; i++) {
+                quantFloats[entry(row, i, cols)] = q[i];
+            }
+        }
         int groups = cols / 32;
         for (int g = 0; g < groups; g++) {
             int s = 0;
@@ -243,6 +261,14 @@ public final class PreparedActivations {
 
     int[] pairs() {
         return pairs;
+    }
+
+    /**
+     * The integers as floats (grouped layout), or null when this batch has fewer than
+     * {@link #FLOAT_BATCH} rows or is not Q8_0.
+     */
+    float[] quantFloats() {
+        return rows >= FLOAT_BATCH ? quantFloats : null;
     }
 
     float[] scales() {

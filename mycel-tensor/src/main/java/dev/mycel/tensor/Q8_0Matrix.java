@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorOperators;
  * without converting every weight to float; it measured 1.4 times faster than the float kernel
  * for one token and 1.2 times for four.
  */
-final class Q8_0Matrix extends QuantizedMatrix {
+final class Q8_0Matrix extends QuantizedMatrix implements FloatBatchKernel.Dequantizer {
     private static final int BLOCK = 544;
     /** Offset of the quant pairs in a tile block. */
     private static final int QS = 32;
@@ -175,6 +175,22 @@ final class Q8_0Matrix extends QuantizedMatrix {
                                 .add(vh.lanewise(VectorOperators.ASHR, 16)).lanewise(VectorOperators.LSHL, 4));
                 ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(d.mul(xs[sb + 3]), FloatVector.fromArray(F, acc, 3 * ROWS + r0))
                         .intoArray(acc, 3 * ROWS + r0);
+            }
+        }
+    }
+
+    @Override
+    public void convertBlock(MemorySegment w, long tile, int b, float[] q, int qOff, float[] d, int dOff) {
+        long bo = tile + (long) b * BLOCK;
+        for (int r0 = 0; r0 < ROWS; r0 += W) {
+            halvesToFloats(w, bo + 2 * r0, d, dOff + r0);
+            for (int k = 0; k < 16; k++) {
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, bo + QS + 32 * k + 2 * r0, LE)
+                        .convertShape(VectorOperators.B2S, S, 0)).reinterpretAsInts();
+                ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0)).intoArray(q, qOff + ROWS * 2 * k + r0);
+                ((FloatVector) v.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                        .intoArray(q, qOff + ROWS * (2 * k + 1) + r0);
             }
         }
     }

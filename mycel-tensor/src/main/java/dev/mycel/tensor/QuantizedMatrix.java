@@ -158,11 +158,16 @@ abstract class QuantizedMatrix extends WeightMatrix {
         int grouped = tokens - tokens % group;
         Scratch s = SCRATCH.get();
         float[] acc = s.acc;
+        // Large batches of types with a float batch kernel: the grouped tokens there, the rest here.
+        boolean floats = this instanceof FloatBatchKernel.Dequantizer && x.quantFloats() != null;
+        if (floats) {
+            FloatBatchKernel.multiply(this, (FloatBatchKernel.Dequantizer) this, w, x, out, outStride, from, to);
+        }
         for (int first = from - from % ROWS; first < to; first += ROWS) {
             long tile = (long) (first / ROWS) * tileBytes;
             int lo = Math.max(from, first);
             int n = Math.min(to, first + ROWS) - lo;
-            for (int t = 0; t < grouped; t += group) {
+            for (int t = 0; !floats && t < grouped; t += group) {
                 multiplyGroup(w, tile, x, t, s);
                 for (int u = 0; u < group; u++) {
                     System.arraycopy(acc, u * ROWS + lo - first, out, (t + u) * outStride + lo, n);

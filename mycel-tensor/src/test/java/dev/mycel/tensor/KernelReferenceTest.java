@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The vector kernels give the bits of the scalar {@link ReferenceKernels}, for random matrices,
- * batch sizes 1 to 9 (token groups and single tokens), row ranges on and off tile boundaries,
+ * batch sizes 1 to 13 (token groups and single tokens; 8 and more take the float batch kernel of Q8_0 and Q4_0), row ranges on and off tile boundaries,
  * row counts that leave the last tile part empty, and output strides.
  *
  * <p>The reference does not depend on the vector width, so running this class under several
@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class KernelReferenceTest {
     private static final int ROWS = 37;
-    private static final int MAX_TOKENS = 9;
+    private static final int MAX_TOKENS = 13;
     /** Row ranges: whole tiles, ranges starting on a tile and ending inside one, and neither. */
     private static final int[][] RANGES = {{0, 16}, {16, 32}, {16, 37}, {32, 37}, {0, 37}, {5, 21}, {15, 17}, {31, 33}, {36, 37}};
 
