@@ -6,10 +6,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Prompt processing for Q8_0 and Q4_0 weights with float multiply-adds, bit for bit what the
- * integer kernels give.
+ * Prompt processing for Q8_0 weights with float multiply-adds, bit for bit what the integer
+ * kernels give.
  *
- * <p><b>Why floats give the same bits.</b> A block's sum {@code isum = sum_i q_i x_i} has 32
+ * <p><b>Why floats give the same bits.</b> A Q8_0 block's sum {@code isum = sum_i q_i x_i} has 32
  * products of integers with |q| &le; 128 and |x| &le; 127, so every partial sum is an integer of
  * magnitude at most 32 * 128 * 127 = 520,192 &lt; 2^24: a float holds each exactly, and a fused
  * multiply-add of integer-valued floats rounds nothing. Summed in any order, in any number of
@@ -27,11 +27,19 @@ import jdk.incubator.vector.VectorSpecies;
  * the even and odd values of a block.
  *
  * <p>Tokens beyond the last full group of four, and batches smaller than
- * {@link PreparedActivations#FLOAT_BATCH}, take the integer kernels.
+ * {@link PreparedActivations#FLOAT_BATCH}, take the integer kernels. Q4_0 has no converter: its
+ * integer kernel multiplies two 4-bit values per byte and was as fast as this one on an AVX2 host
+ * (docs/benchmarks/engine-vs-llamacpp-avx2-2026-12.md). Any type whose block sums stay below
+ * 2^24 could implement {@link Dequantizer}.
  */
 final class FloatBatchKernel {
     /** Blocks of a tile converted to floats at a time: 16 rows * 256 values * 4 bytes = 16 KiB. */
     static final int CHUNK = 8;
+    /**
+     * Tiles converted together: each group of tokens' values is read from memory once for all of
+     * them (then from the first-level cache), not once per tile. 4 * 16 KiB stays in L2.
+     */
+    static final int TILES = 4;
     private static final int ROWS = QuantizedMatrix.ROWS;
     private static final int GROUP = PreparedActivations.GROUP;
     /** Floats of one converted block: 32 values of 16 rows, value-major. */
@@ -56,10 +64,8 @@ final class FloatBatchKernel {
     }
 
     private static final class Buffers {
-        final float[] q = new float[CHUNK * BLOCK_FLOATS];
-        final float[] d = new float[CHUNK * ROWS];
-        /** One block's sums for a group of tokens. */
-        final float[] sums = new float[GROUP * ROWS];
+        final float[] q = new float[TILES * CHUNK * BLOCK_FLOATS];
+        final float[] d = new float[TILES * CHUNK * ROWS];
         float[] acc = new float[0];
     }
 
@@ -76,66 +82,74 @@ final class FloatBatchKernel {
         int nb = m.blocks;
         int cols = m.cols();
         Buffers buf = BUFFERS.get();
-        if (buf.acc.length < grouped * ROWS) {
-            buf.acc = new float[grouped * ROWS];
+        int perTile = grouped * ROWS;
+        if (buf.acc.length < TILES * perTile) {
+            buf.acc = new float[TILES * perTile];
         }
         float[] acc = buf.acc;
-        for (int first = from - from % ROWS; first < to; first += ROWS) {
-            long tile = (long) (first / ROWS) * m.tileBytes;
-            Arrays.fill(acc, 0, grouped * ROWS, 0f);
+        float[] q = buf.q;
+        float[] d = buf.d;
+        for (int first = from - from % ROWS; first < to; first += TILES * ROWS) {
+            int tiles = Math.min(TILES, (to - first + ROWS - 1) / ROWS);
+            long tile0 = (long) (first / ROWS) * m.tileBytes;
+            Arrays.fill(acc, 0, tiles * perTile, 0f);
             for (int c0 = 0; c0 < nb; c0 += CHUNK) {
                 int n = Math.min(CHUNK, nb - c0);
-                for (int b = 0; b < n; b++) {
-                    deq.convertBlock(w, tile, c0 + b, buf.q, b * BLOCK_FLOATS, buf.d, b * ROWS);
+                for (int j = 0; j < tiles; j++) {
+                    for (int b = 0; b < n; b++) {
+                        deq.convertBlock(w, tile0 + j * m.tileBytes, c0 + b, q, (j * CHUNK + b) * BLOCK_FLOATS,
+                                d, (j * CHUNK + b) * ROWS);
+                    }
                 }
                 for (int t = 0; t < grouped; t += GROUP) {
-                    if (W == 8) {
-                        groupHalves(buf.q, buf.d, xf, xs, acc, buf.sums, t, cols, nb, c0, n);
-                    } else {
-                        groupParities(buf.q, buf.d, xf, xs, acc, t, cols, nb, c0, n);
+                    for (int j = 0; j < tiles; j++) {
+                        if (W == 8) {
+                            groupHalves(q, j * CHUNK, d, xf, xs, acc, j * perTile, t, cols, nb, c0, n);
+                        } else {
+                            groupParities(q, j * CHUNK, d, xf, xs, acc, j * perTile, t, cols, nb, c0, n);
+                        }
                     }
                 }
             }
-            int lo = Math.max(from, first);
-            int rows = Math.min(to, first + ROWS) - lo;
-            for (int t = 0; t < grouped; t++) {
-                System.arraycopy(acc, t * ROWS + lo - first, out, t * outStride + lo, rows);
+            for (int j = 0; j < tiles; j++) {
+                int tileFirst = first + j * ROWS;
+                int lo = Math.max(from, tileFirst);
+                int rows = Math.min(to, tileFirst + ROWS) - lo;
+                for (int t = 0; t < grouped; t++) {
+                    System.arraycopy(acc, j * perTile + t * ROWS + lo - tileFirst, out, t * outStride + lo, rows);
+                }
             }
         }
     }
 
     /**
-     * Four tokens from {@code t} over {@code n} converted blocks, for 8-float vectors: the two
-     * halves of the 16 rows times four tokens are the eight chains.
+     * Four tokens from {@code t} over {@code n} converted blocks (from block {@code block0} of
+     * {@code q} and {@code d}; results at {@code acc[ab ..)}), for 8-float vectors.
      */
-    private static void groupHalves(float[] q, float[] d, float[] xf, float[] xs, float[] acc, float[] sums,
+    private static void groupHalves(float[] q, int block0, float[] d, float[] xf, float[] xs, float[] acc, int ab,
                                     int t, int cols, int nb, int c0, int n) {
         // Grouped layouts: value i of token t + u at t * cols + 4 i + u, scale of block b at
         // t * nb + 4 b + u.
         for (int b = 0; b < n; b++) {
-            blockHalves(q, b * BLOCK_FLOATS, xf, t * cols + GROUP * 32 * (c0 + b), sums);
-            int sb = t * nb + GROUP * (c0 + b);
-            FloatVector dlo = FloatVector.fromArray(F, d, b * ROWS);
-            FloatVector dhi = FloatVector.fromArray(F, d, b * ROWS + 8);
-            for (int u = 0; u < GROUP; u++) {
-                // The block's float step: acc = fma(isum, d * dx, acc).
-                float dx = xs[sb + u];
-                int a = (t + u) * ROWS;
-                FloatVector.fromArray(F, sums, ROWS * u).fma(dlo.mul(dx), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
-                FloatVector.fromArray(F, sums, ROWS * u + 8).fma(dhi.mul(dx), FloatVector.fromArray(F, acc, a + 8))
-                        .intoArray(acc, a + 8);
-            }
+            blockHalves(q, (block0 + b) * BLOCK_FLOATS, d, (block0 + b) * ROWS, xf, t * cols + GROUP * 32 * (c0 + b),
+                    xs, t * nb + GROUP * (c0 + b), acc, ab + t * ROWS);
         }
     }
 
     /**
-     * The sums of one converted block (at {@code q[wo ..)}) with four tokens' values (at
-     * {@code xf[xo ..)}, grouped): token u's 16 row sums to {@code sums[16 u .. 16 u + 16)}. A
-     * method of its own with only the loop's values live, so that C2 keeps the eight sums, two
-     * weight vectors and four broadcasts in the 16 AVX2 registers; with the callers' values
-     * around as well it spilled sums to the stack, at half the speed.
+     * One converted block (at {@code q[wo ..)}, scales at {@code d[dOff ..)}) times four tokens'
+     * values (at {@code xf[xo ..)}, grouped; scales at {@code xs[sb ..)}), added to the four
+     * tokens' results at {@code acc[a ..)}: the two halves of the 16 rows times four tokens are
+     * eight chains of multiply-adds, enough to hide their latency.
+     *
+     * <p>The loop keeps eight sums, two weight vectors and four broadcasts in the 16 AVX2
+     * registers only when little else is live around it. Inlined into its callers, C2 spilled
+     * sums to the stack and ran at half the speed; this method is therefore larger than C2 inlines
+     * (FreqInlineSize, 325 bytes of bytecode), which is also why the block's float step is
+     * written out here rather than in a helper.
      */
-    private static void blockHalves(float[] q, int wo, float[] xf, int xo, float[] sums) {
+    private static void blockHalves(float[] q, int wo, float[] d, int dOff, float[] xf, int xo,
+                                    float[] xs, int sb, float[] acc, int a) {
         FloatVector s0 = FloatVector.zero(F);
         FloatVector s1 = s0;
         FloatVector s2 = s0;
@@ -161,25 +175,33 @@ final class FloatBatchKernel {
             s3 = lo.fma(x3, s3);
             h3 = hi.fma(x3, h3);
         }
-        s0.intoArray(sums, 0);
-        h0.intoArray(sums, 8);
-        s1.intoArray(sums, ROWS);
-        h1.intoArray(sums, ROWS + 8);
-        s2.intoArray(sums, 2 * ROWS);
-        h2.intoArray(sums, 2 * ROWS + 8);
-        s3.intoArray(sums, 3 * ROWS);
-        h3.intoArray(sums, 3 * ROWS + 8);
+        // The block's float step, acc = fma(isum, d * dx, acc), for each token and half.
+        FloatVector dlo = FloatVector.fromArray(F, d, dOff);
+        FloatVector dhi = FloatVector.fromArray(F, d, dOff + 8);
+        FloatVector dx = FloatVector.broadcast(F, xs[sb]);
+        s0.fma(dlo.mul(dx), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
+        h0.fma(dhi.mul(dx), FloatVector.fromArray(F, acc, a + 8)).intoArray(acc, a + 8);
+        dx = FloatVector.broadcast(F, xs[sb + 1]);
+        s1.fma(dlo.mul(dx), FloatVector.fromArray(F, acc, a + ROWS)).intoArray(acc, a + ROWS);
+        h1.fma(dhi.mul(dx), FloatVector.fromArray(F, acc, a + ROWS + 8)).intoArray(acc, a + ROWS + 8);
+        dx = FloatVector.broadcast(F, xs[sb + 2]);
+        s2.fma(dlo.mul(dx), FloatVector.fromArray(F, acc, a + 2 * ROWS)).intoArray(acc, a + 2 * ROWS);
+        h2.fma(dhi.mul(dx), FloatVector.fromArray(F, acc, a + 2 * ROWS + 8)).intoArray(acc, a + 2 * ROWS + 8);
+        dx = FloatVector.broadcast(F, xs[sb + 3]);
+        s3.fma(dlo.mul(dx), FloatVector.fromArray(F, acc, a + 3 * ROWS)).intoArray(acc, a + 3 * ROWS);
+        h3.fma(dhi.mul(dx), FloatVector.fromArray(F, acc, a + 3 * ROWS + 8)).intoArray(acc, a + 3 * ROWS + 8);
     }
 
     /**
-     * Four tokens from {@code t} over {@code n} converted blocks, for any vector width: per W-row
+     * Four tokens from {@code t} over {@code n} converted blocks (as {@link #groupHalves}), for
+     * any vector width: per W-row
      * pass, the even and odd values of a block times four tokens are the eight chains.
      */
-    private static void groupParities(float[] q, float[] d, float[] xf, float[] xs, float[] acc,
+    private static void groupParities(float[] q, int block0, float[] d, float[] xf, float[] xs, float[] acc, int ab,
                                       int t, int cols, int nb, int c0, int n) {
         for (int r0 = 0; r0 < ROWS; r0 += W) {
             for (int b = 0; b < n; b++) {
-                int wo = b * BLOCK_FLOATS + r0;
+                int wo = (block0 + b) * BLOCK_FLOATS + r0;
                 int xo = t * cols + GROUP * 32 * (c0 + b);
                 FloatVector s0 = FloatVector.zero(F);
                 FloatVector s1 = s0;
@@ -203,8 +225,8 @@ final class FloatBatchKernel {
                     e3 = v.fma(FloatVector.broadcast(F, xf[xi + GROUP + 3]), e3);
                 }
                 int sb = t * nb + GROUP * (c0 + b);
-                FloatVector dv = FloatVector.fromArray(F, d, b * ROWS + r0);
-                int a = t * ROWS + r0;
+                FloatVector dv = FloatVector.fromArray(F, d, (block0 + b) * ROWS + r0);
+                int a = ab + t * ROWS + r0;
                 // Integers below 2^24 add exactly, so the two chains join without rounding.
                 s0.add(e0).fma(dv.mul(xs[sb]), FloatVector.fromArray(F, acc, a)).intoArray(acc, a);
                 s1.add(e1).fma(dv.mul(xs[sb + 1]), FloatVector.fromArray(F, acc, a + ROWS)).intoArray(acc, a + ROWS);

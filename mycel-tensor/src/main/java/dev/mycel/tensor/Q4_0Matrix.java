@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorOperators;
  * apart, 15,240 each, and adds them at the end). Adding a lane pair in 32 bits and subtracting
  * {@code 8 * sum x} (at most 8 * 32 * 127) stays far below 2^31.
  */
-final class Q4_0Matrix extends QuantizedMatrix implements FloatBatchKernel.Dequantizer {
+final class Q4_0Matrix extends QuantizedMatrix {
     private static final int BLOCK = 288;
     /** Offset of the quant pairs in a tile block. */
     private static final int QS = 32;
@@ -164,30 +164,6 @@ final class Q4_0Matrix extends QuantizedMatrix implements FloatBatchKernel.Dequa
     private int quant(long qs, int i) {
         int b = data.get(ValueLayout.JAVA_BYTE, qs + (i & 15)) & 0xff;
         return (i < 16 ? b & 0x0f : b >>> 4) - 8;
-    }
-
-    @Override
-    public void convertBlock(MemorySegment w, long tile, int b, float[] q, int qOff, float[] d, int dOff) {
-        long bo = tile + (long) b * BLOCK;
-        for (int r0 = 0; r0 < ROWS; r0 += W) {
-            halvesToFloats(w, bo + 2 * r0, d, dOff + r0);
-            for (int k = 0; k < 8; k++) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(PAIR_BYTES, w, bo + QS + 32 * k + 2 * r0, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                // Low nibbles are values 2k and 2k + 1, high nibbles 2k + 16 and 2k + 17.
-                IntVector lo = v.and((short) 15).reinterpretAsInts();
-                IntVector hi = v.lanewise(VectorOperators.LSHR, 4).reinterpretAsInts();
-                store(lo.and(0xffff), q, qOff + ROWS * 2 * k + r0);
-                store(lo.lanewise(VectorOperators.LSHR, 16), q, qOff + ROWS * (2 * k + 1) + r0);
-                store(hi.and(0xffff), q, qOff + ROWS * (2 * k + 16) + r0);
-                store(hi.lanewise(VectorOperators.LSHR, 16), q, qOff + ROWS * (2 * k + 17) + r0);
-            }
-        }
-    }
-
-    /** Nibbles {@code n} as the floats {@code n - 8}. */
-    private static void store(IntVector n, float[] q, int off) {
-        ((FloatVector) n.sub(8).convert(VectorOperators.I2F, 0)).intoArray(q, off);
     }
 
     @Override

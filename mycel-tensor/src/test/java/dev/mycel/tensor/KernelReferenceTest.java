@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The vector kernels give the bits of the scalar {@link ReferenceKernels}, for random matrices,
- * batch sizes 1 to 13 (token groups and single tokens; 8 and more take the float batch kernel of Q8_0 and Q4_0), row ranges on and off tile boundaries,
+ * batch sizes 1 to 13 (token groups and single tokens; 8 and more take the float batch kernel of Q8_0), row ranges on and off tile boundaries,
  * row counts that leave the last tile part empty, and output strides.
  *
  * <p>The reference does not depend on the vector width, so running this class under several
