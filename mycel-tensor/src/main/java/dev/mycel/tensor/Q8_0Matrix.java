@@ -16,16 +16,17 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Tile block (544 bytes): the 16 rows' {@code d}, then the 32 quant bytes in 16 pair steps
  * (see {@link QuantizedMatrix}).
  *
- * <p>A product of two 8-bit integers fills most of a 16-bit lane, so each weight q is split
- * into {@code q = 16 h + l} with {@code h = q >> 4} in [-8, 7] and {@code l = q & 15} in
- * [0, 15], and the block sum is {@code isum = 16 sum h x + sum l x}. Each 16-bit lane
- * accumulates one row's products with one value of each of the 16 pair steps: at most
- * 16 * 15 * 127 = 30,480 for the l parts and 16 * 8 * 127 = 16,256 for the h parts, both below
- * 2^15 (the one-token kernel splits each into two chains of 8 steps and adds them at the end).
- * The 32-bit sums are at most 32 * 128 * 127 in magnitude. This does two multiplications per
- * weight where a float kernel would do one, but in 16-bit lanes, twice as many per vector, and
- * without converting every weight to float; it measured 1.4 times faster than the float kernel
- * for one token and 1.2 times for four.
+ * <p>A product of two 8-bit integers fills most of a 16-bit lane (at most 128 * 127 = 16,256 in
+ * magnitude). The one-token kernel adds the products of two pair steps in 16-bit lanes (at most
+ * 32,512) and widens each such sum to 32 bits: 5 vector operations per 16 multiply-adds. The
+ * group kernel, which decodes each weight vector once for four tokens, splits each weight q into
+ * {@code q = 16 h + l} with {@code h = q >> 4} in [-8, 7] and {@code l = q & 15} in [0, 15], and
+ * forms {@code isum = 16 sum h x + sum l x}: each 16-bit lane accumulates one row's products with
+ * one value of each of the 16 pair steps, at most 16 * 15 * 127 = 30,480 for the l parts and
+ * 16 * 8 * 127 = 16,256 for the h parts, both below 2^15, widened once per block. The 32-bit
+ * sums are at most 32 * 128 * 127 in magnitude. Batches of
+ * {@link PreparedActivations#FLOAT_BATCH} tokens or more take {@link FloatBatchKernel}, with
+ * the weights converted by {@link #convertBlock}.
  */
 final class Q8_0Matrix extends QuantizedMatrix implements FloatBatchKernel.Dequantizer {
     private static final int BLOCK = 544;
