@@ -164,6 +164,51 @@ class KernelReferenceTest {
         return px;
     }
 
+    /**
+     * Q8_0 and Q4_0 convert their fp16 block scales in the kernels (a vector conversion of their
+     * own, not {@code Float.float16ToFloat}). Infinite, NaN, subnormal and signed-zero scales must
+     * give the reference's bits in every kernel (one token, groups of four, the float batch kernel
+     * from 8 tokens).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void unusualScalesStayExact(GgmlType type) {
+        float[] nonFinite = multiplyWithScales(type, new short[] {(short) 0x7c00, (short) 0xfc00, (short) 0x7e00, (short) 0x7c01});
+        assertTrue(Float.isInfinite(nonFinite[0]) || Float.isNaN(nonFinite[0]), "row 0 has an infinite scale: " + nonFinite[0]);
+        multiplyWithScales(type, new short[] {(short) 0x0001, (short) 0x8001, (short) 0x03ff, (short) 0x8000, (short) 0x0000});
+    }
+
+    /**
+     * Multiplies a random matrix whose scales in some blocks (row r, block r mod blocks, every
+     * third row) are replaced by {@code scales}, for several batch sizes, checks each against the
+     * reference and returns the first token's results of the last batch.
+     */
+    private static float[] multiplyWithScales(GgmlType type, short[] scales) {
+        int cols = 352;
+        Random rnd = new Random(11);
+        byte[] w = RandomWeights.matrix(type, ROWS, cols, rnd);
+        int rowBytes = (int) type.byteSize(cols);
+        for (int r = 0; r < ROWS; r += 3) {
+            int block = r % (cols / 32);
+            RandomWeights.putShort(w, r * rowBytes + block * type.bytesPerBlock(), scales[r % scales.length]);
+        }
+        float[] x = RandomWeights.activations(MAX_TOKENS, cols, rnd);
+        WeightMatrix m = WeightMatrix.of(type, RandomWeights.offHeap(w), ROWS, cols);
+        float[] out = null;
+        for (int tokens : new int[] {1, 4, 5, 8, 13}) {
+            PreparedActivations px = m.newInput(tokens).prepare(x, 0, tokens);
+            float[] expected = ReferenceKernels.multiply(type, w, ROWS, cols, px);
+            out = new float[tokens * ROWS];
+            m.multiply(px, out, ROWS, 0, ROWS);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < ROWS; r++) {
+                    assertSameBits(expected[t * ROWS + r], out[t * ROWS + r], type, t, r, tokens);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The JVM flags of the surefire executions really changed the vector width. */
     @Test
     void vectorWidthIsWhatTheRunAskedFor() {
