@@ -17,9 +17,10 @@ import java.util.Arrays;
  *       shorts, it lines up with weights stored as (row, value 2k), (row, value 2k + 1) pairs;
  *   <li>{@code scales}: per token, one float per block ({@link ActivationFormat#blockSize});
  *   <li>{@code sums}: per token, the integer sum of every 32 values;
- *   <li>{@code quantFloats} (Q8_0 only, and only once a batch of at least
- *       {@link #FLOAT_BATCH} rows was prepared): per token, the {@code cols} integers as floats,
- *       for the float batch kernel ({@link FloatBatchKernel});
+ *   <li>{@code quantFloats} (Q8_0 batches of at least {@link #FLOAT_BATCH} rows, made when a
+ *       float batch kernel first asks for them, so that batches for other weight types pay
+ *       neither the memory nor the copy): per token, the {@code cols} integers as floats, for
+ *       {@link FloatBatchKernel};
  *   <li>{@code offsets} (Q8_K only): per token and 16 values, {@code 32 * (sum of the 8 values
  *       at even positions)} and {@code 32 * (sum of the 8 at odd positions)} as the low and high
  *       shorts of an int, at most 32 * 8 * 127 = 32,512 in magnitude: what Q6_K's offset of 32
@@ -52,8 +53,10 @@ public final class PreparedActivations {
     private final float[] scales;
     private final int[] sums;
     private final int[] offsets;
-    /** The integers as floats, grouped like {@code pairs}; allocated by the first large batch. */
+    /** The integers as floats, grouped like {@code pairs}; allocated when first asked for. */
     private float[] quantFloats;
+    /** Whether {@link #quantFloats} holds the batch prepared last. Guarded by {@code this}. */
+    private boolean floatsCurrent;
     /** One row's integers while it is being quantized. */
     private final int[] quants;
 
@@ -87,9 +90,7 @@ public final class PreparedActivations {
             throw new IllegalArgumentException("batch holds " + maxRows + " rows, asked for " + rows);
         }
         this.rows = rows;
-        if (format == ActivationFormat.Q8_0 && rows >= FLOAT_BATCH && quantFloats == null) {
-            quantFloats = new float[Math.multiplyExact(maxRows, cols)];
-        }
+        invalidateFloats();
         int[] q = quants;
         for (int r = 0; r < rows; r++) {
             int src = xOffset + r * cols;
@@ -178,11 +179,6 @@ public final class PreparedActivations {
         for (int k = 0; k < half; k++) {
             pairs[entry(row, k, half)] = (q[2 * k] & 0xffff) | (q[2 * k + 1] << 16);
         }
-        if (quantFloats != null && rows >= FLOAT_BATCH) {
-            for (int i = 0; i < cols; i++) {
-                quantFloats[entry(row, i, cols)] = q[i];
-            }
-        }
         int groups = cols / 32;
         for (int g = 0; g < groups; g++) {
             int s = 0;
@@ -240,6 +236,7 @@ public final class PreparedActivations {
             }
         }
         store(t, q);
+        invalidateFloats();
     }
 
     public ActivationFormat format() {
@@ -264,11 +261,30 @@ public final class PreparedActivations {
     }
 
     /**
-     * The integers as floats (grouped layout), or null when this batch has fewer than
-     * {@link #FLOAT_BATCH} rows or is not Q8_0.
+     * The integers as floats (grouped layout like {@code pairs}), or null when this batch has
+     * fewer than {@link #FLOAT_BATCH} rows or is not Q8_0. Made from the pairs by the first caller
+     * after a prepare; the threads of one product may all ask at once.
      */
-    float[] quantFloats() {
-        return rows >= FLOAT_BATCH ? quantFloats : null;
+    synchronized float[] quantFloats() {
+        if (format != ActivationFormat.Q8_0 || rows < FLOAT_BATCH) {
+            return null;
+        }
+        if (!floatsCurrent) {
+            if (quantFloats == null) {
+                quantFloats = new float[Math.multiplyExact(maxRows, cols)];
+            }
+            for (int t = 0; t < rows; t++) {
+                for (int i = 0; i < cols; i++) {
+                    quantFloats[entry(t, i, cols)] = quant(t, i);
+                }
+            }
+            floatsCurrent = true;
+        }
+        return quantFloats;
+    }
+
+    private synchronized void invalidateFloats() {
+        floatsCurrent = false;
     }
 
     float[] scales() {
