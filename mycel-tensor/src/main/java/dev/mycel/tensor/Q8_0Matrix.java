@@ -87,7 +87,8 @@ final class Q8_0Matrix extends QuantizedMatrix implements FloatBatchKernel.Dequa
                     isum = isum.add(y.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                             .add(y.lanewise(VectorOperators.ASHR, 16)));
                 }
-                FloatVector d = halvesToFloats(w, bo + 2 * r0).mul(xs[s0 + b]);
+                halvesToFloats(w, bo + 2 * r0, s.scales, 0);
+                FloatVector d = FloatVector.fromArray(F, s.scales, 0).mul(xs[s0 + b]);
                 ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(d, FloatVector.fromArray(F, acc, r0)).intoArray(acc, r0);
             }
         }

@@ -301,16 +301,6 @@ abstract class QuantizedMatrix extends WeightMatrix {
         bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, dstOff);
     }
 
-    /** The W fp16 values at {@code off}, converted exactly (as {@link Half#bitsToFloats}). */
-    static FloatVector halvesToFloats(MemorySegment w, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
-        IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-        IntVector bits = magnitude.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        VectorMask<Integer> special = h.and(0x7c00).eq(0x7c00);
-        bits = bits.blend(magnitude.or(0x7f800000), special);
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-    }
-
     /** Zeroes {@code acc[off .. off + W)}. */
     static void zero(float[] acc, int off) {
         FloatVector.zero(F).intoArray(acc, off);
