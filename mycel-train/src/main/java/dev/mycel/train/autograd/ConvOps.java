@@ -1,0 +1,197 @@
+package dev.mycel.train.autograd;
+
+import dev.mycel.tensor.ThreadPool;
+import dev.mycel.tensor.train.Gemm;
+import dev.mycel.tensor.train.Gemm.Layout;
+
+/**
+ * Convolution and max-pooling over images stored NHWC ([n, height, width, channels]).
+ *
+ * <p>Channels-last makes a convolution a {@link MatrixOps#linear} over patches: im2col lays every
+ * output position's receptive field out as one row [kh·kw·c], so the forward pass is one matrix
+ * product with the weights [out, kh, kw, c], and the weight gradient one product whose sum runs
+ * over every position of every image in one fixed order. Scattering patch gradients back onto
+ * the image (col2im) runs image by image in parallel, each image's sums in one fixed order.
+ */
+public final class ConvOps {
+    private ConvOps() {
+    }
+
+    /** Output size of a window sliding over {@code size} with the given padding and stride. */
+    public static int outputSize(int size, int kernel, int stride, int padding) {
+        return (size + 2 * padding - kernel) / stride + 1;
+    }
+
+    /**
+     * 2-D convolution: x [n, h, w, c], weight [out, kh, kw, c], bias [out] or null, giving
+     * [n, oh, ow, out].
+     */
+    public static Tensor conv2d(Tape tape, Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        if (x.rank() != 4 || weight.rank() != 4 || x.dim(3) != weight.dim(3)) {
+            throw new IllegalArgumentException("conv2d needs x [n, h, w, c] and weight [out, kh, kw, c] with the same c, not "
+                    + x + " and " + weight);
+        }
+        if (stride < 1 || padding < 0) {
+            throw new IllegalArgumentException("stride must be at least 1 and padding not negative");
+        }
+        int n = x.dim(0);
+        int h = x.dim(1);
+        int w = x.dim(2);
+        int c = x.dim(3);
+        int out = weight.dim(0);
+        int kh = weight.dim(1);
+        int kw = weight.dim(2);
+        int oh = outputSize(h, kh, stride, padding);
+        int ow = outputSize(w, kw, stride, padding);
+        if (oh < 1 || ow < 1) {
+            throw new IllegalArgumentException("a " + kh + "x" + kw + " kernel does not fit a " + h + "x" + w + " image");
+        }
+        int patch = kh * kw * c;
+        int positions = oh * ow;
+        Geometry g = new Geometry(h, w, c, kh, kw, stride, padding, oh, ow);
+        float[] col = new float[Math.multiplyExact(n * positions, patch)];
+        float[] xd = x.data();
+        tape.pool().parallelFor(n, 1, (from, to) -> {
+            for (int img = from; img < to; img++) {
+                im2col(xd, img, g, col);
+            }
+        });
+        Tensor cols = x.requiresGrad() && tape.training()
+                ? Tensor.trainable(col, n * positions, patch)
+                : Tensor.constant(col, n * positions, patch);
+        if (x.requiresGrad() && tape.training()) {
+            // Recorded before the product's own step, so replayed after it: the patch gradient is
+            // complete when it is scattered back onto the image.
+            tape.record(() -> {
+                float[] dcol = cols.grad();
+                if (dcol == null) {
+                    return;
+                }
+                float[] dx = x.gradForUpdate();
+                tape.pool().parallelFor(n, 1, (from, to) -> {
+                    for (int img = from; img < to; img++) {
+                        col2im(dcol, img, g, dx);
+                    }
+                });
+            });
+        }
+        Tensor y = MatrixOps.linear(tape, cols, weight.reshape(out, patch), bias);
+        return y.reshape(n, oh, ow, out);
+    }
+
+    private record Geometry(int h, int w, int c, int kh, int kw, int stride, int padding, int oh, int ow) {
+    }
+
+    private static void im2col(float[] x, int img, Geometry g, float[] col) {
+        int c = g.c;
+        int patch = g.kh * g.kw * c;
+        int row = img * g.oh * g.ow;
+        int imgBase = img * g.h * g.w * c;
+        for (int oy = 0; oy < g.oh; oy++) {
+            for (int ox = 0; ox < g.ow; ox++, row++) {
+                int o = row * patch;
+                for (int ky = 0; ky < g.kh; ky++) {
+                    int iy = oy * g.stride - g.padding + ky;
+                    for (int kx = 0; kx < g.kw; kx++, o += c) {
+                        int ix = ox * g.stride - g.padding + kx;
+                        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+                            java.util.Arrays.fill(col, o, o + c, 0f);
+                        } else {
+                            System.arraycopy(x, imgBase + (iy * g.w + ix) * c, col, o, c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void col2im(float[] dcol, int img, Geometry g, float[] dx) {
+        int c = g.c;
+        int patch = g.kh * g.kw * c;
+        int row = img * g.oh * g.ow;
+        int imgBase = img * g.h * g.w * c;
+        for (int oy = 0; oy < g.oh; oy++) {
+            for (int ox = 0; ox < g.ow; ox++, row++) {
+                int o = row * patch;
+                for (int ky = 0; ky < g.kh; ky++) {
+                    int iy = oy * g.stride - g.padding + ky;
+                    for (int kx = 0; kx < g.kw; kx++, o += c) {
+                        int ix = ox * g.stride - g.padding + kx;
+                        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
+                            int d = imgBase + (iy * g.w + ix) * c;
+                            for (int ch = 0; ch < c; ch++) {
+                                dx[d + ch] += dcol[o + ch];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Max-pooling over {@code k × k} windows with the given stride: x [n, h, w, c] to
+     * [n, oh, ow, c]. The gradient goes to the first maximum of each window in row-major order.
+     */
+    public static Tensor maxPool2d(Tape tape, Tensor x, int k, int stride) {
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException("maxPool2d needs x [n, h, w, c], not " + x);
+        }
+        int n = x.dim(0);
+        int h = x.dim(1);
+        int w = x.dim(2);
+        int c = x.dim(3);
+        int oh = outputSize(h, k, stride, 0);
+        int ow = outputSize(w, k, stride, 0);
+        if (oh < 1 || ow < 1) {
+            throw new IllegalArgumentException("a " + k + "x" + k + " window does not fit a " + h + "x" + w + " image");
+        }
+        boolean tracked = tape.tracks(x);
+        Tensor y = Tensor.zeros(tracked, n, oh, ow, c);
+        float[] xd = x.data();
+        float[] yd = y.data();
+        int[] argmax = new int[yd.length];
+        ThreadPool pool = tape.pool();
+        pool.parallelFor(n, 1, (from, to) -> {
+            for (int img = from; img < to; img++) {
+                int inBase = img * h * w * c;
+                int o = img * oh * ow * c;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        for (int ch = 0; ch < c; ch++, o++) {
+                            int best = inBase + ((oy * stride) * w + ox * stride) * c + ch;
+                            float max = xd[best];
+                            for (int ky = 0; ky < k; ky++) {
+                                for (int kx = 0; kx < k; kx++) {
+                                    int i = inBase + ((oy * stride + ky) * w + ox * stride + kx) * c + ch;
+                                    if (xd[i] > max || (Float.isNaN(xd[i]) && !Float.isNaN(max))) {
+                                        max = xd[i];
+                                        best = i;
+                                    }
+                                }
+                            }
+                            yd[o] = max;
+                            argmax[o] = best;
+                        }
+                    }
+                }
+            }
+        });
+        if (tracked) {
+            tape.record(() -> {
+                float[] dy = y.grad();
+                if (dy == null) {
+                    return;
+                }
+                float[] dx = x.gradForUpdate();
+                int perImage = oh * ow * c;
+                pool.parallelFor(n, 1, (from, to) -> {
+                    for (int o = from * perImage; o < to * perImage; o++) {
+                        dx[argmax[o]] += dy[o];
+                    }
+                });
+            });
+        }
+        return y;
+    }
+}

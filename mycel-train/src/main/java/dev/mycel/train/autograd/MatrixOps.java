@@ -1,0 +1,61 @@
+package dev.mycel.train.autograd;
+
+import dev.mycel.tensor.train.Gemm;
+import dev.mycel.tensor.train.Gemm.Layout;
+
+/** Matrix products with their gradients. */
+public final class MatrixOps {
+    private MatrixOps() {
+    }
+
+    /**
+     * {@code y = x·wᵀ + b}: x [n, in], w [out, in] (PyTorch's and GGUF's layout), b [out] or
+     * null; y [n, out]. Each output starts its multiply-add chain from the bias, so adding the
+     * bias costs no rounding of its own.
+     */
+    public static Tensor linear(Tape tape, Tensor x, Tensor w, Tensor b) {
+        if (x.rank() != 2 || w.rank() != 2 || x.dim(1) != w.dim(1)) {
+            throw new IllegalArgumentException("linear needs x [n, in] and w [out, in] with the same in, not "
+                    + x + " and " + w);
+        }
+        int n = x.dim(0);
+        int in = x.dim(1);
+        int out = w.dim(0);
+        if (b != null && (b.rank() != 1 || b.dim(0) != out)) {
+            throw new IllegalArgumentException("bias must be [" + out + "], not " + b);
+        }
+        boolean tracked = tape.tracks(x, w, b);
+        Tensor y = Tensor.zeros(tracked, n, out);
+        float[] yd = y.data();
+        if (b != null) {
+            float[] bd = b.data();
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(bd, 0, yd, i * out, out);
+            }
+        }
+        Gemm.multiply(tape.pool(), n, out, in, x.data(), 0, Layout.NORMAL, w.data(), 0, Layout.TRANSPOSED,
+                yd, 0, b != null);
+        if (tracked) {
+            tape.record(() -> {
+                float[] dy = y.grad();
+                if (dy == null) {
+                    return;
+                }
+                if (x.requiresGrad()) {
+                    // dx [n, in] += dy [n, out] · w [out, in]
+                    Gemm.multiply(tape.pool(), n, in, out, dy, 0, Layout.NORMAL, w.data(), 0, Layout.NORMAL,
+                            x.gradForUpdate(), 0, true);
+                }
+                if (w.requiresGrad()) {
+                    // dw [out, in] += dyᵀ [out, n] · x [n, in]
+                    Gemm.multiply(tape.pool(), out, in, n, dy, 0, Layout.TRANSPOSED, x.data(), 0, Layout.NORMAL,
+                            w.gradForUpdate(), 0, true);
+                }
+                if (b != null && b.requiresGrad()) {
+                    ReduceOps.addColumnSums(dy, n, out, b.gradForUpdate());
+                }
+            });
+        }
+        return y;
+    }
+}

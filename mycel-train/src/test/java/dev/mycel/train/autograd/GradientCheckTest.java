@@ -1,0 +1,161 @@
+package dev.mycel.train.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mycel.tensor.ThreadPool;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every backward pass against central finite differences: the loss is a fixed random weighting
+ * of the operation's output, so each output element's gradient is exercised, and every input
+ * element's gradient is compared with (f(x + h) − f(x − h)) / 2h.
+ */
+class GradientCheckTest {
+    private static final ThreadPool POOL = new ThreadPool(2);
+    private static final float H = 1e-2f;
+
+    @AfterAll
+    static void close() {
+        POOL.close();
+    }
+
+    static Tensor random(Random rnd, boolean trainable, int... shape) {
+        int size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        return trainable ? Tensor.trainable(x, shape) : Tensor.constant(x, shape);
+    }
+
+    /** A loss that weights each output element by a fixed random number. */
+    static Tensor weightedSum(Tape tape, Tensor y, long seed) {
+        Random rnd = new Random(seed);
+        float[] r = new float[y.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (float) rnd.nextGaussian();
+        }
+        Tensor flat = y.reshape(1, y.size());
+        return MatrixOps.linear(tape, flat, Tensor.constant(r, 1, r.length), null).reshape(1);
+    }
+
+    /** Checks d(loss)/d(input) for every input of {@code inputs}. */
+    static void check(String what, List<Tensor> inputs, Function<Tape, Tensor> output) {
+        Tape tape = new Tape(POOL, true, 0);
+        Tensor loss = weightedSum(tape, output.apply(tape), 99);
+        for (Tensor t : inputs) {
+            t.zeroGrad();
+        }
+        tape.backward(loss);
+        for (int n = 0; n < inputs.size(); n++) {
+            Tensor t = inputs.get(n);
+            float[] analytic = t.grad().clone();
+            float[] x = t.data();
+            for (int i = 0; i < x.length; i++) {
+                float keep = x[i];
+                x[i] = keep + H;
+                float plus = evaluate(output);
+                x[i] = keep - H;
+                float minus = evaluate(output);
+                x[i] = keep;
+                double numeric = (plus - (double) minus) / (2 * H);
+                double tolerance = 2e-2 * Math.max(1.0, Math.abs(numeric));
+                assertTrue(Math.abs(numeric - analytic[i]) <= tolerance,
+                        what + ": input " + n + " element " + i + ": analytic " + analytic[i] + ", numeric " + numeric);
+            }
+        }
+    }
+
+    private static float evaluate(Function<Tape, Tensor> output) {
+        // A training tape (never replayed), so that dropout draws the mask the checked pass drew.
+        Tape tape = new Tape(POOL, true, 0);
+        return weightedSum(tape, output.apply(tape), 99).item();
+    }
+
+    @Test
+    void linearWithAndWithoutBias() {
+        Random rnd = new Random(1);
+        Tensor x = random(rnd, true, 7, 5);
+        Tensor w = random(rnd, true, 3, 5);
+        Tensor b = random(rnd, true, 3);
+        check("linear", List.of(x, w, b), tape -> MatrixOps.linear(tape, x, w, b));
+        check("linear without bias", List.of(x, w), tape -> MatrixOps.linear(tape, x, w, null));
+    }
+
+    @Test
+    void conv2dWithPaddingAndStride() {
+        Random rnd = new Random(2);
+        Tensor x = random(rnd, true, 2, 6, 5, 3);
+        Tensor w = random(rnd, true, 4, 3, 3, 3);
+        Tensor b = random(rnd, true, 4);
+        check("conv2d pad 1", List.of(x, w, b), tape -> ConvOps.conv2d(tape, x, w, b, 1, 1));
+        check("conv2d stride 2", List.of(x, w, b), tape -> ConvOps.conv2d(tape, x, w, b, 2, 0));
+    }
+
+    @Test
+    void maxPoolSendsGradientToTheMaximum() {
+        Random rnd = new Random(3);
+        // Spread values so that h never changes which element is the maximum.
+        Tensor x = random(rnd, true, 2, 4, 6, 3);
+        float[] d = x.data();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = i * 0.37f % 5f + (i % 7) * 0.05f;
+        }
+        check("maxPool2d", List.of(x), tape -> ConvOps.maxPool2d(tape, x, 2, 2));
+    }
+
+    @Test
+    void activations() {
+        Random rnd = new Random(4);
+        Tensor x = random(rnd, true, 5, 9);
+        float[] d = x.data();
+        for (int i = 0; i < d.length; i++) {
+            if (Math.abs(d[i]) < 0.05f) {
+                d[i] = 0.5f; // ReLU has no derivative at 0
+            }
+        }
+        check("relu", List.of(x), tape -> Activations.relu(tape, x));
+        check("silu", List.of(x), tape -> Activations.silu(tape, x));
+        check("gelu", List.of(x), tape -> Activations.gelu(tape, x));
+    }
+
+    @Test
+    void softmaxCrossEntropyIncludingIgnoredRows() {
+        Random rnd = new Random(5);
+        Tensor z = random(rnd, true, 6, 4);
+        int[] targets = {0, 3, -1, 2, 1, 1};
+        Tape tape = new Tape(POOL, true, 0);
+        Tensor loss = Losses.softmaxCrossEntropy(tape, z, targets);
+        tape.backward(loss);
+        float[] analytic = z.grad().clone();
+        float[] x = z.data();
+        for (int i = 0; i < x.length; i++) {
+            float keep = x[i];
+            x[i] = keep + H;
+            float plus = Losses.softmaxCrossEntropy(new Tape(POOL, false, 0), z, targets).item();
+            x[i] = keep - H;
+            float minus = Losses.softmaxCrossEntropy(new Tape(POOL, false, 0), z, targets).item();
+            x[i] = keep;
+            double numeric = (plus - (double) minus) / (2 * H);
+            assertEquals(numeric, analytic[i], 2e-3, "logit " + i);
+        }
+        for (int j = 0; j < 4; j++) {
+            assertEquals(0f, analytic[2 * 4 + j], "an ignored row gets no gradient");
+        }
+    }
+
+    @Test
+    void dropoutIsTheSameMaskForwardAndBack() {
+        Random rnd = new Random(6);
+        Tensor x = random(rnd, true, 4, 8);
+        check("dropout", List.of(x), tape -> Dropout.apply(tape, x, 0.3f, 17, 2));
+    }
+}
