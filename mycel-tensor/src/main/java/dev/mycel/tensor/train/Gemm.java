@@ -31,12 +31,11 @@ public final class Gemm {
     static final int NR = 2 * W;
     /** Depth of one packed block. */
     static final int KC = 256;
-    /** Rows of C per packed block of A (a multiple of {@link #MR}). */
-    static final int MC = 16 * MR;
 
-    private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[MC * KC]);
-    private static final ThreadLocal<float[]> EDGE_TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
-    private static final ThreadLocal<float[][]> PACKED_B = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    /** Rows of A packed at a time when C is wide (a multiple of {@link #MR}). */
+    static final int MC = 24 * MR;
+    /** Column panels per row from which packing A pays for itself. */
+    static final int PACK_A_FROM_PANELS = 4;
 
     private Gemm() {
     }
@@ -74,58 +73,121 @@ public final class Gemm {
             return;
         }
         int panels = (n + NR - 1) / NR;
-        int rowBlocks = (m + MC - 1) / MC;
+        int rowTiles = (m + MR - 1) / MR;
         int threads = pool.threads();
-        // Enough work items for every thread, splitting the columns only when rows are few.
-        int columnChunks = Math.min(panels, Math.max(1, (2 * threads + rowBlocks - 1) / rowBlocks));
-        int items = rowBlocks * columnChunks;
-        float[][] holder = PACKED_B.get();
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = Math.min(KC, k - pc);
-            int p0 = pc;
-            if (holder[0].length < panels * kc * NR) {
-                holder[0] = new float[panels * kc * NR];
+        // One dispatch per product: each work item is a block of rows times a block of column
+        // panels, and runs every depth block itself. Columns are split first (B's panels are then
+        // packed once); rows as well when there are too few panels for the threads.
+        int columnChunks = Math.min(panels, 2 * threads);
+        int rowChunks = Math.min(rowTiles, Math.max(1, (2 * threads + columnChunks - 1) / columnChunks));
+        int items = rowChunks * columnChunks;
+        pool.parallelFor(items, 1, (from, to) -> {
+            Scratch scratch = SCRATCH.get();
+            for (int item = from; item < to; item++) {
+                int rc = item / columnChunks;
+                int chunk = item % columnChunks;
+                int r0 = (int) ((long) rowTiles * rc / rowChunks) * MR;
+                int r1 = Math.min(m, (int) ((long) rowTiles * (rc + 1) / rowChunks) * MR);
+                int j0 = (int) ((long) panels * chunk / columnChunks);
+                int j1 = (int) ((long) panels * (chunk + 1) / columnChunks);
+                Operands o = new Operands(m, n, k, a, aOff, aLayout, b, bOff, bLayout, c, cOff, accumulate);
+                if (j1 - j0 >= PACK_A_FROM_PANELS) {
+                    packedRows(o, r0, r1, j0, j1, scratch);
+                } else {
+                    directRows(o, r0, r1, j0, j1, scratch);
+                }
             }
-            float[] packedB = holder[0];
-            pool.parallelFor(panels, 1, (from, to) -> packB(b, bOff, bLayout, n, k, p0, kc, from, to, packedB));
-            boolean load = accumulate || pc > 0;
-            pool.parallelFor(items, 1, (from, to) -> {
-                float[] packedA = PACKED_A.get();
-                float[] edge = EDGE_TILE.get();
-                for (int item = from; item < to; item++) {
-                    int rb = item / columnChunks;
-                    int chunk = item % columnChunks;
-                    int i0 = rb * MC;
-                    int rows = Math.min(MC, m - i0);
-                    int j0 = (int) ((long) panels * chunk / columnChunks);
-                    int j1 = (int) ((long) panels * (chunk + 1) / columnChunks);
-                    packA(a, aOff, aLayout, m, k, i0, rows, p0, kc, packedA);
-                    for (int panel = j0; panel < j1; panel++) {
-                        int col = panel * NR;
-                        int cols = Math.min(NR, n - col);
-                        int bBase = panel * kc * NR;
-                        for (int r = 0; r < rows; r += MR) {
-                            int tileRows = Math.min(MR, rows - r);
-                            int cBase = cOff + (i0 + r) * n + col;
-                            int aBase = r * kc;
-                            if (tileRows == MR && cols == NR) {
-                                kernel(kc, packedA, aBase, packedB, bBase, c, cBase, n, load);
-                            } else {
-                                if (load) {
-                                    for (int ii = 0; ii < tileRows; ii++) {
-                                        System.arraycopy(c, cBase + ii * n, edge, ii * NR, cols);
-                                    }
-                                }
-                                kernel(kc, packedA, aBase, packedB, bBase, edge, 0, NR, load);
-                                for (int ii = 0; ii < tileRows; ii++) {
-                                    System.arraycopy(edge, ii * NR, c, cBase + ii * n, cols);
-                                }
-                            }
-                        }
+        });
+    }
+
+    private record Operands(int m, int n, int k, float[] a, int aOff, Layout aLayout,
+                            float[] b, int bOff, Layout bLayout, float[] c, int cOff, boolean accumulate) {
+    }
+
+    /** A thread's packing buffers. */
+    private static final class Scratch {
+        final float[] panelB = new float[KC * NR];
+        final float[] blockA = new float[MC * KC];
+        final float[] edgeTile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Many panels per row: A is packed a block of {@link #MC} rows at a time (it is then read
+     * once per panel from the second-level cache, in the order the kernel wants), B a panel at a
+     * time.
+     */
+    private static void packedRows(Operands o, int r0, int r1, int j0, int j1, Scratch s) {
+        for (int pc = 0; pc < o.k; pc += KC) {
+            int kc = Math.min(KC, o.k - pc);
+            boolean load = o.accumulate || pc > 0;
+            for (int i0 = r0; i0 < r1; i0 += MC) {
+                int rows = Math.min(MC, r1 - i0);
+                packA(o.a, o.aOff, o.aLayout, o.m, o.k, i0, rows, pc, kc, s.blockA);
+                for (int panel = j0; panel < j1; panel++) {
+                    int cols = packB(o, pc, kc, panel, s.panelB);
+                    for (int r = 0; r < rows; r += MR) {
+                        tile(o, kc, s.blockA, r * kc, 1, MR, s.panelB, i0 + r, Math.min(MR, rows - r),
+                                panel * NR, cols, load, s);
                     }
                 }
-            });
+            }
         }
+    }
+
+    /**
+     * Few panels per row (a narrow C): packing A would cost as much as the product, so full row
+     * tiles of A are read where they lie; only the last, partial tile is copied.
+     */
+    private static void directRows(Operands o, int r0, int r1, int j0, int j1, Scratch s) {
+        for (int pc = 0; pc < o.k; pc += KC) {
+            int kc = Math.min(KC, o.k - pc);
+            boolean load = o.accumulate || pc > 0;
+            for (int panel = j0; panel < j1; panel++) {
+                int cols = packB(o, pc, kc, panel, s.panelB);
+                for (int i = r0; i < r1; i += MR) {
+                    int tileRows = Math.min(MR, r1 - i);
+                    if (tileRows == MR) {
+                        boolean normal = o.aLayout == Layout.NORMAL;
+                        int aBase = normal ? o.aOff + i * o.k + pc : o.aOff + pc * o.m + i;
+                        tile(o, kc, o.a, aBase, normal ? o.k : 1, normal ? 1 : o.m, s.panelB, i, MR,
+                                panel * NR, cols, load, s);
+                    } else {
+                        packA(o.a, o.aOff, o.aLayout, o.m, o.k, i, tileRows, pc, kc, s.blockA);
+                        tile(o, kc, s.blockA, 0, 1, MR, s.panelB, i, tileRows, panel * NR, cols, load, s);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Runs the kernel on one tile of C, through a scratch tile when the tile is partial. */
+    private static void tile(Operands o, int kc, float[] ap, int aBase, int aRow, int aStep, float[] bp,
+                             int row, int tileRows, int col, int cols, boolean load, Scratch s) {
+        int n = o.n;
+        int cBase = o.cOff + row * n + col;
+        if (tileRows == MR && cols == NR) {
+            kernel(kc, ap, aBase, aRow, aStep, bp, 0, NR, o.c, cBase, n, load);
+            return;
+        }
+        float[] edge = s.edgeTile;
+        if (load) {
+            for (int ii = 0; ii < tileRows; ii++) {
+                System.arraycopy(o.c, cBase + ii * n, edge, ii * NR, cols);
+            }
+        }
+        kernel(kc, ap, aBase, aRow, aStep, bp, 0, NR, edge, 0, NR, load);
+        for (int ii = 0; ii < tileRows; ii++) {
+            System.arraycopy(edge, ii * NR, o.c, cBase + ii * n, cols);
+        }
+    }
+
+    private static int packB(Operands o, int pc, int kc, int panel, float[] out) {
+        int col = panel * NR;
+        int cols = Math.min(NR, o.n - col);
+        packB(o.b, o.bOff, o.bLayout, o.n, o.k, pc, kc, col, cols, out);
+        return cols;
     }
 
     private static void checkRange(String name, float[] x, int off, long size) {
@@ -136,38 +198,39 @@ public final class Gemm {
     }
 
     /**
-     * Copies panels [from, to) of B's rows p0..p0+kc into {@code kc × NR} blocks, row by row,
-     * columns past n set to zero (their results are computed and never stored).
+     * Copies the panel of B's columns col..col+cols, rows p0..p0+kc, into a {@code kc × NR} block,
+     * row by row, columns past n set to zero (their results are computed and never stored).
      */
     private static void packB(float[] b, int bOff, Layout layout, int n, int k, int p0, int kc,
-                              int from, int to, float[] out) {
-        for (int panel = from; panel < to; panel++) {
-            int col = panel * NR;
-            int cols = Math.min(NR, n - col);
-            int o = panel * kc * NR;
-            if (layout == Layout.NORMAL) {
-                for (int p = 0; p < kc; p++, o += NR) {
-                    int src = bOff + (p0 + p) * n + col;
-                    System.arraycopy(b, src, out, o, cols);
-                    for (int j = cols; j < NR; j++) {
-                        out[o + j] = 0f;
-                    }
+                              int col, int cols, float[] out) {
+        int o = 0;
+        if (layout == Layout.NORMAL) {
+            for (int p = 0; p < kc; p++, o += NR) {
+                System.arraycopy(b, bOff + (p0 + p) * n + col, out, o, cols);
+                for (int j = cols; j < NR; j++) {
+                    out[o + j] = 0f;
                 }
-            } else {
-                for (int p = 0; p < kc; p++, o += NR) {
-                    int src = bOff + col * k + p0 + p;
-                    for (int j = 0; j < cols; j++) {
-                        out[o + j] = b[src + j * k];
-                    }
-                    for (int j = cols; j < NR; j++) {
-                        out[o + j] = 0f;
-                    }
+            }
+        } else {
+            int src = bOff + col * k + p0;
+            for (int j = 0; j < cols; j++) {
+                int s = src + j * k;
+                for (int p = 0; p < kc; p++) {
+                    out[p * NR + j] = b[s + p];
+                }
+            }
+            for (int p = 0; p < kc; p++) {
+                for (int j = cols; j < NR; j++) {
+                    out[p * NR + j] = 0f;
                 }
             }
         }
     }
 
-    /** Copies rows i0..i0+rows, depth p0..p0+kc of A as MR-row micro-panels, k-major. */
+    /**
+     * Copies rows i0..i0+rows, depth p0..p0+kc of A as MR-row micro-panels, each k-major (element
+     * (ii, p) of micro-panel r at r·kc + p·MR + ii), rows past the end set to zero.
+     */
     private static void packA(float[] a, int aOff, Layout layout, int m, int k, int i0, int rows,
                               int p0, int kc, float[] out) {
         for (int r = 0; r < rows; r += MR) {
@@ -197,7 +260,7 @@ public final class Gemm {
      * One MR × NR tile of C: {@code kc} rank-one updates, each element one fused multiply-add per
      * step. Starts from C's values when {@code load}, from zero otherwise.
      */
-    private static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff,
+    private static void kernel(int kc, float[] ap, int aOff, int aRow, int aStep, float[] bp, int bOff, int bStep,
                                float[] c, int cOff, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41;
         if (load) {
@@ -216,22 +279,26 @@ public final class Gemm {
         }
         int ai = aOff;
         int bi = bOff;
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        int a1 = aRow;
+        int a2 = 2 * aRow;
+        int a3 = 3 * aRow;
+        int a4 = 4 * aRow;
+        for (int p = 0; p < kc; p++, ai += aStep, bi += bStep) {
             FloatVector b0 = FloatVector.fromArray(F, bp, bi);
             FloatVector b1 = FloatVector.fromArray(F, bp, bi + W);
             FloatVector x = FloatVector.broadcast(F, ap[ai]);
             c00 = b0.fma(x, c00);
             c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(F, ap[ai + 1]);
+            x = FloatVector.broadcast(F, ap[ai + a1]);
             c10 = b0.fma(x, c10);
             c11 = b1.fma(x, c11);
-            x = FloatVector.broadcast(F, ap[ai + 2]);
+            x = FloatVector.broadcast(F, ap[ai + a2]);
             c20 = b0.fma(x, c20);
             c21 = b1.fma(x, c21);
-            x = FloatVector.broadcast(F, ap[ai + 3]);
+            x = FloatVector.broadcast(F, ap[ai + a3]);
             c30 = b0.fma(x, c30);
             c31 = b1.fma(x, c31);
-            x = FloatVector.broadcast(F, ap[ai + 4]);
+            x = FloatVector.broadcast(F, ap[ai + a4]);
             c40 = b0.fma(x, c40);
             c41 = b1.fma(x, c41);
         }
