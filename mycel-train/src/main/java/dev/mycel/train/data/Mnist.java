@@ -51,7 +51,7 @@ public final class Mnist {
     public static Mnist bundled() {
         String images = IMAGES_FILE + ".gz";
         String labels = LABELS_FILE + ".gz";
-        return of(IdxFile.parse(DataFiles.resource(BUNDLED + images, BUNDLED_LIMIT), images), images,
+        return checked(IdxFile.parse(DataFiles.resource(BUNDLED + images, BUNDLED_LIMIT), images), images,
                 IdxFile.parse(DataFiles.resource(BUNDLED + labels, BUNDLED_LIMIT), labels), labels);
     }
 
@@ -69,16 +69,24 @@ public final class Mnist {
 
     /** Reads an images file and its labels file, each raw or gzip-compressed. */
     public static Mnist load(Path images, Path labels) {
-        return of(IdxFile.read(images), images.toString(), IdxFile.read(labels), labels.toString());
+        return checked(IdxFile.read(images), images.toString(), IdxFile.read(labels), labels.toString());
     }
 
     /**
      * Checks that two IDX tensors are MNIST images and their labels: images {@code n × 28 × 28},
      * labels {@code n} (the same n), every label 0..9.
      *
+     * <p>The set holds copies of the tensors' data, so it stays as checked whatever happens to them.
+     *
      * @throws DatasetFormatException naming the file at fault
      */
     public static Mnist of(IdxFile images, String imagesName, IdxFile labels, String labelsName) {
+        Mnist m = checked(images, imagesName, labels, labelsName);
+        return new Mnist(m.pixels.clone(), m.labels.clone());
+    }
+
+    /** {@link #of} without the copies, for tensors this class read itself and shares with no one. */
+    private static Mnist checked(IdxFile images, String imagesName, IdxFile labels, String labelsName) {
         if (images.rank() != 3 || images.dim(1) != ROWS || images.dim(2) != COLUMNS) {
             throw new DatasetFormatException(imagesName + ": MNIST images must be n x 28 x 28, the file holds "
                     + images.describeDims());
