@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
             ChatCommand.class,
             TokenizeCommand.class,
             ModelCommand.class,
+            TrainCommand.class,
             BenchCommand.class,
             NodeCommand.class,
             PeersCommand.class,

@@ -14,7 +14,7 @@ public final class Activations {
     public static Tensor relu(Tape tape, Tensor x) {
         boolean tracked = tape.tracks(x);
         float[] xd = x.data();
-        Tensor y = Tensor.zeros(tracked, x.shape());
+        Tensor y = tape.zeros(tracked, x.shape());
         float[] yd = y.data();
         for (int i = 0; i < xd.length; i++) {
             yd[i] = xd[i] > 0f ? xd[i] : 0f;
@@ -40,9 +40,9 @@ public final class Activations {
     public static Tensor silu(Tape tape, Tensor x) {
         boolean tracked = tape.tracks(x);
         float[] xd = x.data();
-        Tensor y = Tensor.zeros(tracked, x.shape());
+        Tensor y = tape.zeros(tracked, x.shape());
         float[] yd = y.data();
-        float[] sig = new float[xd.length];
+        float[] sig = tape.scratch(xd.length);
         for (int i = 0; i < xd.length; i++) {
             sig[i] = 1f / (1f + VectorMath.exp(-xd[i]));
             yd[i] = xd[i] * sig[i];
@@ -74,9 +74,9 @@ public final class Activations {
     public static Tensor gelu(Tape tape, Tensor x) {
         boolean tracked = tape.tracks(x);
         float[] xd = x.data();
-        Tensor y = Tensor.zeros(tracked, x.shape());
+        Tensor y = tape.zeros(tracked, x.shape());
         float[] yd = y.data();
-        float[] th = new float[xd.length];
+        float[] th = tape.scratch(xd.length);
         for (int i = 0; i < xd.length; i++) {
             float v = xd[i];
             float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);

@@ -49,16 +49,14 @@ public final class ConvOps {
         int patch = kh * kw * c;
         int positions = oh * ow;
         Geometry g = new Geometry(h, w, c, kh, kw, stride, padding, oh, ow);
-        float[] col = new float[Math.multiplyExact(n * positions, patch)];
+        float[] col = tape.scratch(Math.multiplyExact(n * positions, patch));
         float[] xd = x.data();
         tape.pool().parallelFor(n, 1, (from, to) -> {
             for (int img = from; img < to; img++) {
                 im2col(xd, img, g, col);
             }
         });
-        Tensor cols = x.requiresGrad() && tape.training()
-                ? Tensor.trainable(col, n * positions, patch)
-                : Tensor.constant(col, n * positions, patch);
+        Tensor cols = tape.wrap(col, x.requiresGrad() && tape.training(), n * positions, patch);
         if (x.requiresGrad() && tape.training()) {
             // Recorded before the product's own step, so replayed after it: the patch gradient is
             // complete when it is scattered back onto the image.
@@ -147,7 +145,7 @@ public final class ConvOps {
             throw new IllegalArgumentException("a " + k + "x" + k + " window does not fit a " + h + "x" + w + " image");
         }
         boolean tracked = tape.tracks(x);
-        Tensor y = Tensor.zeros(tracked, n, oh, ow, c);
+        Tensor y = tape.zeros(tracked, n, oh, ow, c);
         float[] xd = x.data();
         float[] yd = y.data();
         int[] argmax = new int[yd.length];

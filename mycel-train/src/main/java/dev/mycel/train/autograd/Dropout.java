@@ -23,7 +23,7 @@ public final class Dropout {
         long threshold = (long) Math.ceil(p * (double) (1 << 24));
         float[] xd = x.data();
         boolean[] keep = new boolean[xd.length];
-        Tensor y = Tensor.zeros(x.requiresGrad(), x.shape());
+        Tensor y = tape.zeros(x.requiresGrad(), x.shape());
         float[] yd = y.data();
         long base = mix(seed ^ mix(tape.step() * 0x9E3779B97F4A7C15L + site));
         for (int i = 0; i < xd.length; i++) {

@@ -20,7 +20,7 @@ public final class Losses {
         int n = logits.dim(0);
         int classes = logits.dim(1);
         float[] z = logits.data();
-        float[] prob = new float[z.length];
+        float[] prob = tape.scratch(z.length);
         float[] rowLoss = new float[n];
         int counted = 0;
         for (int i = 0; i < n; i++) {
@@ -60,7 +60,7 @@ public final class Losses {
         }
         float scale = 1f / counted;
         boolean tracked = tape.tracks(logits);
-        Tensor loss = Tensor.zeros(tracked, 1);
+        Tensor loss = tape.zeros(tracked, 1);
         loss.data()[0] = total * scale;
         if (tracked) {
             tape.record(() -> {

@@ -25,7 +25,7 @@ public final class MatrixOps {
             throw new IllegalArgumentException("bias must be [" + out + "], not " + b);
         }
         boolean tracked = tape.tracks(x, w, b);
-        Tensor y = Tensor.zeros(tracked, n, out);
+        Tensor y = tape.zeros(tracked, n, out);
         float[] yd = y.data();
         if (b != null) {
             float[] bd = b.data();

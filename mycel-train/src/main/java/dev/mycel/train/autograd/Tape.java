@@ -23,6 +23,7 @@ public final class Tape {
     private final ThreadPool pool;
     private final boolean training;
     private final long step;
+    private final Workspace workspace;
     private final List<Step> steps = new ArrayList<>();
 
     /**
@@ -32,9 +33,34 @@ public final class Tape {
      *     the same masks as an uninterrupted one
      */
     public Tape(ThreadPool pool, boolean training, long step) {
+        this(pool, training, step, null);
+    }
+
+    /**
+     * As {@link #Tape(ThreadPool, boolean, long)}, drawing intermediate values and their
+     * gradients from {@code workspace} (null: fresh arrays), which the caller recycles once the
+     * step is over.
+     */
+    public Tape(ThreadPool pool, boolean training, long step, Workspace workspace) {
         this.pool = pool;
         this.training = training;
         this.step = step;
+        this.workspace = workspace;
+    }
+
+    /** A zero-filled intermediate value. */
+    public Tensor zeros(boolean requiresGrad, int... shape) {
+        return Tensor.zeros(workspace, requiresGrad, shape);
+    }
+
+    /** An intermediate value over {@code data} (from {@link #scratch}), its gradient drawn like its data. */
+    public Tensor wrap(float[] data, boolean requiresGrad, int... shape) {
+        return Tensor.over(workspace, data, requiresGrad, shape);
+    }
+
+    /** A zero-filled scratch array that lives as long as the step. */
+    public float[] scratch(int size) {
+        return workspace != null ? workspace.take(size) : new float[size];
     }
 
     public ThreadPool pool() {

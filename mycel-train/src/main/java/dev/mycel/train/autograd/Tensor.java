@@ -15,9 +15,15 @@ public final class Tensor {
     private final boolean requiresGrad;
     /** The tensor whose gradient this one shares (itself unless a view). */
     private final Tensor owner;
+    /** Where this tensor's gradient array comes from (intermediate values), or null (a fresh array). */
+    private final Workspace workspace;
     private float[] grad;
 
     private Tensor(float[] data, int[] shape, boolean requiresGrad, Tensor owner) {
+        this(data, shape, requiresGrad, owner, null);
+    }
+
+    private Tensor(float[] data, int[] shape, boolean requiresGrad, Tensor owner, Workspace workspace) {
         long size = 1;
         for (int d : shape) {
             if (d < 0) {
@@ -33,6 +39,7 @@ public final class Tensor {
         this.shape = shape.clone();
         this.requiresGrad = requiresGrad;
         this.owner = owner == null ? this : owner;
+        this.workspace = workspace;
     }
 
     /** A tensor no gradient flows into (inputs, targets). */
@@ -55,6 +62,29 @@ public final class Tensor {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " is too large for one array");
         }
         return new Tensor(new float[(int) size], shape, requiresGrad, null);
+    }
+
+    /**
+     * A zero-filled tensor whose values and gradient live in {@code workspace} (an intermediate
+     * value of a training step), or fresh arrays when the workspace is null.
+     */
+    static Tensor zeros(Workspace workspace, boolean requiresGrad, int... shape) {
+        if (workspace == null) {
+            return zeros(requiresGrad, shape);
+        }
+        long size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " is too large for one array");
+        }
+        return new Tensor(workspace.take((int) size), shape, requiresGrad, null, workspace);
+    }
+
+    /** A tensor over {@code data} whose gradient, if any, is drawn from {@code workspace} (may be null). */
+    static Tensor over(Workspace workspace, float[] data, boolean requiresGrad, int... shape) {
+        return new Tensor(data, shape, requiresGrad, null, workspace);
     }
 
     /** The same values and gradient under another shape of the same size. */
@@ -98,7 +128,7 @@ public final class Tensor {
      */
     public float[] gradForUpdate() {
         if (owner.grad == null) {
-            owner.grad = new float[data.length];
+            owner.grad = owner.workspace != null ? owner.workspace.take(data.length) : new float[data.length];
         }
         return owner.grad;
     }
