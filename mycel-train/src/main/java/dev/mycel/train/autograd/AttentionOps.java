@@ -1,6 +1,7 @@
 package dev.mycel.train.autograd;
 
 import dev.mycel.tensor.VectorMath;
+import java.util.Arrays;
 
 /**
  * Causal multi-head self-attention with rotary position embeddings and grouped-query attention,
@@ -96,10 +97,10 @@ public final class AttentionOps {
             for (int unit = from; unit < to; unit++) {
                 int b = unit / s.kvHeads;
                 int g = unit % s.kvHeads;
-                java.util.Arrays.fill(dKr, 0f);
-                java.util.Arrays.fill(dV, 0f);
+                Arrays.fill(dKr, 0f);
+                Arrays.fill(dV, 0f);
                 for (int h = g * s.group; h < (g + 1) * s.group; h++) {
-                    java.util.Arrays.fill(dQr, 0f);
+                    Arrays.fill(dQr, 0f);
                     for (int i = 0; i < seq; i++) {
                         int pOff = s.probRow(b, h, i);
                         int dOut = s.qAt(b, i, h);

@@ -10,8 +10,8 @@ package dev.mycel.train.autograd;
  * and every weight gradient's sum over rows, runs in one fixed order on one thread.
  */
 public final class NormOps {
-    /** Rows per unit of parallel work. */
-    private static final int ROW_GRAIN = 16;
+    /** Rows (or, for weight gradients, columns) per unit of parallel work. */
+    private static final int GRAIN = 16;
 
     private NormOps() {
     }
@@ -27,7 +27,7 @@ public final class NormOps {
         Tensor y = Tensor.zeros(tracked, n, d);
         float[] yd = y.data();
         float[] scale = new float[n];
-        tape.pool().parallelFor(n, ROW_GRAIN, (from, to) -> {
+        tape.pool().parallelFor(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int base = i * d;
                 double sum = 0;
@@ -52,7 +52,7 @@ public final class NormOps {
                 if (x.requiresGrad()) {
                     // dx_j = r·w_j·dy_j − (r³/d)·x_j·Σ_k w_k·dy_k·x_k, with r the row's scale.
                     float[] dx = x.gradForUpdate();
-                    tape.pool().parallelFor(n, ROW_GRAIN, (from, to) -> {
+                    tape.pool().parallelFor(n, GRAIN, (from, to) -> {
                         for (int i = from; i < to; i++) {
                             int base = i * d;
                             float r = scale[i];
@@ -70,7 +70,7 @@ public final class NormOps {
                 if (weight.requiresGrad()) {
                     // dw_j += Σ_i dy_ij·(x_ij·r_i), rows in order.
                     float[] dw = weight.gradForUpdate();
-                    tape.pool().parallelFor(d, ROW_GRAIN, (from, to) -> {
+                    tape.pool().parallelFor(d, GRAIN, (from, to) -> {
                         for (int i = 0; i < n; i++) {
                             int base = i * d;
                             float r = scale[i];
@@ -105,7 +105,7 @@ public final class NormOps {
         float[] yd = y.data();
         float[] xhat = new float[n * d];
         float[] scale = new float[n];
-        tape.pool().parallelFor(n, ROW_GRAIN, (from, to) -> {
+        tape.pool().parallelFor(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) {
                 int base = i * d;
                 double sum = 0;
@@ -137,7 +137,7 @@ public final class NormOps {
                 if (x.requiresGrad()) {
                     // dx = r·(g − mean(g) − x̂·mean(g·x̂)), g = dy·w.
                     float[] dx = x.gradForUpdate();
-                    tape.pool().parallelFor(n, ROW_GRAIN, (from, to) -> {
+                    tape.pool().parallelFor(n, GRAIN, (from, to) -> {
                         for (int i = from; i < to; i++) {
                             int base = i * d;
                             double sumG = 0;
@@ -162,7 +162,7 @@ public final class NormOps {
                 if (dWeight || dBias) {
                     float[] dw = dWeight ? weight.gradForUpdate() : null;
                     float[] db = dBias ? bias.gradForUpdate() : null;
-                    tape.pool().parallelFor(d, ROW_GRAIN, (from, to) -> {
+                    tape.pool().parallelFor(d, GRAIN, (from, to) -> {
                         for (int i = 0; i < n; i++) {
                             int base = i * d;
                             for (int j = from; j < to; j++) {

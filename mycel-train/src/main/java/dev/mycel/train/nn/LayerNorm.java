@@ -3,6 +3,7 @@ package dev.mycel.train.nn;
 import dev.mycel.train.autograd.NormOps;
 import dev.mycel.train.autograd.Tape;
 import dev.mycel.train.autograd.Tensor;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,7 +17,7 @@ public final class LayerNorm implements Module {
 
     public LayerNorm(String name, int dim, float eps) {
         float[] ones = new float[dim];
-        java.util.Arrays.fill(ones, 1f);
+        Arrays.fill(ones, 1f);
         weight = new Parameter(name + ".weight", Tensor.trainable(ones, dim));
         bias = new Parameter(name + ".bias", Tensor.zeros(true, dim));
         this.eps = eps;

@@ -3,6 +3,7 @@ package dev.mycel.train.nn;
 import dev.mycel.train.autograd.NormOps;
 import dev.mycel.train.autograd.Tape;
 import dev.mycel.train.autograd.Tensor;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,7 +17,7 @@ public final class RmsNorm implements Module {
 
     public RmsNorm(String name, int dim, float eps) {
         float[] ones = new float[dim];
-        java.util.Arrays.fill(ones, 1f);
+        Arrays.fill(ones, 1f);
         weight = new Parameter(name + ".weight", Tensor.trainable(ones, dim));
         this.eps = eps;
     }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mycel.tensor.ThreadPool;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -188,7 +189,7 @@ class TransformerGradientCheckTest {
 
     private static float[] filled(int n, float value) {
         float[] x = new float[n];
-        java.util.Arrays.fill(x, value);
+        Arrays.fill(x, value);
         return x;
     }
 }
