@@ -18,6 +18,20 @@ public final class Linear implements Module {
         bias = withBias ? new Parameter(name + ".bias", Tensor.trainable(Init.uniform(rng, out, bound), out)) : null;
     }
 
+    private Linear(Parameter weight) {
+        this.weight = weight;
+        this.bias = null;
+    }
+
+    /**
+     * A layer without bias whose weights are drawn normal(0, std): GPT-2's and nanoGPT's
+     * initialisation (std 0.02), which transformers use instead of PyTorch's uniform default.
+     */
+    public static Linear normal(String name, int in, int out, float std, RandomGenerator rng) {
+        return new Linear(new Parameter(name + ".weight",
+                Tensor.trainable(Init.normal(rng, Math.multiplyExact(in, out), std), out, in)));
+    }
+
     /** x [n, in] to [n, out]. */
     public Tensor forward(Tape tape, Tensor x) {
         return MatrixOps.linear(tape, x, weight.value(), bias == null ? null : bias.value());
