@@ -23,6 +23,7 @@ import java.util.Optional;
  *   V          &lt;unk&gt;                                                          UNKNOWN
  *   V+1        &lt;s&gt;    (BOS; never added: add_bos_token = false)                 CONTROL
  *   V+2        &lt;/s&gt;   (EOS; ends generation in llama.cpp and Mycel)             CONTROL
+ *   V+3 .. V+258   &lt;0x00&gt; .. &lt;0xFF&gt;, only {@link #withByteFallback with byte fallback}  BYTE
  * </pre>
  *
  * <p>A character keeps its {@code CharTokenizer} id, so the training data needs no change; but the
@@ -41,7 +42,9 @@ import java.util.Optional;
  * (the special tokens are recognised in text only when special parsing is asked for), so nothing
  * ever merges and each character is looked up as a token of its own, '\n' included; only a
  * character missing from the vocabulary falls back to {@code <0xXX>} byte tokens, which this
- * vocabulary does not have (llama.cpp then fails; Mycel gives {@code <unk>}). Decoding a NORMAL
+ * vocabulary does not have unless made {@link #withByteFallback with byte fallback}: without them
+ * llama.cpp ends the process on such a character ({@code std::out_of_range} from
+ * {@code byte_to_token}) and Mycel gives {@code <unk>}. Decoding a NORMAL
  * token gives its text with '▁' turned back into a space. Mycel's {@code SentencePieceTokenizer}
  * does the same.
  *
@@ -69,14 +72,19 @@ public final class CharVocabulary {
     static final int TYPE_NORMAL = 1;
     static final int TYPE_UNKNOWN = 2;
     static final int TYPE_CONTROL = 3;
+    static final int TYPE_BYTE = 6;
+    /** How many byte tokens a vocabulary with byte fallback has after the special tokens. */
+    public static final int BYTE_TOKENS = 256;
 
     private final CharTokenizer chars;
+    private final boolean byteFallback;
     private final String[] tokens;
 
-    private CharVocabulary(CharTokenizer chars) {
+    private CharVocabulary(CharTokenizer chars, boolean byteFallback) {
         this.chars = chars;
+        this.byteFallback = byteFallback;
         int v = chars.vocabularySize();
-        tokens = new String[v + SPECIAL_TOKENS];
+        tokens = new String[v + SPECIAL_TOKENS + (byteFallback ? BYTE_TOKENS : 0)];
         for (int id = 0; id < v; id++) {
             int cp = chars.codePoint(id);
             if (cp == SPACE_MARK) {
@@ -94,15 +102,31 @@ public final class CharVocabulary {
         tokens[v] = UNKNOWN;
         tokens[v + 1] = BOS;
         tokens[v + 2] = EOS;
+        if (byteFallback) {
+            for (int b = 0; b < BYTE_TOKENS; b++) {
+                tokens[v + SPECIAL_TOKENS + b] = String.format("<0x%02X>", b);
+            }
+        }
     }
 
     /**
-     * The SentencePiece form of a character vocabulary.
+     * The SentencePiece form of a character vocabulary: the characters and the 3 special tokens.
      *
      * @throws IllegalArgumentException if it has a character that cannot be exported (see above)
      */
     public static CharVocabulary of(CharTokenizer chars) {
-        return new CharVocabulary(chars);
+        return new CharVocabulary(chars, false);
+    }
+
+    /**
+     * Like {@link #of}, followed by SentencePiece's 256 byte-fallback tokens {@code <0x00>} ..
+     * {@code <0xFF>}, so that text with a character outside the vocabulary still tokenizes (as
+     * that character's UTF-8 bytes) in llama.cpp, where it would otherwise end the process. The
+     * model never saw those tokens in training, so what it makes of them is arbitrary; the ids of
+     * the characters and special tokens are those of {@link #of}.
+     */
+    public static CharVocabulary withByteFallback(CharTokenizer chars) {
+        return new CharVocabulary(chars, true);
     }
 
     /** The vocabulary size a character model must be trained with: the characters and the 3 special tokens. */
@@ -110,12 +134,20 @@ public final class CharVocabulary {
         return chars.vocabularySize() + SPECIAL_TOKENS;
     }
 
+    /** Whether the vocabulary ends with the 256 byte tokens. */
+    public boolean byteFallback() {
+        return byteFallback;
+    }
+
     /** The character tokenizer this was made from. */
     public CharTokenizer characters() {
         return chars;
     }
 
-    /** The number of tokens, characters and special tokens: V + 3. */
+    /**
+     * The number of tokens, which is the vocabulary size the model must be trained with: V + 3,
+     * or V + 3 + 256 with byte fallback.
+     */
     public int size() {
         return tokens.length;
     }
@@ -140,10 +172,11 @@ public final class CharVocabulary {
         return List.of(tokens);
     }
 
-    /** The GGUF token type of each token: NORMAL (1) for characters, UNKNOWN (2), CONTROL (3). */
+    /** The GGUF token type of each token: NORMAL (1) for characters, UNKNOWN (2), CONTROL (3), BYTE (6). */
     public long[] tokenTypes() {
         long[] types = new long[tokens.length];
         Arrays.fill(types, TYPE_NORMAL);
+        Arrays.fill(types, eosId() + 1, tokens.length, TYPE_BYTE);
         types[unknownId()] = TYPE_UNKNOWN;
         types[bosId()] = TYPE_CONTROL;
         types[eosId()] = TYPE_CONTROL;
@@ -174,7 +207,7 @@ public final class CharVocabulary {
 
     /**
      * The character tokenizer of a file this class wrote: the NORMAL tokens before the special
-     * ones, '▁' read as a space. Fails with a message naming the file if its vocabulary is not
+     * ones, '▁' read as a space, with or without byte tokens after them. Fails with a message naming the file if its vocabulary is not
      * laid out that way.
      */
     public static CharTokenizer readTokenizer(GgufFile gguf) {
@@ -184,7 +217,9 @@ public final class CharVocabulary {
         }
         String[] tokens = gguf.strings("tokenizer.ggml.tokens").orElseThrow(() -> new ModelFormatException(
                 file + ": metadata 'tokenizer.ggml.tokens' is missing"));
-        int v = tokens.length - SPECIAL_TOKENS;
+        int bytes = tokens.length >= BYTE_TOKENS + SPECIAL_TOKENS + 1
+                && tokens[tokens.length - BYTE_TOKENS].equals("<0x00>") ? BYTE_TOKENS : 0;
+        int v = tokens.length - SPECIAL_TOKENS - bytes;
         Optional<long[]> types = gguf.longs("tokenizer.ggml.token_type");
         if (v < 1 || !tokens[v].equals(UNKNOWN) || !tokens[v + 1].equals(BOS) || !tokens[v + 2].equals(EOS)
                 || types.isEmpty() || types.get().length != tokens.length) {
@@ -208,6 +243,7 @@ public final class CharVocabulary {
 
     @Override
     public String toString() {
-        return "CharVocabulary[" + chars.vocabularySize() + " characters + " + SPECIAL_TOKENS + " special tokens]";
+        return "CharVocabulary[" + chars.vocabularySize() + " characters + " + SPECIAL_TOKENS + " special tokens"
+                + (byteFallback ? " + " + BYTE_TOKENS + " byte tokens]" : "]");
     }
 }

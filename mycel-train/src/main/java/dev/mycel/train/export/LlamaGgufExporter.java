@@ -45,7 +45,8 @@ import java.util.TreeMap;
  * (half-split RoPE) does. The same inputs give the same bytes.
  *
  * <p>Before writing anything the exporter checks that the model's vocabulary size is the
- * vocabulary's ({@link CharVocabulary#modelVocabularySize}), that every tensor is there exactly
+ * vocabulary's ({@link CharVocabulary#size()}; {@link CharVocabulary#modelVocabularySize} for the
+ * plain layout), that every tensor is there exactly
  * once with its shape, that no other tensor is given, and that every value is finite; a problem
  * is an {@link IllegalArgumentException} whose message names the tensor.
  */
@@ -70,9 +71,11 @@ public final class LlamaGgufExporter {
 
     /**
      * Checks the model and writes it to {@code file} (created or replaced atomically: the file
-     * appears under its name only once complete).
+     * appears under its name only once complete), with the vocabulary {@link CharVocabulary#of}
+     * makes of {@code chars}.
      *
-     * @param model   the hyper-parameters; its vocabulary size must be {@code chars}' size + 3
+     * @param model   the hyper-parameters; its vocabulary size must be
+     *                {@link CharVocabulary#modelVocabularySize}: {@code chars}' size + 3
      * @param tensors every tensor of the model under its GGUF name, in any order
      * @param chars   the tokenizer the model was trained with
      * @param card    the name, description and training information
@@ -80,7 +83,17 @@ public final class LlamaGgufExporter {
      */
     public static Summary export(LlamaHyperParameters model, List<NamedTensor> tensors, CharTokenizer chars,
                                  ModelCard card, Path file) throws IOException {
-        GgufWriter w = prepare(model, tensors, chars, card);
+        return export(model, tensors, CharVocabulary.of(chars), card, file);
+    }
+
+    /**
+     * Like {@link #export(LlamaHyperParameters, List, CharTokenizer, ModelCard, Path)} with a
+     * vocabulary given, such as one {@link CharVocabulary#withByteFallback with byte fallback};
+     * the model's vocabulary size must be {@link CharVocabulary#size() vocab.size()}.
+     */
+    public static Summary export(LlamaHyperParameters model, List<NamedTensor> tensors, CharVocabulary vocab,
+                                 ModelCard card, Path file) throws IOException {
+        GgufWriter w = prepare(model, tensors, vocab, card);
         w.write(file);
         return new Summary(file, Files.size(file), model.parameterCount(), model.tensorShapes().size());
     }
@@ -92,15 +105,16 @@ public final class LlamaGgufExporter {
      *
      * @throws IllegalArgumentException as {@link #export} does
      */
-    public static GgufWriter prepare(LlamaHyperParameters model, List<NamedTensor> tensors, CharTokenizer chars,
+    public static GgufWriter prepare(LlamaHyperParameters model, List<NamedTensor> tensors, CharVocabulary vocab,
                                      ModelCard card) {
-        CharVocabulary vocab = CharVocabulary.of(chars);
         if (model.vocabSize() != vocab.size()) {
+            int v = vocab.characters().vocabularySize();
             throw new IllegalArgumentException("the model's vocabulary has " + model.vocabSize() + " tokens but the "
-                    + chars.vocabularySize() + " characters need " + vocab.size() + ": the characters (ids 0.."
-                    + (chars.vocabularySize() - 1) + ") then " + CharVocabulary.UNKNOWN + ", " + CharVocabulary.BOS
-                    + ", " + CharVocabulary.EOS + "; train with vocabulary size CharVocabulary.modelVocabularySize("
-                    + "tokenizer)");
+                    + v + " characters need " + vocab.size() + ": the characters (ids 0.." + (v - 1) + ") then "
+                    + CharVocabulary.UNKNOWN + ", " + CharVocabulary.BOS + ", " + CharVocabulary.EOS
+                    + (vocab.byteFallback() ? " and the " + CharVocabulary.BYTE_TOKENS + " byte tokens; train with "
+                            + "vocabulary size CharVocabulary.size()"
+                            : "; train with vocabulary size CharVocabulary.modelVocabularySize(tokenizer)"));
         }
         Map<String, NamedTensor> byName = checkTensors(model, tensors);
 

@@ -34,6 +34,20 @@ class CharVocabularyTest {
         assertEquals(chars, v.characters());
     }
 
+    @Test
+    void byteFallbackAppendsTheByteTokens() {
+        CharTokenizer chars = CharTokenizer.fromText("ab");
+        CharVocabulary v = CharVocabulary.withByteFallback(chars);
+        assertEquals(2 + 3 + 256, v.size());
+        assertEquals(List.of("a", "b", "<unk>", "<s>", "</s>", "<0x00>", "<0x01>"), v.tokens().subList(0, 7));
+        assertEquals("<0xFF>", v.tokens().get(v.size() - 1));
+        assertEquals(4, v.eosId());
+        assertEquals(6, v.tokenTypes()[5]);
+        assertEquals(6, v.tokenTypes()[v.size() - 1]);
+        assertEquals(3, v.tokenTypes()[4]);
+        assertEquals(CharVocabulary.modelVocabularySize(chars), CharVocabulary.of(chars).size());
+    }
+
     private Path vocabularyOnly(String[] tokens, long[] types) throws IOException {
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", "llama");

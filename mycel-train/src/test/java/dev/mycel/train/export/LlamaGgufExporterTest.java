@@ -253,8 +253,8 @@ class LlamaGgufExporterTest {
         Collections.shuffle(shuffled, new Random(7));
         ByteArrayOutputStream a = new ByteArrayOutputStream();
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        LlamaGgufExporter.prepare(m.hp, m.tensors, shakespeare, card()).writeTo(a);
-        LlamaGgufExporter.prepare(m.hp, shuffled, shakespeare, card()).writeTo(b);
+        LlamaGgufExporter.prepare(m.hp, m.tensors, CharVocabulary.of(shakespeare), card()).writeTo(a);
+        LlamaGgufExporter.prepare(m.hp, shuffled, CharVocabulary.of(shakespeare), card()).writeTo(b);
         assertArrayEquals(a.toByteArray(), b.toByteArray());
         assertArrayEquals(a.toByteArray(), Files.readAllBytes(export(m, shakespeare)));
     }
@@ -301,6 +301,47 @@ class LlamaGgufExporterTest {
         try (GgufFile g = GgufFile.open(file)) {
             assertEquals(chars.vocabulary(), CharVocabulary.readTokenizer(g).vocabulary());
         }
+    }
+
+    @Test
+    void withByteFallbackACharacterOutsideTheVocabularyBecomesItsBytes() throws IOException {
+        CharVocabulary vocab = CharVocabulary.withByteFallback(shakespeare);
+        assertEquals(68 + 256, vocab.size());
+        TinyLlama m = new TinyLlama(LlamaHyperParameters.of(vocab.size(), 32, 2, 4, 2, 64, 64), 9);
+        Path file = dir.resolve("bytes.gguf");
+        LlamaGgufExporter.export(m.hp, m.tensors, vocab, card(), file);
+        try (LoadedModel loaded = LoadedModel.open(file, 1)) {
+            var tok = loaded.tokenizer();
+            assertEquals(66, tok.bos());
+            assertEquals(67, tok.eos());
+            // The characters still tokenize to their training ids; é (C3 A9) to two byte tokens.
+            String text = "Caf\u00e9 au lait,\nsweet";
+            int[] ids = tok.encode(text);
+            int[] expected = new int[text.length() + 1];
+            int[] head = shakespeare.encode("Caf");
+            System.arraycopy(head, 0, expected, 0, 3);
+            expected[3] = 68 + 0xC3;
+            expected[4] = 68 + 0xA9;
+            int[] tail = shakespeare.encode(" au lait,\nsweet");
+            System.arraycopy(tail, 0, expected, 5, tail.length);
+            assertArrayEquals(expected, ids);
+            assertEquals(text, tok.decode(ids));
+            assertArrayEquals(shakespeare.encode(shakespeareText.substring(0, 5000)), tok.encode(shakespeareText.substring(0, 5000)));
+            int[] tokens = shakespeare.encode("ROMEO:\nO, she doth teach");
+            InferenceState state = loaded.model().newState(tokens.length);
+            float[][] expectedLogits = m.logits(tokens);
+            for (int pos = 0; pos < tokens.length; pos++) {
+                assertClose(expectedLogits[pos], loaded.model().forward(state, new int[] {tokens[pos]}), "position " + pos);
+            }
+        }
+        try (GgufFile g = GgufFile.open(file)) {
+            assertEquals(shakespeare.vocabulary(), CharVocabulary.readTokenizer(g).vocabulary());
+        }
+        TinyLlama tooSmall = shakespeareModel();
+        assertEquals("the model's vocabulary has 68 tokens but the 65 characters need 324: the characters (ids 0..64) then "
+                + "<unk>, <s>, </s> and the 256 byte tokens; train with vocabulary size CharVocabulary.size()",
+                assertThrows(IllegalArgumentException.class, () -> LlamaGgufExporter.export(tooSmall.hp, tooSmall.tensors,
+                        vocab, card(), dir.resolve("x.gguf"))).getMessage());
     }
 
     @Test
