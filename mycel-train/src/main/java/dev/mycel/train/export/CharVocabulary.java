@@ -23,7 +23,7 @@ import java.util.Optional;
  *   V          &lt;unk&gt;                                                          UNKNOWN
  *   V+1        &lt;s&gt;    (BOS; never added: add_bos_token = false)                 CONTROL
  *   V+2        &lt;/s&gt;   (EOS; ends generation in llama.cpp and Mycel)             CONTROL
- *   V+3 .. V+258   &lt;0x00&gt; .. &lt;0xFF&gt;, only {@link #withByteFallback with byte fallback}  BYTE
+ *   V+3 .. V+258   &lt;0x00&gt; .. &lt;0xFF&gt;, only {@link #withByteFallback with byte fallback}      BYTE
  * </pre>
  *
  * <p>A character keeps its {@code CharTokenizer} id, so the training data needs no change; but the
@@ -44,9 +44,8 @@ import java.util.Optional;
  * character missing from the vocabulary falls back to {@code <0xXX>} byte tokens, which this
  * vocabulary does not have unless made {@link #withByteFallback with byte fallback}: without them
  * llama.cpp ends the process on such a character ({@code std::out_of_range} from
- * {@code byte_to_token}) and Mycel gives {@code <unk>}. Decoding a NORMAL
- * token gives its text with '▁' turned back into a space. Mycel's {@code SentencePieceTokenizer}
- * does the same.
+ * {@code byte_to_token}) and Mycel gives {@code <unk>}. Decoding a NORMAL token gives its text
+ * with '▁' turned back into a space. Mycel's {@code SentencePieceTokenizer} does the same.
  *
  * <h2>Characters that cannot be exported</h2>
  *
@@ -207,8 +206,8 @@ public final class CharVocabulary {
 
     /**
      * The character tokenizer of a file this class wrote: the NORMAL tokens before the special
-     * ones, '▁' read as a space, with or without byte tokens after them. Fails with a message naming the file if its vocabulary is not
-     * laid out that way.
+     * ones, '▁' read as a space, with or without byte tokens after them. Fails with a message
+     * naming the file if its vocabulary is not laid out that way.
      */
     public static CharTokenizer readTokenizer(GgufFile gguf) {
         String file = gguf.name();
