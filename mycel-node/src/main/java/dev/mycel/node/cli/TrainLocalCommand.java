@@ -5,10 +5,12 @@ import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.checkpoint.CheckpointException;
 import dev.mycel.train.data.DatasetFormatException;
 import dev.mycel.train.data.Mnist;
+import dev.mycel.train.data.TextCorpus;
 import dev.mycel.train.run.EvalReport;
 import dev.mycel.train.run.LineChart;
 import dev.mycel.train.run.MetricsLog;
 import dev.mycel.train.run.MnistTrainer;
+import dev.mycel.train.run.ShakespeareTrainer;
 import dev.mycel.train.run.StepReport;
 import dev.mycel.train.run.TrainingDivergedException;
 import dev.mycel.train.run.TrainingListener;
@@ -29,17 +31,30 @@ import picocli.CommandLine.Option;
             "Train a model on this machine with the bit-exact engine. Tasks:",
             "  --data mnist --model cnn        the digit classifier on the bundled MNIST-10k",
             "                                  (first 8,000 to train, last 2,000 held out)",
-            "Writes to --out: metrics.csv (one row per step), loss.png and accuracy.png, and",
-            "checkpoint.safetensors after every epoch (resume with --resume).",
+            "  --data shakespeare --model llama-tiny",
+            "                                  a character-level Llama on the bundled Tiny",
+            "                                  Shakespeare (or --text FILE); --export writes a GGUF",
+            "                                  file that `mycel generate` and llama.cpp run",
+            "Writes to --out: metrics.csv (one row per step), loss.png (and accuracy.png), and",
+            "checkpoint.safetensors after every epoch or evaluation (resume with --resume).",
             "With --json, prints one JSON object per evaluation; the last line is",
             "{\"steps\":..,\"loss\":..,\"accuracy\":..,\"model_sha256\":\"..\",\"seconds\":..}."
         })
 final class TrainLocalCommand implements Callable<Integer> {
-    @Option(names = "--data", paramLabel = "SET", required = true, description = "Data set: mnist.")
+    @Option(names = "--data", paramLabel = "SET", required = true, description = "Data set: mnist or shakespeare.")
     String data;
 
-    @Option(names = "--model", paramLabel = "NAME", required = true, description = "Model: cnn (for mnist).")
+    @Option(names = "--model", paramLabel = "NAME", required = true, description = "Model: cnn (for mnist), llama-tiny (for shakespeare).")
     String model;
+
+    @Option(names = "--text", paramLabel = "FILE", description = "A UTF-8 text to train llama-tiny on instead of Tiny Shakespeare.")
+    Path text;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "2000", description = "Optimiser steps for llama-tiny (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--export", paramLabel = "FILE", description = "After the last step, write the llama-tiny model as GGUF to FILE.")
+    Path export;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "A folder with your own images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz] (default: the bundled 10,000 digits).")
@@ -48,10 +63,11 @@ final class TrainLocalCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "10", description = "Passes over the training data (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "64", description = "Examples per step (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", paramLabel = "B", description = "Examples per step (default: 64 digits, 12 windows of text).")
+    Integer batch;
 
-    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.001", description = "Adam's learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.001",
+            description = "Learning rate: Adam's for cnn, AdamW's peak for llama-tiny (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the weights, the order of examples and dropout (default: ${DEFAULT-VALUE}).")
@@ -75,75 +91,117 @@ final class TrainLocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!data.equals("mnist")) {
-            throw new UserException("unknown data set '" + data + "': use mnist", true);
+        boolean mnist = data.equals("mnist");
+        if (!mnist && !data.equals("shakespeare")) {
+            throw new UserException("unknown data set '" + data + "': use mnist or shakespeare", true);
         }
-        if (!model.equals("cnn")) {
+        if (mnist && !model.equals("cnn")) {
             throw new UserException("the mnist data set trains the cnn model, not '" + model + "'", true);
+        }
+        if (!mnist && !model.equals("llama-tiny")) {
+            throw new UserException("the shakespeare data set trains the llama-tiny model, not '" + model + "'", true);
+        }
+        if (mnist && (export != null || text != null)) {
+            throw new UserException("--export and --text are for llama-tiny", true);
         }
         Path dir = out != null ? out : Path.of("train-" + data + "-" + model);
         Files.createDirectories(dir);
         PrintStream stdout = System.out;
-        try {
-            Mnist digits = dataDir != null ? Mnist.load(dataDir) : Mnist.bundled();
-            MnistTrainer.Options options = MnistTrainer.Options.defaults(epochs, seed).withBatch(batch).withLr(lr)
-                    .withStopAfter(stopAfter).withCheckpoint(dir.resolve("checkpoint.safetensors")).withResume(resume);
-            int k = threads != null ? threads : Defaults.threads();
-            TrainingResult result;
-            try (ThreadPool pool = new ThreadPool(k);
-                 MetricsLog metrics = new MetricsLog(dir.resolve("metrics.csv"), resume != null);
-                 TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null, "ex")) {
-                MnistTrainer trainer = new MnistTrainer(pool, digits, options);
-                TrainingListener listener = new TrainingListener() {
-                    @Override
-                    public void step(StepReport r) {
-                        metrics.step(r);
-                        bar.step(r);
-                    }
+        int k = threads != null ? threads : Defaults.threads();
+        try (ThreadPool pool = new ThreadPool(k);
+             MetricsLog metrics = new MetricsLog(dir.resolve("metrics.csv"), resume != null);
+             TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null, mnist ? "ex" : "tok")) {
+            TrainingListener listener = new TrainingListener() {
+                @Override
+                public void step(StepReport r) {
+                    metrics.step(r);
+                    bar.step(r);
+                }
 
-                    @Override
-                    public void evaluated(EvalReport r) {
-                        metrics.evaluated(r);
-                        bar.evaluated(r);
-                        if (json) {
-                            ObjectNode o = Json.object();
-                            o.put("step", r.step());
+                @Override
+                public void evaluated(EvalReport r) {
+                    metrics.evaluated(r);
+                    bar.evaluated(r);
+                    if (json) {
+                        ObjectNode o = Json.object();
+                        o.put("step", r.step());
+                        if (r.epoch() > 0) {
                             o.put("epoch", r.epoch());
-                            o.put("heldout_loss", r.loss());
-                            o.put("accuracy", r.accuracy());
-                            stdout.println(Json.write(o));
                         }
+                        o.put("heldout_loss", r.loss());
+                        if (!Double.isNaN(r.accuracy())) {
+                            o.put("accuracy", r.accuracy());
+                        }
+                        stdout.println(Json.write(o));
                     }
-                };
-                result = trainer.run(listener);
-                metrics.close();
-                LineChart.write(dir.resolve("loss.png"), "MNIST CNN", "loss", List.of(
-                        new LineChart.Series("training batch", metrics.losses()),
-                        new LineChart.Series("held out", metrics.heldOutLosses())));
-                LineChart.write(dir.resolve("accuracy.png"), "MNIST CNN", "held-out accuracy",
+                }
+            };
+            Path checkpoint = dir.resolve("checkpoint.safetensors");
+            TrainingResult result;
+            String title;
+            if (mnist) {
+                Mnist digits = dataDir != null ? Mnist.load(dataDir) : Mnist.bundled();
+                MnistTrainer.Options options = MnistTrainer.Options.defaults(epochs, seed).withBatch(batch != null ? batch : 64)
+                        .withLr(lr).withStopAfter(stopAfter).withCheckpoint(checkpoint).withResume(resume);
+                result = new MnistTrainer(pool, digits, options).run(listener);
+                title = "MNIST CNN";
+            } else {
+                TextCorpus corpus = text != null ? TextCorpus.load(text) : TextCorpus.bundledShakespeare();
+                ShakespeareTrainer.Options options = ShakespeareTrainer.Options.defaults(steps, seed)
+                        .withBatch(batch != null ? batch : 12).withLr(lr).withStopAfter(stopAfter)
+                        .withCheckpoint(checkpoint).withResume(resume).withExport(export);
+                result = new ShakespeareTrainer(pool, corpus, options).run(listener);
+                title = "llama-tiny on " + corpus.name();
+            }
+            metrics.close();
+            LineChart.write(dir.resolve("loss.png"), title, "loss", List.of(
+                    new LineChart.Series("training batch", metrics.losses()),
+                    new LineChart.Series("held out", metrics.heldOutLosses())));
+            if (mnist) {
+                LineChart.write(dir.resolve("accuracy.png"), title, "held-out accuracy",
                         List.of(new LineChart.Series("held out", metrics.accuracies())));
             }
-            if (json) {
-                ObjectNode o = Json.object();
-                o.put("steps", result.steps());
-                o.put("loss", result.loss());
-                o.put("accuracy", result.accuracy());
-                o.put("model_sha256", result.modelSha256());
-                o.put("seconds", result.seconds());
-                o.put("examples_per_second", result.examplesPerSecond());
-                o.put("threads", k);
-                o.put("checkpoint", result.checkpoint() == null ? null : result.checkpoint().toString());
-                o.put("out", dir.toString());
-                stdout.println(Json.write(o));
-            } else {
-                stdout.printf(Locale.ROOT, "%d steps: held-out loss %.4f, accuracy %.2f%%, %.1f s (%.0f examples/s on %d threads)%n",
-                        result.steps(), result.loss(), 100 * result.accuracy(), result.seconds(), result.examplesPerSecond(), k);
-                stdout.printf("model_sha256 %s%n", result.modelSha256());
-                stdout.printf("wrote %s (metrics.csv, loss.png, accuracy.png, checkpoint.safetensors)%n", dir);
-            }
+            print(stdout, result, k, dir, mnist);
             return 0;
         } catch (DatasetFormatException | CheckpointException | TrainingDivergedException e) {
             throw new UserException(e.getMessage());
+        }
+    }
+
+    private void print(PrintStream stdout, TrainingResult result, int k, Path dir, boolean mnist) {
+        boolean exported = export != null && !mnist && result.steps() == steps;
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("steps", result.steps());
+            o.put("loss", result.loss());
+            if (Double.isNaN(result.accuracy())) {
+                o.putNull("accuracy");
+            } else {
+                o.put("accuracy", result.accuracy());
+            }
+            o.put("model_sha256", result.modelSha256());
+            o.put("seconds", result.seconds());
+            o.put(mnist ? "examples_per_second" : "tokens_per_second", result.examplesPerSecond());
+            o.put("threads", k);
+            o.put("checkpoint", result.checkpoint() == null ? null : result.checkpoint().toString());
+            o.put("out", dir.toString());
+            if (exported) {
+                o.put("export", export.toString());
+            }
+            stdout.println(Json.write(o));
+            return;
+        }
+        if (mnist) {
+            stdout.printf(Locale.ROOT, "%d steps: held-out loss %.4f, accuracy %.2f%%, %.1f s (%.0f examples/s on %d threads)%n",
+                    result.steps(), result.loss(), 100 * result.accuracy(), result.seconds(), result.examplesPerSecond(), k);
+        } else {
+            stdout.printf(Locale.ROOT, "%d steps: validation loss %.4f, %.1f s (%.0f tokens/s on %d threads)%n",
+                    result.steps(), result.loss(), result.seconds(), result.examplesPerSecond(), k);
+        }
+        stdout.printf("model_sha256 %s%n", result.modelSha256());
+        stdout.printf("wrote %s (metrics.csv, loss.png%s, checkpoint.safetensors)%n", dir, mnist ? ", accuracy.png" : "");
+        if (exported) {
+            stdout.printf("exported %s: try  mycel generate --model %s --prompt \"ROMEO:\"%n", export, export);
         }
     }
 }

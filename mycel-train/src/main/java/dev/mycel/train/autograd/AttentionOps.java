@@ -36,10 +36,10 @@ public final class AttentionOps {
             int heads, int kvHeads, RopeTable rope) {
         Shape s = Shape.of(q, k, v, batch, seq, heads, kvHeads, rope);
         boolean tracked = tape.tracks(q, k, v);
-        float[] qr = rope == null ? q.data() : new float[q.size()];
-        float[] kr = rope == null ? k.data() : new float[k.size()];
-        float[] probs = tracked ? new float[Math.multiplyExact(batch * heads, seq * seq)] : null;
-        Tensor y = Tensor.zeros(tracked, batch * seq, s.qDim);
+        float[] qr = rope == null ? q.data() : tape.scratch(q.size());
+        float[] kr = rope == null ? k.data() : tape.scratch(k.size());
+        float[] probs = tracked ? tape.scratch(Math.multiplyExact(batch * heads, seq * seq)) : null;
+        Tensor y = tape.zeros(tracked, batch * seq, s.qDim);
         float[] vd = v.data();
         float[] yd = y.data();
         tape.pool().parallelFor(batch * kvHeads, 1, (from, to) -> {

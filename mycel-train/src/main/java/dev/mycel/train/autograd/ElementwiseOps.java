@@ -17,7 +17,7 @@ public final class ElementwiseOps {
         boolean tracked = tape.tracks(a, b);
         float[] ad = a.data();
         float[] bd = b.data();
-        Tensor y = Tensor.zeros(tracked, a.shape());
+        Tensor y = tape.zeros(tracked, a.shape());
         float[] yd = y.data();
         for (int i = 0; i < yd.length; i++) {
             yd[i] = ad[i] + bd[i];
@@ -45,7 +45,7 @@ public final class ElementwiseOps {
         boolean tracked = tape.tracks(a, b);
         float[] ad = a.data();
         float[] bd = b.data();
-        Tensor y = Tensor.zeros(tracked, a.shape());
+        Tensor y = tape.zeros(tracked, a.shape());
         float[] yd = y.data();
         for (int i = 0; i < yd.length; i++) {
             yd[i] = ad[i] * bd[i];

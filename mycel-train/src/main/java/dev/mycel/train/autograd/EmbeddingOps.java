@@ -24,7 +24,7 @@ public final class EmbeddingOps {
         }
         int[] rows = ids.clone();
         boolean tracked = tape.tracks(table);
-        Tensor y = Tensor.zeros(tracked, rows.length, dim);
+        Tensor y = tape.zeros(tracked, rows.length, dim);
         float[] td = table.data();
         float[] yd = y.data();
         for (int i = 0; i < rows.length; i++) {

@@ -24,7 +24,7 @@ public final class NormOps {
         boolean tracked = tape.tracks(x, weight);
         float[] xd = x.data();
         float[] wd = weight.data();
-        Tensor y = Tensor.zeros(tracked, n, d);
+        Tensor y = tape.zeros(tracked, n, d);
         float[] yd = y.data();
         float[] scale = new float[n];
         tape.pool().parallelFor(n, GRAIN, (from, to) -> {
@@ -101,9 +101,9 @@ public final class NormOps {
         float[] xd = x.data();
         float[] wd = weight.data();
         float[] bd = bias == null ? null : bias.data();
-        Tensor y = Tensor.zeros(tracked, n, d);
+        Tensor y = tape.zeros(tracked, n, d);
         float[] yd = y.data();
-        float[] xhat = new float[n * d];
+        float[] xhat = tape.scratch(n * d);
         float[] scale = new float[n];
         tape.pool().parallelFor(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) {
