@@ -83,20 +83,29 @@ public final class ConvOps {
     private static void im2col(float[] x, int img, Geometry g, float[] col) {
         int c = g.c;
         int patch = g.kh * g.kw * c;
+        int rowWidth = g.kw * c;
         int row = img * g.oh * g.ow;
         int imgBase = img * g.h * g.w * c;
         for (int oy = 0; oy < g.oh; oy++) {
             for (int ox = 0; ox < g.ow; ox++, row++) {
                 int o = row * patch;
-                for (int ky = 0; ky < g.kh; ky++) {
+                int ix0 = ox * g.stride - g.padding;
+                // Columns of the window inside the image: [kx0, kx1).
+                int kx0 = Math.max(0, -ix0);
+                int kx1 = Math.min(g.kw, g.w - ix0);
+                for (int ky = 0; ky < g.kh; ky++, o += rowWidth) {
                     int iy = oy * g.stride - g.padding + ky;
-                    for (int kx = 0; kx < g.kw; kx++, o += c) {
-                        int ix = ox * g.stride - g.padding + kx;
-                        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-                            java.util.Arrays.fill(col, o, o + c, 0f);
-                        } else {
-                            System.arraycopy(x, imgBase + (iy * g.w + ix) * c, col, o, c);
-                        }
+                    if (iy < 0 || iy >= g.h || kx1 <= kx0) {
+                        java.util.Arrays.fill(col, o, o + rowWidth, 0f);
+                        continue;
+                    }
+                    // One window row is contiguous in a channels-last image: copy it in one go.
+                    if (kx0 > 0) {
+                        java.util.Arrays.fill(col, o, o + kx0 * c, 0f);
+                    }
+                    System.arraycopy(x, imgBase + (iy * g.w + ix0 + kx0) * c, col, o + kx0 * c, (kx1 - kx0) * c);
+                    if (kx1 < g.kw) {
+                        java.util.Arrays.fill(col, o + kx1 * c, o + rowWidth, 0f);
                     }
                 }
             }
