@@ -25,6 +25,11 @@ public final class ConvOps {
     /**
      * 2-D convolution: x [n, h, w, c], weight [out, kh, kw, c], bias [out] or null, giving
      * [n, oh, ow, out].
+     *
+     * <p>On a {@link Tape#perExample per-example tape} each example is n / examples whole images,
+     * and the weight's and bias's gradients go to the store per example through the linear over
+     * patches: each example's product sums over its images' oh·ow patches, as a batch of that
+     * example alone does.
      */
     public static Tensor conv2d(Tape tape, Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
         if (x.rank() != 4 || weight.rank() != 4 || x.dim(3) != weight.dim(3)) {
@@ -46,6 +51,7 @@ public final class ConvOps {
         if (oh < 1 || ow < 1) {
             throw new IllegalArgumentException("a " + kh + "x" + kw + " kernel does not fit a " + h + "x" + w + " image");
         }
+        tape.requireWholeExamples(n, "images");
         int patch = kh * kw * c;
         int positions = oh * ow;
         Geometry g = new Geometry(h, w, c, kh, kw, stride, padding, oh, ow);

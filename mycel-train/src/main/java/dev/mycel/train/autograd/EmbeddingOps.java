@@ -9,7 +9,13 @@ public final class EmbeddingOps {
     private EmbeddingOps() {
     }
 
-    /** Rows {@code ids} of {@code table} [vocab, dim], as [ids.length, dim]. */
+    /**
+     * Rows {@code ids} of {@code table} [vocab, dim], as [ids.length, dim].
+     *
+     * <p>On a {@link Tape#perExample per-example tape} the ids are the examples' ids one example
+     * after another, equally many each, and each example's rows of the output gradient are added
+     * into its own copy of the table's gradient in the order of its ids.
+     */
     public static Tensor embedding(Tape tape, Tensor table, int[] ids) {
         if (table.rank() != 2) {
             throw new IllegalArgumentException("an embedding table must be [vocab, dim], not " + table);
@@ -24,6 +30,9 @@ public final class EmbeddingOps {
         }
         int[] rows = ids.clone();
         boolean tracked = tape.tracks(table);
+        PerExampleGradients store = tracked ? tape.perExample() : null;
+        float[] each = store == null ? null : store.slot(table);
+        int perExample = each != null ? store.rowsPerExample(rows.length, "embedding") : 0;
         Tensor y = tape.zeros(tracked, rows.length, dim);
         float[] td = table.data();
         float[] yd = y.data();
@@ -36,16 +45,26 @@ public final class EmbeddingOps {
                 if (dy == null) {
                     return;
                 }
-                float[] dt = table.gradForUpdate();
-                for (int i = 0; i < rows.length; i++) {
-                    int to = rows[i] * dim;
-                    int from = i * dim;
-                    for (int j = 0; j < dim; j++) {
-                        dt[to + j] += dy[from + j];
-                    }
+                if (each != null) {
+                    int size = vocab * dim;
+                    store.forEachExample(tape.pool(), (e, pool) ->
+                            scatter(dy, rows, e * perExample, (e + 1) * perExample, dim, each, e * size));
+                } else {
+                    scatter(dy, rows, 0, rows.length, dim, table.gradForUpdate(), 0);
                 }
             });
         }
         return y;
+    }
+
+    /** Adds rows from..to of dy into the rows of {@code dt} (at {@code dtOff}) that their ids name, in order. */
+    private static void scatter(float[] dy, int[] rows, int from, int to, int dim, float[] dt, int dtOff) {
+        for (int i = from; i < to; i++) {
+            int at = dtOff + rows[i] * dim;
+            int src = i * dim;
+            for (int j = 0; j < dim; j++) {
+                dt[at + j] += dy[src + j];
+            }
+        }
     }
 }

@@ -12,6 +12,11 @@ public final class MatrixOps {
      * {@code y = x·wᵀ + b}: x [n, in], w [out, in] (PyTorch's and GGUF's layout), b [out] or
      * null; y [n, out]. Each output starts its multiply-add chain from the bias, so adding the
      * bias costs no rounding of its own.
+     *
+     * <p>On a {@link Tape#perExample per-example tape} the weight's and the bias's gradients go to
+     * the store per example: the n rows are the examples' rows one example after another, r = n /
+     * examples each, and {@code dw_e = dy_eᵀ·x_e} is one product over the example's r rows, in
+     * order, from zero: what a batch of that example alone computes. No batch-of-one pass.
      */
     public static Tensor linear(Tape tape, Tensor x, Tensor w, Tensor b) {
         if (x.rank() != 2 || w.rank() != 2 || x.dim(1) != w.dim(1)) {
@@ -25,6 +30,10 @@ public final class MatrixOps {
             throw new IllegalArgumentException("bias must be [" + out + "], not " + b);
         }
         boolean tracked = tape.tracks(x, w, b);
+        PerExampleGradients store = tracked ? tape.perExample() : null;
+        float[] wEach = store == null ? null : store.slot(w);
+        float[] bEach = store == null ? null : store.slot(b);
+        int rows = wEach != null || bEach != null ? store.rowsPerExample(n, "linear") : 0;
         Tensor y = tape.zeros(tracked, n, out);
         float[] yd = y.data();
         if (b != null) {
@@ -46,12 +55,25 @@ public final class MatrixOps {
                     Gemm.multiply(tape.pool(), n, in, out, dy, 0, Layout.NORMAL, w.data(), 0, Layout.NORMAL,
                             x.gradForUpdate(), 0, true);
                 }
-                if (w.requiresGrad()) {
+                if (wEach != null || bEach != null) {
+                    int size = out * in;
+                    store.forEachExample(tape.pool(), (e, pool) -> {
+                        if (wEach != null) {
+                            // dw_e [out, in] += dy_eᵀ [out, r] · x_e [r, in]
+                            Gemm.multiply(pool, out, in, rows, dy, e * rows * out, Layout.TRANSPOSED,
+                                    x.data(), e * rows * in, Layout.NORMAL, wEach, e * size, true);
+                        }
+                        if (bEach != null) {
+                            ReduceOps.addColumnSums(dy, e * rows * out, rows, out, bEach, e * out);
+                        }
+                    });
+                }
+                if (w.requiresGrad() && wEach == null) {
                     // dw [out, in] += dyᵀ [out, n] · x [n, in]
                     Gemm.multiply(tape.pool(), out, in, n, dy, 0, Layout.TRANSPOSED, x.data(), 0, Layout.NORMAL,
                             w.gradForUpdate(), 0, true);
                 }
-                if (b != null && b.requiresGrad()) {
+                if (b != null && b.requiresGrad() && bEach == null) {
                     ReduceOps.addColumnSums(dy, n, out, b.gradForUpdate());
                 }
             });

@@ -8,6 +8,9 @@ package dev.mycel.train.autograd;
  * rounded to float, then {@code (x·scale)·weight}), so a model trained here runs the same
  * function there. Rows are independent and may go to different threads; every sum over a row,
  * and every weight gradient's sum over rows, runs in one fixed order on one thread.
+ *
+ * <p>On a {@link Tape#perExample per-example tape} the weight (and bias) gradients go to the store
+ * per example: each example's sum over its own rows (n / examples of them), in order, from zero.
  */
 public final class NormOps {
     /** Rows (or, for weight gradients, columns) per unit of parallel work. */
@@ -22,6 +25,9 @@ public final class NormOps {
         int d = x.dim(1);
         requireVector("weight", weight, d);
         boolean tracked = tape.tracks(x, weight);
+        PerExampleGradients store = tracked ? tape.perExample() : null;
+        float[] wEach = store == null ? null : store.slot(weight);
+        int perExample = wEach != null ? store.rowsPerExample(n, "rmsNorm") : 0;
         float[] xd = x.data();
         float[] wd = weight.data();
         Tensor y = tape.zeros(tracked, n, d);
@@ -67,7 +73,18 @@ public final class NormOps {
                         }
                     });
                 }
-                if (weight.requiresGrad()) {
+                if (wEach != null) {
+                    store.forEachExample(tape.pool(), (e, pool) -> {
+                        int off = e * d;
+                        for (int i = e * perExample; i < (e + 1) * perExample; i++) {
+                            int base = i * d;
+                            float r = scale[i];
+                            for (int j = 0; j < d; j++) {
+                                wEach[off + j] += dy[base + j] * (xd[base + j] * r);
+                            }
+                        }
+                    });
+                } else if (weight.requiresGrad()) {
                     // dw_j += Σ_i dy_ij·(x_ij·r_i), rows in order.
                     float[] dw = weight.gradForUpdate();
                     tape.pool().parallelFor(d, GRAIN, (from, to) -> {
@@ -98,6 +115,10 @@ public final class NormOps {
             requireVector("bias", bias, d);
         }
         boolean tracked = tape.tracks(x, weight, bias);
+        PerExampleGradients store = tracked ? tape.perExample() : null;
+        float[] wEach = store == null ? null : store.slot(weight);
+        float[] bEach = store == null ? null : store.slot(bias);
+        int perExample = wEach != null || bEach != null ? store.rowsPerExample(n, "layerNorm") : 0;
         float[] xd = x.data();
         float[] wd = weight.data();
         float[] bd = bias == null ? null : bias.data();
@@ -157,8 +178,24 @@ public final class NormOps {
                         }
                     });
                 }
-                boolean dWeight = weight.requiresGrad();
-                boolean dBias = bias != null && bias.requiresGrad();
+                if (wEach != null || bEach != null) {
+                    store.forEachExample(tape.pool(), (e, pool) -> {
+                        int off = e * d;
+                        for (int i = e * perExample; i < (e + 1) * perExample; i++) {
+                            int base = i * d;
+                            for (int j = 0; j < d; j++) {
+                                if (wEach != null) {
+                                    wEach[off + j] += dy[base + j] * xhat[base + j];
+                                }
+                                if (bEach != null) {
+                                    bEach[off + j] += dy[base + j];
+                                }
+                            }
+                        }
+                    });
+                }
+                boolean dWeight = weight.requiresGrad() && wEach == null;
+                boolean dBias = bias != null && bias.requiresGrad() && bEach == null;
                 if (dWeight || dBias) {
                     float[] dw = dWeight ? weight.gradForUpdate() : null;
                     float[] db = dBias ? bias.gradForUpdate() : null;

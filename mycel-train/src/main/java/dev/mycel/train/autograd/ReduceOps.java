@@ -10,10 +10,15 @@ final class ReduceOps {
      * sum is one chain from its old value, vectorised across columns only.
      */
     static void addColumnSums(float[] x, int rows, int cols, float[] into) {
+        addColumnSums(x, 0, rows, cols, into, 0);
+    }
+
+    /** As {@link #addColumnSums(float[], int, int, float[])}, x starting at {@code xOff}, into at {@code intoOff}. */
+    static void addColumnSums(float[] x, int xOff, int rows, int cols, float[] into, int intoOff) {
         for (int i = 0; i < rows; i++) {
-            int base = i * cols;
+            int base = xOff + i * cols;
             for (int j = 0; j < cols; j++) {
-                into[j] += x[base + j];
+                into[intoOff + j] += x[base + j];
             }
         }
     }

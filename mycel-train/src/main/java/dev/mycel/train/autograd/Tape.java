@@ -25,6 +25,8 @@ public final class Tape {
     private final long step;
     private final Workspace workspace;
     private final List<Step> steps = new ArrayList<>();
+    /** Where parameterised operations write each example's gradient, or null (ordinary gradients). */
+    private PerExampleGradients perExample;
 
     /**
      * @param pool the threads kernels may use
@@ -46,6 +48,59 @@ public final class Tape {
         this.training = training;
         this.step = step;
         this.workspace = workspace;
+    }
+
+    /**
+     * Makes this a per-example tape: the batch holds {@code store.examples()} examples whose rows
+     * are contiguous and equal in number, and the backward pass writes each example's gradient of
+     * the store's parameters into the store (zeroed here) instead of adding the batch gradient
+     * into theirs. See {@link PerExampleGradients} for what each operation does. The loss must
+     * treat examples apart ({@link Losses#softmaxCrossEntropyPerExample}).
+     *
+     * @return this tape
+     * @throws IllegalStateException when operations were already recorded, or a store was already bound
+     * @throws IllegalArgumentException when the tape is not a training tape
+     */
+    public Tape perExample(PerExampleGradients store) {
+        if (store == null) {
+            throw new NullPointerException("store");
+        }
+        if (!training) {
+            throw new IllegalArgumentException("per-example gradients need a training tape");
+        }
+        if (perExample != null) {
+            throw new IllegalStateException("this tape already keeps per-example gradients");
+        }
+        if (!steps.isEmpty()) {
+            throw new IllegalStateException("per-example gradients must be asked for before the forward pass, not after "
+                    + steps.size() + " operations");
+        }
+        store.zero();
+        perExample = store;
+        return this;
+    }
+
+    /** The per-example gradients this tape fills, or null when it collects ordinary gradients. */
+    public PerExampleGradients perExample() {
+        return perExample;
+    }
+
+    /** Examples per batch on a per-example tape; 0 on an ordinary one. */
+    public int examples() {
+        return perExample == null ? 0 : perExample.examples();
+    }
+
+    /**
+     * On a per-example tape, checks that {@code units} (images, sequences: what an operation
+     * treats as independent) split into whole examples; does nothing on an ordinary tape.
+     *
+     * @throws IllegalArgumentException naming {@code what} when they do not
+     */
+    public void requireWholeExamples(int units, String what) {
+        if (perExample != null && units % perExample.examples() != 0) {
+            throw new IllegalArgumentException(units + " " + what + " do not split into " + perExample.examples()
+                    + " examples of equal size: per-example gradients need each example to hold whole " + what);
+        }
     }
 
     /** A zero-filled intermediate value. */
@@ -100,7 +155,9 @@ public final class Tape {
 
     /**
      * Seeds the gradient of the one-element {@code loss} with 1 and runs every recorded step in
-     * reverse. The tape is empty afterwards.
+     * reverse. The tape is empty afterwards. On a {@link #perExample per-example} tape the
+     * store's parameters' ordinary gradients are left alone; an operation that tries to add into
+     * one throws {@link IllegalStateException}.
      */
     public void backward(Tensor loss) {
         if (loss.size() != 1) {
@@ -110,10 +167,19 @@ public final class Tape {
             throw new IllegalArgumentException("the loss does not depend on anything trainable");
         }
         loss.gradForUpdate()[0] += 1f;
-        for (int i = steps.size() - 1; i >= 0; i--) {
-            steps.get(i).backward();
-            steps.set(i, null);
+        if (perExample != null) {
+            perExample.lock(true);
         }
-        steps.clear();
+        try {
+            for (int i = steps.size() - 1; i >= 0; i--) {
+                steps.get(i).backward();
+                steps.set(i, null);
+            }
+        } finally {
+            if (perExample != null) {
+                perExample.lock(false);
+            }
+            steps.clear();
+        }
     }
 }

@@ -18,6 +18,11 @@ public final class Tensor {
     /** Where this tensor's gradient array comes from (intermediate values), or null (a fresh array). */
     private final Workspace workspace;
     private float[] grad;
+    /**
+     * Set (on the owner) while a per-example backward pass sends this parameter's gradient to a
+     * {@link PerExampleGradients} store instead: why writing the ordinary gradient is refused.
+     */
+    private String gradLock;
 
     private Tensor(float[] data, int[] shape, boolean requiresGrad, Tensor owner) {
         this(data, shape, requiresGrad, owner, null);
@@ -92,6 +97,16 @@ public final class Tensor {
         return new Tensor(data, newShape, requiresGrad, owner);
     }
 
+    /** The tensor whose values and gradient this one shares: itself, or the tensor a view was made from. */
+    Tensor root() {
+        return owner;
+    }
+
+    /** Refuses ({@code why} non-null) or allows again (null) adding into the gradient. */
+    void lockGrad(String why) {
+        owner.gradLock = why;
+    }
+
     /** The values, shared (not a copy). */
     public float[] data() {
         return data;
@@ -127,6 +142,9 @@ public final class Tensor {
      * same bits as writing, because every kernel's sum starts from +0.
      */
     public float[] gradForUpdate() {
+        if (owner.gradLock != null) {
+            throw new IllegalStateException(owner.gradLock);
+        }
         if (owner.grad == null) {
             owner.grad = owner.workspace != null ? owner.workspace.take(data.length) : new float[data.length];
         }

@@ -20,6 +20,11 @@ import java.util.random.RandomGenerator;
  * and 3 million multiply-adds per image, the size of PyTorch's classic MNIST examples.
  *
  * <p>Input: images [n, 28, 28, 1] (channels last); output: logits [n, 10].
+ *
+ * <p>On a {@link Tape#perExample per-example tape} every parameter's gradient is kept per image
+ * (convolutions and linear layers by per-example products). Dropout's mask is drawn by position
+ * in the batch, so with dropout on, an image's gradient is its gradient under the mask its
+ * position drew, not the one a batch of that image alone would draw.
  */
 public final class MnistCnn implements Module {
     public static final int SIDE = 28;

@@ -90,6 +90,11 @@ public final class TinyLlama implements Module {
      * The logits [batch·seq, vocab] of {@code batch} sequences of {@code seq} tokens each,
      * {@code tokens} holding them one after another; row {@code b·seq + t} predicts the token
      * after position t of sequence b, having seen positions 0 .. t only.
+     *
+     * <p>On a {@link Tape#perExample per-example tape} each example is batch / examples whole
+     * sequences (attention mixes the positions of a sequence, never two sequences), and every
+     * parameter's gradient is kept per example: the embedding, norms and projections all have
+     * per-example backward steps.
      */
     public Tensor forward(Tape tape, int[] tokens, int batch, int seq) {
         if (batch <= 0 || seq <= 0 || tokens.length != batch * seq) {
@@ -98,6 +103,7 @@ public final class TinyLlama implements Module {
         if (seq > config.context()) {
             throw new IllegalArgumentException("sequences of " + seq + " exceed the context of " + config.context());
         }
+        tape.requireWholeExamples(batch, "sequences");
         Tensor x = tokenEmbedding.forward(tape, tokens);
         for (Block b : blocks) {
             Tensor h = b.attnNorm.forward(tape, x);

@@ -1,5 +1,6 @@
 package dev.mycel.train.optim;
 
+import dev.mycel.train.autograd.PerExampleGradients;
 import dev.mycel.train.nn.Parameter;
 import java.util.List;
 
@@ -80,6 +81,67 @@ public final class Gradients {
             scale(parameters, (float) scale);
         }
         return norm;
+    }
+
+    /**
+     * DP-SGD's aggregate, as Opacus computes it: each example's gradient clipped to {@code maxNorm}
+     * and the clipped gradients summed into the parameters' gradients (noise is for the caller to
+     * add). With {@code norm_e} example e's {@link PerExampleGradients#norm norm} and
+     * {@code factor_e = (float) min(1, maxNorm / (norm_e + 1e-6))} (the quotient in double), every
+     * element of every listed parameter's gradient becomes {@code g + Σ_e g_e · factor_e}: a float
+     * product and a float sum per example, examples in order. A factor of 1 is exact, so a large
+     * enough {@code maxNorm} gives the plain sum of the per-example gradients in example order.
+     *
+     * <p>Adds into the gradients (allocating them where null): zero them first, as before a
+     * backward pass, unless accumulating several batches. Per-example gradients holding NaN or an
+     * infinity are refused before anything is added.
+     *
+     * @return each example's norm before clipping, in example order (to log)
+     * @throws NonFiniteGradientException naming the first example (then parameter, then element)
+     *     whose gradient is not finite
+     * @throws IllegalArgumentException when {@code maxNorm} is not positive and finite
+     */
+    public static double[] clipPerExampleAndSum(PerExampleGradients perExample, double maxNorm) {
+        if (!(maxNorm > 0) || maxNorm == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("the largest norm must be positive and finite, not " + maxNorm);
+        }
+        int examples = perExample.examples();
+        List<Parameter> parameters = perExample.parameters();
+        double[] norms = perExample.norms();
+        float[] factors = new float[examples];
+        for (int e = 0; e < examples; e++) {
+            if (!Double.isFinite(norms[e])) {
+                requireFinite(perExample, e);
+                throw new IllegalStateException("gradient norm " + norms[e] + " of example " + e + " with finite gradients");
+            }
+            factors[e] = (float) Math.min(1.0, maxNorm / (norms[e] + CLIP_EPSILON));
+        }
+        for (Parameter p : parameters) {
+            float[] each = perExample.gradients(p);
+            float[] g = p.grad();
+            int size = g.length;
+            for (int e = 0; e < examples; e++) {
+                float f = factors[e];
+                int off = e * size;
+                for (int i = 0; i < size; i++) {
+                    g[i] += each[off + i] * f;
+                }
+            }
+        }
+        return norms;
+    }
+
+    private static void requireFinite(PerExampleGradients perExample, int example) {
+        for (Parameter p : perExample.parameters()) {
+            float[] each = perExample.gradients(p);
+            int size = p.size();
+            for (int i = 0; i < size; i++) {
+                float v = each[example * size + i];
+                if (!Float.isFinite(v)) {
+                    throw new NonFiniteGradientException(p.name(), example, i, v);
+                }
+            }
+        }
     }
 
     /**
