@@ -33,8 +33,9 @@ import picocli.CommandLine.Option;
             "                                  (first 8,000 to train, last 2,000 held out)",
             "  --data shakespeare --model llama-tiny",
             "                                  a character-level Llama on the bundled Tiny",
-            "                                  Shakespeare (or --text FILE); --export writes a GGUF",
-            "                                  file that `mycel generate` and llama.cpp run",
+            "                                  Shakespeare (or --text FILE); --export writes",
+            "                                  a GGUF file that `mycel generate` and",
+            "                                  llama.cpp run",
             "Writes to --out: metrics.csv (one row per step), loss.png (and accuracy.png), and",
             "checkpoint.safetensors after every epoch or evaluation (resume with --resume).",
             "With --json, prints one JSON object per evaluation; the last line is",
@@ -52,6 +53,11 @@ final class TrainLocalCommand implements Callable<Integer> {
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "2000", description = "Optimiser steps for llama-tiny (default: ${DEFAULT-VALUE}).")
     long steps;
+
+    @Option(names = "--context", paramLabel = "N", defaultValue = "64",
+            description = "Characters llama-tiny sees at once: its training windows and the exported model's context "
+                    + "(default: ${DEFAULT-VALUE}, nanoGPT's CPU setting).")
+    int context;
 
     @Option(names = "--export", paramLabel = "FILE", description = "After the last step, write the llama-tiny model as GGUF to FILE.")
     Path export;
@@ -101,8 +107,8 @@ final class TrainLocalCommand implements Callable<Integer> {
         if (!mnist && !model.equals("llama-tiny")) {
             throw new UserException("the shakespeare data set trains the llama-tiny model, not '" + model + "'", true);
         }
-        if (mnist && (export != null || text != null)) {
-            throw new UserException("--export and --text are for llama-tiny", true);
+        if (mnist && (export != null || text != null || context != 64)) {
+            throw new UserException("--export, --text and --context are for llama-tiny", true);
         }
         Path dir = out != null ? out : Path.of("train-" + data + "-" + model);
         Files.createDirectories(dir);
@@ -148,7 +154,7 @@ final class TrainLocalCommand implements Callable<Integer> {
             } else {
                 TextCorpus corpus = text != null ? TextCorpus.load(text) : TextCorpus.bundledShakespeare();
                 ShakespeareTrainer.Options options = ShakespeareTrainer.Options.defaults(steps, seed)
-                        .withBatch(batch != null ? batch : 12).withLr(lr).withStopAfter(stopAfter)
+                        .withBatch(batch != null ? batch : 12).withBlockSize(context).withLr(lr).withStopAfter(stopAfter)
                         .withCheckpoint(checkpoint).withResume(resume).withExport(export);
                 result = new ShakespeareTrainer(pool, corpus, options).run(listener);
                 title = "llama-tiny on " + corpus.name();

@@ -78,6 +78,14 @@ class TrainCommandTest {
         Cli.Result m = Cli.run("train", "local", "--data", "mnist", "--model", "resnet", "--out", dir.toString());
         assertEquals(2, m.exitCode());
         assertTrue(m.err().contains("'resnet'"), m.err());
+        Cli.Result c = Cli.run("train", "local", "--data", "mnist", "--model", "cnn", "--context", "128", "--out",
+                dir.toString());
+        assertEquals(2, c.exitCode());
+        assertTrue(c.err().contains("--context"), c.err());
+        Cli.Result s = Cli.run("train", "local", "--data", "shakespeare", "--model", "llama-tiny", "--context", "1",
+                "--out", dir.toString());
+        assertEquals(2, s.exitCode());
+        assertTrue(s.err().contains("--context must be in 2..4096, not 1"), s.err());
     }
 
     @Test

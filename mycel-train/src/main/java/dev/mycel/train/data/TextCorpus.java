@@ -37,6 +37,11 @@ public final class TextCorpus {
         return fromUtf8(DataFiles.resource(SHAKESPEARE, MAX_BYTES), SHAKESPEARE);
     }
 
+    /** The name {@link #bundledShakespeare()} gives its corpus. */
+    public static String bundledShakespeareName() {
+        return SHAKESPEARE;
+    }
+
     /** Reads a UTF-8 text file of at most 1 GiB; invalid UTF-8 and empty files are refused. */
     public static TextCorpus load(Path file) {
         return fromUtf8(DataFiles.read(file, MAX_BYTES), file.toString());

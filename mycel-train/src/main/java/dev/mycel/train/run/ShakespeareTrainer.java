@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -56,8 +55,11 @@ public final class ShakespeareTrainer {
             if (steps < 1) {
                 throw new IllegalArgumentException("--steps must be at least 1, not " + steps);
             }
-            if (batchSize < 1 || batchSize > 1024 || blockSize < 2 || blockSize > 4096) {
-                throw new IllegalArgumentException("--batch must be in 1..1024 and the block in 2..4096");
+            if (batchSize < 1 || batchSize > 1024) {
+                throw new IllegalArgumentException("--batch must be in 1..1024, not " + batchSize);
+            }
+            if (blockSize < 2 || blockSize > 4096) {
+                throw new IllegalArgumentException("--context must be in 2..4096, not " + blockSize);
             }
             if (!(lr > 0) || Double.isInfinite(lr) || !(minLr >= 0) || minLr > lr) {
                 throw new IllegalArgumentException("--lr must be a positive number at least the minimum rate " + minLr + ", not " + lr);
@@ -100,6 +102,12 @@ public final class ShakespeareTrainer {
 
         public Options withBatch(int batch) {
             return new Options(steps, batch, blockSize, lr, minLr, warmup, seed, evalInterval, dim, layers, heads,
+                    kvHeads, ffnHidden, stopAfterSteps, checkpoint, resume, export);
+        }
+
+        /** Windows of {@code block} tokens: the sequence length trained on and the exported context. */
+        public Options withBlockSize(int block) {
+            return new Options(steps, batchSize, block, lr, minLr, warmup, seed, evalInterval, dim, layers, heads,
                     kvHeads, ffnHidden, stopAfterSteps, checkpoint, resume, export);
         }
 
@@ -246,10 +254,28 @@ public final class ShakespeareTrainer {
         return LlamaGgufExporter.export(hp, tensors, corpus.tokenizer(), card, file);
     }
 
-    /** The command that reproduces this run. */
+    /**
+     * The command that reproduces this run: every setting that differs from the defaults, and
+     * the text file when it is not the bundled Tiny Shakespeare. Threads are left out, since they
+     * change no bit.
+     */
     String command() {
-        return String.format(Locale.ROOT, "mycel train local --data shakespeare --model llama-tiny --steps %d --seed %d",
-                options.steps(), options.seed());
+        Options d = Options.defaults(options.steps(), options.seed());
+        StringBuilder c = new StringBuilder("mycel train local --data shakespeare --model llama-tiny");
+        if (!corpus.name().equals(TextCorpus.bundledShakespeareName())) {
+            c.append(" --text ").append(corpus.name());
+        }
+        c.append(" --steps ").append(options.steps());
+        if (options.blockSize() != d.blockSize()) {
+            c.append(" --context ").append(options.blockSize());
+        }
+        if (options.batchSize() != d.batchSize()) {
+            c.append(" --batch ").append(options.batchSize());
+        }
+        if (options.lr() != d.lr()) {
+            c.append(" --lr ").append(options.lr());
+        }
+        return c.append(" --seed ").append(options.seed()).toString();
     }
 
     private Map<String, String> settings() {

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Training the MNIST CNN gives one set of weights per seed: on 1, 2 and 3 threads, under every
- * vector width (this class also runs under 256-bit, 128-bit and SSE-only vectors, and must give
- * the pinned hash there), and when stopped and resumed from a checkpoint.
+ * vector width (this class also runs under 256-bit and 128-bit vectors and must give the pinned
+ * hash there; not SSE-only, where fma is emulated in software and these runs take minutes: the
+ * same kernels are held there by the reference and determinism tests), and when stopped and
+ * resumed from a checkpoint.
  */
 class MnistTrainerTest {
     /**
