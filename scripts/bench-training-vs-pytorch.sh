@@ -21,7 +21,7 @@ cp_file="$(mktemp)"
 ./mvnw -q -B -Ppytorch -pl mycel-bench dependency:build-classpath -Dmdep.outputFile="$cp_file" >&2
 cp="$here/mycel-bench/target/classes:$(cat "$cp_file")"
 rm -f "$cp_file"
-java="$(scripts/find-java.sh)"
+java="$(scripts/find-java.sh bench-training-vs-pytorch)/bin/java"
 run() {
   OMP_NUM_THREADS="$threads" "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0 -XX:+UseSerialGC -Xss4m -cp "$cp" \
@@ -36,6 +36,11 @@ for m in $models; do
   for ((i = 0; i < pairs; i++)); do
     p="$(run pytorch "$m")"
     y="$(run mycel "$m")"
+    if [[ -z "$p" || -z "$y" ]]; then
+      echo "bench-training-vs-pytorch: a run printed no result (pytorch '$p', mycel '$y'); run it by hand to see why:" >&2
+      echo "  $java --add-modules jdk.incubator.vector -cp ... dev.mycel.bench.training.TrainingBenchmark pytorch $m $threads $steps" >&2
+      exit 1
+    fi
     py+=("$p"); my+=("$y")
     ratios+=("$(awk -v a="$y" -v b="$p" 'BEGIN { printf "%.2f", a / b }')")
     echo "$m pair $((i + 1)): pytorch $p, mycel $y" >&2
