@@ -36,8 +36,9 @@ import picocli.CommandLine.Option;
             "                                  Shakespeare (or --text FILE); --export writes",
             "                                  a GGUF file that `mycel generate` and",
             "                                  llama.cpp run",
-            "Writes to --out: metrics.csv (one row per step), loss.png (and accuracy.png), and",
-            "checkpoint.safetensors after every epoch or evaluation (resume with --resume).",
+            "Writes to --out: metrics.csv (one row per step), loss.png (and accuracy.png),",
+            "and checkpoint.safetensors after every epoch or evaluation (resume with",
+            "--resume).",
             "With --json, prints one JSON object per evaluation; the last line is",
             "{\"steps\":..,\"loss\":..,\"accuracy\":..,\"model_sha256\":\"..\",\"seconds\":..}."
         })
