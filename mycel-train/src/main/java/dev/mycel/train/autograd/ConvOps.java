@@ -55,7 +55,8 @@ public final class ConvOps {
         int patch = kh * kw * c;
         int positions = oh * ow;
         Geometry g = new Geometry(h, w, c, kh, kw, stride, padding, oh, ow);
-        float[] col = tape.scratch(Math.multiplyExact(n * positions, patch));
+        // im2col writes every element (the padding's zeros too), so the array need not be cleared.
+        float[] col = tape.scratchUninitialised(Math.multiplyExact(n * positions, patch));
         float[] xd = x.data();
         tape.pool().parallelFor(n, 1, (from, to) -> {
             for (int img = from; img < to; img++) {
@@ -170,21 +171,27 @@ public final class ConvOps {
                 int inBase = img * h * w * c;
                 int o = img * oh * ow * c;
                 for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        for (int ch = 0; ch < c; ch++, o++) {
-                            int best = inBase + ((oy * stride) * w + ox * stride) * c + ch;
-                            float max = xd[best];
-                            for (int ky = 0; ky < k; ky++) {
-                                for (int kx = 0; kx < k; kx++) {
-                                    int i = inBase + ((oy * stride + ky) * w + ox * stride + kx) * c + ch;
-                                    if (xd[i] > max || (Float.isNaN(xd[i]) && !Float.isNaN(max))) {
-                                        max = xd[i];
-                                        best = i;
+                    for (int ox = 0; ox < ow; ox++, o += c) {
+                        // Channels are innermost in memory, so each window position is visited
+                        // for all channels at once; per channel the window is still read in
+                        // row-major order, and the first maximum (or first NaN) wins.
+                        int first = inBase + ((oy * stride) * w + ox * stride) * c;
+                        for (int ch = 0; ch < c; ch++) {
+                            yd[o + ch] = xd[first + ch];
+                            argmax[o + ch] = first + ch;
+                        }
+                        for (int ky = 0; ky < k; ky++) {
+                            for (int kx = 0; kx < k; kx++) {
+                                int at = inBase + ((oy * stride + ky) * w + ox * stride + kx) * c;
+                                for (int ch = 0; ch < c; ch++) {
+                                    float v = xd[at + ch];
+                                    float max = yd[o + ch];
+                                    if (v > max || (Float.isNaN(v) && !Float.isNaN(max))) {
+                                        yd[o + ch] = v;
+                                        argmax[o + ch] = at + ch;
                                     }
                                 }
                             }
-                            yd[o] = max;
-                            argmax[o] = best;
                         }
                     }
                 }

@@ -118,6 +118,14 @@ public final class Tape {
         return workspace != null ? workspace.take(size) : new float[size];
     }
 
+    /**
+     * A scratch array that lives as long as the step, with undefined contents: only for arrays
+     * the caller writes whole before reading.
+     */
+    public float[] scratchUninitialised(int size) {
+        return workspace != null ? workspace.takeUninitialised(size) : new float[size];
+    }
+
     public ThreadPool pool() {
         return pool;
     }

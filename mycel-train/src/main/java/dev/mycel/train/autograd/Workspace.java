@@ -34,6 +34,21 @@ public final class Workspace {
     }
 
     /**
+     * An array of {@code size} floats holding whatever an earlier step left in it, valid until
+     * {@link #recycle}: for a result its op writes whole (a patch matrix), where zero-filling
+     * tens of megabytes a step would be wasted.
+     */
+    public float[] takeUninitialised(int size) {
+        ArrayDeque<float[]> q = free.get(size);
+        float[] a = q == null ? null : q.poll();
+        if (a == null) {
+            a = new float[size];
+        }
+        lent.add(a);
+        return a;
+    }
+
+    /**
      * Takes back every array handed out since the last call. Nothing computed from them may be
      * used afterwards: call it once the step's results (loss, metrics) have been read.
      */

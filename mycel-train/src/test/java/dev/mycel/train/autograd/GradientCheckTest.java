@@ -1,6 +1,8 @@
 package dev.mycel.train.autograd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mycel.tensor.ThreadPool;
 import java.util.List;
@@ -57,6 +59,26 @@ class GradientCheckTest {
             d[i] = i * 0.37f % 5f + (i % 7) * 0.05f;
         }
         check("maxPool2d", List.of(x), tape -> ConvOps.maxPool2d(tape, x, 2, 2));
+    }
+
+    @Test
+    void maxPoolTakesTheFirstMaximumInRowMajorOrderAndNaNOverNumbers() {
+        // One 2x2 window, two channels: channel 0 ties at 5 (top right, bottom left), channel 1
+        // has a NaN bottom right after a larger number.
+        float nan = Float.NaN;
+        Tensor x = Tensor.trainable(new float[] {1, 9, 5, 2, 5, 3, 0, nan}, 1, 2, 2, 2);
+        try (ThreadPool pool = new ThreadPool(2)) {
+            Tape tape = new Tape(pool, true, 0);
+            Tensor y = ConvOps.maxPool2d(tape, x, 2, 2);
+            assertEquals(5f, y.data()[0]);
+            assertTrue(Float.isNaN(y.data()[1]));
+            tape.record(() -> {
+                y.gradForUpdate()[0] = 1f;
+                y.gradForUpdate()[1] = 2f;
+            });
+            tape.backward(Tensor.zeros(true, 1));
+            assertArrayEquals(new float[] {0, 0, 1, 0, 0, 0, 0, 2}, x.grad());
+        }
     }
 
     @Test
