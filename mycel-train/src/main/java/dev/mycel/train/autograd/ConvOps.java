@@ -122,21 +122,27 @@ public final class ConvOps {
     private static void col2im(float[] dcol, int img, Geometry g, float[] dx) {
         int c = g.c;
         int patch = g.kh * g.kw * c;
+        int rowWidth = g.kw * c;
         int row = img * g.oh * g.ow;
         int imgBase = img * g.h * g.w * c;
         for (int oy = 0; oy < g.oh; oy++) {
             for (int ox = 0; ox < g.ow; ox++, row++) {
                 int o = row * patch;
-                for (int ky = 0; ky < g.kh; ky++) {
+                int ix0 = ox * g.stride - g.padding;
+                int kx0 = Math.max(0, -ix0);
+                int kx1 = Math.min(g.kw, g.w - ix0);
+                for (int ky = 0; ky < g.kh; ky++, o += rowWidth) {
                     int iy = oy * g.stride - g.padding + ky;
-                    for (int kx = 0; kx < g.kw; kx++, o += c) {
-                        int ix = ox * g.stride - g.padding + kx;
-                        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
-                            int d = imgBase + (iy * g.w + ix) * c;
-                            for (int ch = 0; ch < c; ch++) {
-                                dx[d + ch] += dcol[o + ch];
-                            }
-                        }
+                    if (iy < 0 || iy >= g.h || kx1 <= kx0) {
+                        continue;
+                    }
+                    // The window row's columns inside the image are one contiguous run in a
+                    // channels-last image, each element added to once per window, in the order
+                    // the windows come.
+                    int d = imgBase + (iy * g.w + ix0 + kx0) * c;
+                    int from = o + kx0 * c;
+                    for (int e = 0, len = (kx1 - kx0) * c; e < len; e++) {
+                        dx[d + e] += dcol[from + e];
                     }
                 }
             }
@@ -186,7 +192,8 @@ public final class ConvOps {
                                 for (int ch = 0; ch < c; ch++) {
                                     float v = xd[at + ch];
                                     float max = yd[o + ch];
-                                    if (v > max || (Float.isNaN(v) && !Float.isNaN(max))) {
+                                    // v > max, or v is NaN where max is not; a NaN max stays.
+                                    if (max == max && !(v <= max)) {
                                         yd[o + ch] = v;
                                         argmax[o + ch] = at + ch;
                                     }
