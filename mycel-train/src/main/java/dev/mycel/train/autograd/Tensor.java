@@ -151,6 +151,28 @@ public final class Tensor {
         return owner.grad;
     }
 
+    /** Whether a gradient has been started (by {@link #gradForUpdate} or {@link #gradToOverwrite}). */
+    public boolean hasGrad() {
+        return owner.grad != null;
+    }
+
+    /**
+     * A gradient array for a first contribution that writes every element: taken uncleared,
+     * since the caller overwrites it, which gives the bits that adding into zeros would (every
+     * kernel's sum starts from +0) without the zero fill and the read. Only when
+     * {@link #hasGrad()} is false.
+     */
+    public float[] gradToOverwrite() {
+        if (owner.gradLock != null) {
+            throw new IllegalStateException(owner.gradLock);
+        }
+        if (owner.grad != null) {
+            throw new IllegalStateException("the gradient was already started: add into gradForUpdate() instead");
+        }
+        owner.grad = owner.workspace != null ? owner.workspace.takeUninitialised(data.length) : new float[data.length];
+        return owner.grad;
+    }
+
     /** Forgets the gradient (the next backward pass starts from zero). */
     public void zeroGrad() {
         if (owner.grad != null) {

@@ -35,6 +35,50 @@ class LinearWeightGradientTest {
         }
     }
 
+    @Test
+    void theInputGradientIsWrittenFirstAndAddedToAfterwards() {
+        Random rnd = new Random(5);
+        int n = 13;
+        int in = 21;
+        int out = 9;
+        float[] x = gaussian(rnd, n * in);
+        float[] w = gaussian(rnd, out * in);
+        float[] dy = gaussian(rnd, n * out);
+        float[] before = gaussian(rnd, n * in);
+        for (boolean started : new boolean[] {false, true}) {
+            float[] expected = started ? before.clone() : new float[n * in];
+            for (int r = 0; r < n; r++) {
+                for (int i = 0; i < in; i++) {
+                    float acc = expected[r * in + i];
+                    for (int o = 0; o < out; o++) {
+                        acc = Math.fma(dy[r * out + o], w[o * in + i], acc);
+                    }
+                    expected[r * in + i] = acc;
+                }
+            }
+            try (ThreadPool pool = new ThreadPool(2)) {
+                // A workspace whose recycled array holds garbage: a first write must not read it.
+                Workspace workspace = new Workspace();
+                float[] garbage = workspace.take(n * in);
+                java.util.Arrays.fill(garbage, Float.NaN);
+                workspace.recycle();
+                Tape tape = new Tape(pool, true, 0, workspace);
+                Tensor xt = tape.wrap(x.clone(), true, n, in);
+                if (started) {
+                    System.arraycopy(before, 0, xt.gradForUpdate(), 0, before.length);
+                }
+                Tensor y = MatrixOps.linear(tape, xt, Tensor.constant(w.clone(), out, in), null);
+                tape.record(() -> System.arraycopy(dy, 0, y.gradForUpdate(), 0, dy.length));
+                tape.backward(Tensor.zeros(true, 1));
+                float[] actual = xt.grad();
+                for (int e = 0; e < expected.length; e++) {
+                    assertEquals(Float.floatToRawIntBits(expected[e]), Float.floatToRawIntBits(actual[e]),
+                            (started ? "added to a started gradient" : "written first") + ", element " + e);
+                }
+            }
+        }
+    }
+
     private static void check(int out, int in, int n, int threads) {
         Random rnd = new Random(out * 31L + in);
         float[] x = gaussian(rnd, n * in);
