@@ -10,8 +10,10 @@ import dev.mycel.tensor.train.Gemm.Layout;
  * <p>Channels-last makes a convolution a {@link MatrixOps#linear} over patches: im2col lays every
  * output position's receptive field out as one row [kh·kw·c], so the forward pass is one matrix
  * product with the weights [out, kh, kw, c], and the weight gradient one product whose sum runs
- * over every position of every image in one fixed order. Scattering patch gradients back onto
- * the image (col2im) runs image by image in parallel, each image's sums in one fixed order.
+ * over every position of every image in one fixed order. The input's gradient is computed image
+ * by image in parallel: the image's patch gradients (dy·w, each element one chain over the output
+ * channels) into a buffer that stays in cache, then scattered back onto the image (col2im), each
+ * image's sums in one fixed order.
  */
 public final class ConvOps {
     private ConvOps() {
@@ -63,8 +65,14 @@ public final class ConvOps {
                 im2col(xd, img, g, col);
             }
         });
-        Tensor cols = tape.wrap(col, x.requiresGrad() && tape.training(), n * positions, patch);
-        if (x.requiresGrad() && tape.training()) {
+        boolean needDx = x.requiresGrad() && tape.training();
+        // The patch gradient, dy·w, is computed image by image into a buffer that stays in cache
+        // and scattered at once, rather than as one [n·positions, patch] matrix (20 MB for the
+        // MNIST CNN's second layer) written and read back. That needs the product to give y a
+        // gradient on its own, which a trainable weight or bias makes sure of.
+        boolean byImage = needDx && (weight.requiresGrad() || bias != null && bias.requiresGrad());
+        Tensor cols = tape.wrap(col, needDx && !byImage, n * positions, patch);
+        if (needDx && !byImage) {
             // Recorded before the product's own step, so replayed after it: the patch gradient is
             // complete when it is scattered back onto the image.
             tape.record(() -> {
@@ -75,13 +83,47 @@ public final class ConvOps {
                 float[] dx = x.gradForUpdate();
                 tape.pool().parallelFor(n, 1, (from, to) -> {
                     for (int img = from; img < to; img++) {
-                        col2im(dcol, img, g, dx);
+                        col2im(dcol, img * positions, img, g, dx);
                     }
                 });
             });
         }
         Tensor y = MatrixOps.linear(tape, cols, weight.reshape(out, patch), bias);
+        if (byImage) {
+            float[] wd = weight.data();
+            tape.record(() -> {
+                float[] dy = y.grad();
+                if (dy == null) {
+                    return;
+                }
+                float[] dx = x.gradForUpdate();
+                tape.pool().parallelFor(n, 1, (from, to) -> {
+                    float[] dcol = patchBuffer(positions * patch);
+                    for (int img = from; img < to; img++) {
+                        // The rows of dy·w for this image: each element the chain the whole
+                        // product would give it (over the output channels in order, from +0).
+                        Gemm.multiply(INLINE, positions, patch, out, dy, img * positions * out, Layout.NORMAL,
+                                wd, 0, Layout.NORMAL, dcol, 0, false);
+                        col2im(dcol, 0, img, g, dx);
+                    }
+                });
+            });
+        }
         return y.reshape(n, oh, ow, out);
+    }
+
+    /** Runs the per-image products on the image's own thread: a one-thread pool creates no thread. */
+    private static final ThreadPool INLINE = new ThreadPool(1);
+
+    /** Each thread's buffer for one image's patch gradient. */
+    private static final ThreadLocal<float[][]> PATCH_BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    private static float[] patchBuffer(int size) {
+        float[][] holder = PATCH_BUFFER.get();
+        if (holder[0].length < size) {
+            holder[0] = new float[size];
+        }
+        return holder[0];
     }
 
     private record Geometry(int h, int w, int c, int kh, int kw, int stride, int padding, int oh, int ow) {
@@ -119,11 +161,12 @@ public final class ConvOps {
         }
     }
 
-    private static void col2im(float[] dcol, int img, Geometry g, float[] dx) {
+    /** Adds the patch gradients of image {@code img}, rows from {@code firstRow} of {@code dcol}, onto dx. */
+    private static void col2im(float[] dcol, int firstRow, int img, Geometry g, float[] dx) {
         int c = g.c;
         int patch = g.kh * g.kw * c;
         int rowWidth = g.kw * c;
-        int row = img * g.oh * g.ow;
+        int row = firstRow;
         int imgBase = img * g.h * g.w * c;
         for (int oy = 0; oy < g.oh; oy++) {
             for (int ox = 0; ox < g.ow; ox++, row++) {
