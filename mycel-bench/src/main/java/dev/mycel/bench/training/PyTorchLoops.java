@@ -24,6 +24,7 @@ import dev.mycel.train.data.Mnist;
 import dev.mycel.train.data.TextCorpus;
 import dev.mycel.train.data.TokenBatch;
 import dev.mycel.train.export.CharVocabulary;
+import java.util.function.Supplier;
 
 /**
  * The same training steps with PyTorch's CPU kernels (libtorch 2.7.1 through DJL 0.36): the same
@@ -80,15 +81,7 @@ final class PyTorchLoops {
             try (NDManager m = trainer.getManager().newSubManager()) {
                 NDArray x = m.create(images, new Shape(MycelLoops.CNN_BATCH, 1, 28, 28));
                 NDArray y = m.create(labels, new Shape(MycelLoops.CNN_BATCH));
-                float value;
-                try (GradientCollector gc = trainer.newGradientCollector()) {
-                    NDList pred = trainer.forward(new NDList(x), new NDList(y));
-                    NDArray loss = trainer.getLoss().evaluate(new NDList(y), pred);
-                    gc.backward(loss);
-                    value = loss.getFloat();
-                }
-                trainer.step();
-                return value;
+                return optimiserStep(trainer, () -> trainer.forward(new NDList(x), new NDList(y)), y);
             }
         }
 
@@ -102,6 +95,18 @@ final class PyTorchLoops {
             trainer.close();
             model.close();
         }
+    }
+
+    /** Forward, loss against {@code labels}, backward and the optimiser's step; returns the loss. */
+    private static float optimiserStep(Trainer trainer, Supplier<NDList> forward, NDArray labels) {
+        float value;
+        try (GradientCollector gc = trainer.newGradientCollector()) {
+            NDArray loss = trainer.getLoss().evaluate(new NDList(labels), forward.get());
+            gc.backward(loss);
+            value = loss.getFloat();
+        }
+        trainer.step();
+        return value;
     }
 
     static final class Llama implements TrainingBenchmark.Loop {
@@ -129,15 +134,7 @@ final class PyTorchLoops {
                 NDArray x = m.create(b.inputs(), new Shape(MycelLoops.LLAMA_BATCH, MycelLoops.LLAMA_BLOCK));
                 NDArray y = m.create(b.targets(), new Shape(MycelLoops.LLAMA_BATCH * MycelLoops.LLAMA_BLOCK))
                         .toType(DataType.FLOAT32, false);
-                float value;
-                try (GradientCollector gc = trainer.newGradientCollector()) {
-                    NDList pred = trainer.forward(new NDList(x));
-                    NDArray loss = trainer.getLoss().evaluate(new NDList(y), pred);
-                    gc.backward(loss);
-                    value = loss.getFloat();
-                }
-                trainer.step();
-                return value;
+                return optimiserStep(trainer, () -> trainer.forward(new NDList(x)), y);
             }
         }
 

@@ -55,10 +55,10 @@ public final class AttentionOps {
      * Query rows per block. A multiple of the {@link Gemm} kernel's five rows per tile, and a
      * constant: the extents of the sums above depend on it, and must not depend on the machine.
      */
-    static final int BLOCK = Integer.getInteger("mycel.attn.block", 20);
+    static final int BLOCK = 20;
 
-    /** Runs each unit's products on the unit's own thread: a one-thread pool creates no thread. */
-    private static final ThreadPool INLINE = new ThreadPool(1);
+    /** Each unit's products run on the unit's own thread. */
+    private static final ThreadPool INLINE = CallingThread.POOL;
 
     private AttentionOps() {
     }

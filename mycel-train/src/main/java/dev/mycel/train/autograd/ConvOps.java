@@ -112,8 +112,8 @@ public final class ConvOps {
         return y.reshape(n, oh, ow, out);
     }
 
-    /** Runs the per-image products on the image's own thread: a one-thread pool creates no thread. */
-    private static final ThreadPool INLINE = new ThreadPool(1);
+    /** Each image's products run on the image's own thread. */
+    private static final ThreadPool INLINE = CallingThread.POOL;
 
     /** Each thread's buffer for one image's patch gradient. */
     private static final ThreadLocal<float[][]> PATCH_BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);

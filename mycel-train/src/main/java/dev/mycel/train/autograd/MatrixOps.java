@@ -51,8 +51,8 @@ public final class MatrixOps {
                     return;
                 }
                 if (x.requiresGrad()) {
-                    // dx [n, in] += dy [n, out] · w [out, in]; the first contribution writes
-                    // (a convolution's 20 MB patch gradient need not be cleared and read back).
+                    // dx [n, in] += dy [n, out] · w [out, in]; the first contribution writes, so
+                    // the gradient array is neither cleared nor read back.
                     boolean first = !x.hasGrad();
                     Gemm.multiply(tape.pool(), n, in, out, dy, 0, Layout.NORMAL, w.data(), 0, Layout.NORMAL,
                             first ? x.gradToOverwrite() : x.gradForUpdate(), 0, !first);

@@ -226,8 +226,8 @@ public final class PerExampleGradients {
         void run(int example, ThreadPool pool);
     }
 
-    /** A pool of the calling thread alone, for products inside a task that is already parallel. */
-    private static final ThreadPool SERIAL = new ThreadPool(1);
+    /** Each example's products run on the example's own thread. */
+    private static final ThreadPool SERIAL = CallingThread.POOL;
 
     /**
      * Runs {@code task} for every example: with at least as many examples as threads, the

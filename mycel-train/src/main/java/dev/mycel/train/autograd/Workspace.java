@@ -22,14 +22,8 @@ public final class Workspace {
 
     /** A zero-filled array of {@code size} floats, valid until {@link #recycle}. */
     public float[] take(int size) {
-        ArrayDeque<float[]> q = free.get(size);
-        float[] a = q == null ? null : q.poll();
-        if (a == null) {
-            a = new float[size];
-        } else {
-            Arrays.fill(a, 0f);
-        }
-        lent.add(a);
+        float[] a = takeUninitialised(size);
+        Arrays.fill(a, 0f);
         return a;
     }
 
