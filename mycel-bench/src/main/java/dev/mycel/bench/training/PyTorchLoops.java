@@ -54,11 +54,11 @@ final class PyTorchLoops {
             model = Model.newInstance("cnn", "PyTorch");
             SequentialBlock net = new SequentialBlock()
                     .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2)).setFilters(16).build())
-                    .add(Activation.reluBlock())
                     .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                    .add(Activation.reluBlock())
                     .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2)).setFilters(32).build())
-                    .add(Activation.reluBlock())
                     .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                    .add(Activation.reluBlock())
                     .add(Blocks.batchFlattenBlock())
                     .add(Linear.builder().setUnits(128).build())
                     .add(Activation.reluBlock())

@@ -106,7 +106,12 @@ public final class Gemm {
 
     /** A thread's packing buffers. */
     private static final class Scratch {
-        final float[] panelB = new float[KC * NR];
+        /** Room for the panels of one depth block: one in {@link #packedRows}, all of a narrow C's in {@link #directRows}. */
+        final float[] panelB = new float[PACK_A_FROM_PANELS * KC * NR];
+        final float[][] panelSource = new float[PACK_A_FROM_PANELS][];
+        final int[] panelOffset = new int[PACK_A_FROM_PANELS];
+        final int[] panelStep = new int[PACK_A_FROM_PANELS];
+        final int[] panelColumns = new int[PACK_A_FROM_PANELS];
         final float[] blockA = new float[MC * KC];
         final float[] edgeTile = new float[MR * NR];
     }
@@ -126,10 +131,15 @@ public final class Gemm {
                 int rows = Math.min(MC, r1 - i0);
                 packA(o.a, o.aOff, o.aLayout, o.m, o.k, i0, rows, pc, kc, s.blockA);
                 for (int panel = j0; panel < j1; panel++) {
-                    int cols = packB(o, pc, kc, panel, s.panelB);
+                    int col = panel * NR;
+                    boolean inPlace = readBInPlace(o, kc, col);
+                    float[] bp = inPlace ? o.b : s.panelB;
+                    int bOff = inPlace ? o.bOff + pc * o.n + col : 0;
+                    int bStep = inPlace ? o.n : NR;
+                    int cols = inPlace ? NR : packB(o, pc, kc, panel, s.panelB);
                     for (int r = 0; r < rows; r += MR) {
-                        tile(o, kc, s.blockA, r * kc, 1, MR, s.panelB, i0 + r, Math.min(MR, rows - r),
-                                panel * NR, cols, load, s);
+                        tile(o, kc, s.blockA, r * kc, 1, MR, bp, bOff, bStep, i0 + r, Math.min(MR, rows - r),
+                                col, cols, load, s);
                     }
                 }
             }
@@ -138,37 +148,77 @@ public final class Gemm {
 
     /**
      * Few panels per row (a narrow C): packing A would cost as much as the product, so full row
-     * tiles of A are read where they lie; only the last, partial tile is copied.
+     * tiles of A are read where they lie; only the last, partial tile is copied. Every panel of
+     * the depth block is made ready first and each row tile then runs against all of them, so A,
+     * the large operand here (the patch matrix of a convolution), streams from memory once per
+     * depth block rather than once per panel.
      */
     private static void directRows(Operands o, int r0, int r1, int j0, int j1, Scratch s) {
+        int panels = j1 - j0;
+        float[][] bp = s.panelSource;
+        int[] bOff = s.panelOffset;
+        int[] bStep = s.panelStep;
+        int[] cols = s.panelColumns;
+        boolean normal = o.aLayout == Layout.NORMAL;
         for (int pc = 0; pc < o.k; pc += KC) {
             int kc = Math.min(KC, o.k - pc);
             boolean load = o.accumulate || pc > 0;
-            for (int panel = j0; panel < j1; panel++) {
-                int cols = packB(o, pc, kc, panel, s.panelB);
-                for (int i = r0; i < r1; i += MR) {
-                    int tileRows = Math.min(MR, r1 - i);
-                    if (tileRows == MR) {
-                        boolean normal = o.aLayout == Layout.NORMAL;
-                        int aBase = normal ? o.aOff + i * o.k + pc : o.aOff + pc * o.m + i;
-                        tile(o, kc, o.a, aBase, normal ? o.k : 1, normal ? 1 : o.m, s.panelB, i, MR,
-                                panel * NR, cols, load, s);
-                    } else {
-                        packA(o.a, o.aOff, o.aLayout, o.m, o.k, i, tileRows, pc, kc, s.blockA);
-                        tile(o, kc, s.blockA, 0, 1, MR, s.panelB, i, tileRows, panel * NR, cols, load, s);
-                    }
+            for (int q = 0; q < panels; q++) {
+                int col = (j0 + q) * NR;
+                if (readBInPlace(o, kc, col)) {
+                    bp[q] = o.b;
+                    bOff[q] = o.bOff + pc * o.n + col;
+                    bStep[q] = o.n;
+                    cols[q] = NR;
+                } else {
+                    bp[q] = s.panelB;
+                    bOff[q] = q * KC * NR;
+                    bStep[q] = NR;
+                    cols[q] = Math.min(NR, o.n - col);
+                    packB(o.b, o.bOff, o.bLayout, o.n, o.k, pc, kc, col, cols[q], s.panelB, bOff[q]);
+                }
+            }
+            for (int i = r0; i < r1; i += MR) {
+                int tileRows = Math.min(MR, r1 - i);
+                float[] a = o.a;
+                int aBase = normal ? o.aOff + i * o.k + pc : o.aOff + pc * o.m + i;
+                int aRow = normal ? o.k : 1;
+                int aStep = normal ? 1 : o.m;
+                if (tileRows < MR) {
+                    packA(o.a, o.aOff, o.aLayout, o.m, o.k, i, tileRows, pc, kc, s.blockA);
+                    a = s.blockA;
+                    aBase = 0;
+                    aRow = 1;
+                    aStep = MR;
+                }
+                for (int q = 0; q < panels; q++) {
+                    tile(o, kc, a, aBase, aRow, aStep, bp[q], bOff[q], bStep[q], i, tileRows, (j0 + q) * NR, cols[q],
+                            load, s);
                 }
             }
         }
     }
 
+    /**
+     * Whether the panel of B at column {@code col} is read where it lies rather than packed: a
+     * full panel of a row-major B whose kc rows span little memory (rows n apart; wider spans
+     * cost more in cache and TLB misses than the copy). Copying such a panel costs as much as the
+     * few tiles a narrow or short product runs on it.
+     */
+    private static boolean readBInPlace(Operands o, int kc, int col) {
+        return o.bLayout == Layout.NORMAL && col + NR <= o.n && (long) kc * o.n <= IN_PLACE_SPAN;
+    }
+
+    /** Floats that kc rows of B may span for {@link #readBInPlace} (64 KB). */
+    static final int IN_PLACE_SPAN = 16 * 1024;
+
     /** Runs the kernel on one tile of C, through a scratch tile when the tile is partial. */
     private static void tile(Operands o, int kc, float[] ap, int aBase, int aRow, int aStep, float[] bp,
-                             int row, int tileRows, int col, int cols, boolean load, Scratch s) {
+                             int bOff, int bStep, int row, int tileRows, int col, int cols, boolean load, Scratch s) {
         int n = o.n;
         int cBase = o.cOff + row * n + col;
         if (tileRows == MR && cols == NR) {
-            kernel(kc, ap, aBase, aRow, aStep, bp, 0, NR, o.c, cBase, n, load);
+            kernel(kc, ap, aBase, aRow, aStep, bp, bOff, bStep, o.c, cBase, n, load);
             return;
         }
         float[] edge = s.edgeTile;
@@ -177,7 +227,7 @@ public final class Gemm {
                 System.arraycopy(o.c, cBase + ii * n, edge, ii * NR, cols);
             }
         }
-        kernel(kc, ap, aBase, aRow, aStep, bp, 0, NR, edge, 0, NR, load);
+        kernel(kc, ap, aBase, aRow, aStep, bp, bOff, bStep, edge, 0, NR, load);
         for (int ii = 0; ii < tileRows; ii++) {
             System.arraycopy(edge, ii * NR, o.c, cBase + ii * n, cols);
         }
@@ -186,7 +236,7 @@ public final class Gemm {
     private static int packB(Operands o, int pc, int kc, int panel, float[] out) {
         int col = panel * NR;
         int cols = Math.min(NR, o.n - col);
-        packB(o.b, o.bOff, o.bLayout, o.n, o.k, pc, kc, col, cols, out);
+        packB(o.b, o.bOff, o.bLayout, o.n, o.k, pc, kc, col, cols, out, 0);
         return cols;
     }
 
@@ -198,12 +248,13 @@ public final class Gemm {
     }
 
     /**
-     * Copies the panel of B's columns col..col+cols, rows p0..p0+kc, into a {@code kc × NR} block,
+     * Copies the panel of B's columns col..col+cols, rows p0..p0+kc, into a {@code kc × NR} block at
+     * {@code outOff},
      * row by row, columns past n set to zero (their results are computed and never stored).
      */
     private static void packB(float[] b, int bOff, Layout layout, int n, int k, int p0, int kc,
-                              int col, int cols, float[] out) {
-        int o = 0;
+                              int col, int cols, float[] out, int outOff) {
+        int o = outOff;
         if (layout == Layout.NORMAL) {
             for (int p = 0; p < kc; p++, o += NR) {
                 System.arraycopy(b, bOff + (p0 + p) * n + col, out, o, cols);
@@ -216,12 +267,12 @@ public final class Gemm {
             for (int j = 0; j < cols; j++) {
                 int s = src + j * k;
                 for (int p = 0; p < kc; p++) {
-                    out[p * NR + j] = b[s + p];
+                    out[o + p * NR + j] = b[s + p];
                 }
             }
             for (int p = 0; p < kc; p++) {
                 for (int j = cols; j < NR; j++) {
-                    out[p * NR + j] = 0f;
+                    out[o + p * NR + j] = 0f;
                 }
             }
         }

@@ -112,7 +112,7 @@ public final class MatrixOps {
     }
 
     /** {@code to [cols, rows] = fromᵀ} for {@code from [rows, cols]}. */
-    private static void transpose(float[] from, int rows, int cols, float[] to) {
+    static void transpose(float[] from, int rows, int cols, float[] to) {
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
                 to[c * rows + r] = from[r * cols + c];
