@@ -28,6 +28,10 @@ import picocli.CommandLine.Command;
             "  mycel node start --serve MODEL.gguf:0-7 --bootstrap HOST:PORT",
             "  mycel generate --network --bootstrap HOST:PORT --model MODEL.gguf",
             "  mycel node start --http 127.0.0.1:8080 --http-network-model MODEL.gguf   (OpenAI-compatible API)",
+            "",
+            "Train, and account for privacy:",
+            "  mycel train local --data mnist --model cnn --epochs 10",
+            "  mycel privacy epsilon --q 0.04 --sigma 1.5 --steps 2250 --delta 1e-5",
             ""
         },
         subcommands = {
@@ -36,6 +40,7 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             ModelCommand.class,
             TrainCommand.class,
+            PrivacyCommand.class,
             BenchCommand.class,
             NodeCommand.class,
             PeersCommand.class,
