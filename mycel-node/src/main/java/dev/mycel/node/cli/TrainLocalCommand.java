@@ -15,6 +15,7 @@ import dev.mycel.train.run.StepReport;
 import dev.mycel.train.run.TrainingDivergedException;
 import dev.mycel.train.run.TrainingListener;
 import dev.mycel.train.run.TrainingResult;
+import dev.mycel.federated.client.PrivateMnistRun;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -73,9 +74,12 @@ final class TrainLocalCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", description = "Examples per step (default: 64 digits, 12 windows of text).")
     Integer batch;
 
-    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.001",
-            description = "Learning rate: Adam's for cnn, AdamW's peak for llama-tiny (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", paramLabel = "RATE",
+            description = "Learning rate: Adam's for cnn, AdamW's peak for llama-tiny (default: 0.001; 0.005 with --dp-sgd,"
+                    + " whose noisy gradients want larger steps).")
+    Double lrOption;
+
+    private double lr;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the weights, the order of examples and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -96,6 +100,23 @@ final class TrainLocalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON objects, one per evaluation; the last is the result.")
     boolean json;
 
+    @Option(names = "--dp-sgd", description = {"Train the cnn with example-level differential privacy (DP-SGD): Poisson-sampled",
+        "batches, each digit's gradient clipped, Gaussian noise from SecureRandom, the noise",
+        "calibrated so that the epochs spend --epsilon at --delta."})
+    boolean dpSgd;
+
+    @Option(names = "--epsilon", paramLabel = "EPS", description = "DP-SGD's privacy budget (default: 2).")
+    Double epsilon;
+
+    @Option(names = "--delta", paramLabel = "DELTA", description = "DP-SGD's delta, below 1 / training digits (default: 1e-5).")
+    Double delta;
+
+    @Option(names = "--max-grad-norm", paramLabel = "C", description = "DP-SGD's clipping norm per digit (default: 1.0).")
+    Double maxGradNorm;
+
+    @Option(names = "--accountant", paramLabel = "NAME", description = "DP-SGD's accountant: prv (default, tighter) or rdp.")
+    String accountant;
+
     @Override
     public Integer call() throws IOException {
         boolean mnist = data.equals("mnist");
@@ -111,7 +132,17 @@ final class TrainLocalCommand implements Callable<Integer> {
         if (mnist && (export != null || text != null || context != 64)) {
             throw new UserException("--export, --text and --context are for llama-tiny", true);
         }
-        Path dir = out != null ? out : Path.of("train-" + data + "-" + model);
+        if (!dpSgd && (epsilon != null || delta != null || maxGradNorm != null || accountant != null)) {
+            throw new UserException("--epsilon, --delta, --max-grad-norm and --accountant go with --dp-sgd", true);
+        }
+        if (dpSgd && !mnist) {
+            throw new UserException("--dp-sgd trains the mnist cnn", true);
+        }
+        if (dpSgd && (resume != null || stopAfter != 0)) {
+            throw new UserException("a --dp-sgd run cannot be stopped and resumed yet: run it whole", true);
+        }
+        lr = lrOption != null ? lrOption : dpSgd ? 0.005 : 0.001;
+        Path dir = out != null ? out : Path.of("train-" + data + "-" + model + (dpSgd ? "-dp" : ""));
         Files.createDirectories(dir);
         PrintStream stdout = System.out;
         int k = threads != null ? threads : Defaults.threads();
@@ -146,7 +177,16 @@ final class TrainLocalCommand implements Callable<Integer> {
             Path checkpoint = dir.resolve("checkpoint.safetensors");
             TrainingResult result;
             String title;
-            if (mnist) {
+            PrivateMnistRun privacy = null;
+            if (dpSgd) {
+                Mnist digits = dataDir != null ? Mnist.load(dataDir) : Mnist.bundled();
+                PrivateMnistRun run = new PrivateMnistRun(pool, digits, epochs, batch != null ? batch : 64, lr, seed,
+                        epsilon != null ? epsilon : 2.0, delta != null ? delta : 1e-5,
+                        maxGradNorm != null ? maxGradNorm : 1.0, accountant != null ? accountant : "prv");
+                result = run.run(listener, new java.security.SecureRandom());
+                privacy = run;
+                title = "MNIST CNN, DP-SGD";
+            } else if (mnist) {
                 Mnist digits = dataDir != null ? Mnist.load(dataDir) : Mnist.bundled();
                 MnistTrainer.Options options = MnistTrainer.Options.defaults(epochs, seed).withBatch(batch != null ? batch : 64)
                         .withLr(lr).withStopAfter(stopAfter).withCheckpoint(checkpoint).withResume(resume);
@@ -168,14 +208,14 @@ final class TrainLocalCommand implements Callable<Integer> {
                 LineChart.write(dir.resolve("accuracy.png"), title, "held-out accuracy",
                         List.of(new LineChart.Series("held out", metrics.accuracies())));
             }
-            print(stdout, result, k, dir, mnist);
+            print(stdout, result, k, dir, mnist, privacy);
             return 0;
         } catch (DatasetFormatException | CheckpointException | TrainingDivergedException e) {
             throw new UserException(e.getMessage());
         }
     }
 
-    private void print(PrintStream stdout, TrainingResult result, int k, Path dir, boolean mnist) {
+    private void print(PrintStream stdout, TrainingResult result, int k, Path dir, boolean mnist, PrivateMnistRun privacy) {
         boolean exported = export != null && !mnist && result.steps() == steps;
         if (json) {
             ObjectNode o = Json.object();
@@ -195,6 +235,13 @@ final class TrainLocalCommand implements Callable<Integer> {
             if (exported) {
                 o.put("export", export.toString());
             }
+            if (privacy != null) {
+                o.put("epsilon", privacy.spent().epsilon());
+                o.put("delta", privacy.spent().delta());
+                o.put("noise_multiplier", privacy.noiseMultiplier());
+                o.put("accountant", privacy.accountant());
+                o.put("budget_exhausted", privacy.budgetExhausted());
+            }
             stdout.println(Json.write(o));
             return;
         }
@@ -206,7 +253,13 @@ final class TrainLocalCommand implements Callable<Integer> {
                     result.steps(), result.loss(), result.seconds(), result.examplesPerSecond(), k);
         }
         stdout.printf("model_sha256 %s%n", result.modelSha256());
-        stdout.printf("wrote %s (metrics.csv, loss.png%s, checkpoint.safetensors)%n", dir, mnist ? ", accuracy.png" : "");
+        if (privacy != null) {
+            stdout.printf(Locale.ROOT, "privacy: epsilon %.3f at delta %s (%s accountant), noise multiplier %.4f, clipping norm %s%s%n",
+                    privacy.spent().epsilon(), privacy.spent().delta(), privacy.accountant(), privacy.noiseMultiplier(),
+                    privacy.maxGradNorm(), privacy.budgetExhausted() ? "; stopped early: the budget was spent" : "");
+        }
+        stdout.printf("wrote %s (metrics.csv, loss.png%s%s)%n", dir, mnist ? ", accuracy.png" : "",
+                privacy != null ? "" : ", checkpoint.safetensors");
         if (exported) {
             stdout.printf("exported %s: try  mycel generate --model %s --prompt \"ROMEO:\"%n", export, export);
         }

@@ -84,8 +84,6 @@ public final class MnistTrainer {
         }
     }
 
-    private static final int EVAL_BATCH = 500;
-
     private final ThreadPool pool;
     private final Mnist data;
     private final Options options;
@@ -201,34 +199,7 @@ public final class MnistTrainer {
     /** Mean loss and accuracy over the held-out digits, in fixed batches. */
     double[] evaluate(MnistCnn model) {
         int from = options.trainCount();
-        int n = data.size() - from;
-        double lossSum = 0;
-        int correct = 0;
-        for (int b = 0; b < n; b += EVAL_BATCH) {
-            int size = Math.min(EVAL_BATCH, n - b);
-            float[] images = new float[size * Mnist.PIXELS];
-            int[] labels = new int[size];
-            for (int j = 0; j < size; j++) {
-                data.normalizedImage(from + b + j, images, j * Mnist.PIXELS);
-                labels[j] = data.label(from + b + j);
-            }
-            Tape tape = new Tape(pool, false, 0);
-            Tensor logits = model.forward(tape, Tensor.constant(images, size, Mnist.ROWS, Mnist.COLUMNS, 1));
-            lossSum += (double) Losses.softmaxCrossEntropy(tape, logits, labels).item() * size;
-            float[] z = logits.data();
-            for (int j = 0; j < size; j++) {
-                int best = 0;
-                for (int c = 1; c < Mnist.CLASSES; c++) {
-                    if (z[j * Mnist.CLASSES + c] > z[j * Mnist.CLASSES + best]) {
-                        best = c;
-                    }
-                }
-                if (best == labels[j]) {
-                    correct++;
-                }
-            }
-        }
-        return new double[] {lossSum / n, (double) correct / n};
+        return MnistEvaluation.evaluate(pool, model, data, from, data.size() - from);
     }
 
     /** What must not change between a run and its resumption. */

@@ -1,0 +1,107 @@
+package dev.mycel.federated.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mycel.federated.privacy.DpSgd;
+import dev.mycel.federated.privacy.DpSgdSettings;
+import dev.mycel.tensor.ThreadPool;
+import dev.mycel.train.data.Mnist;
+import dev.mycel.train.models.MnistCnn;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** A client's local training: plain (bit-exact), FedProx, and DP-SGD with its budget. */
+class MnistLocalTrainerTest {
+    private static final ThreadPool POOL = new ThreadPool(2);
+    private static final Mnist ALL = Mnist.bundled();
+    private static final Mnist DIGITS = ALL.select(range(0, 256));
+    private static final MnistLocalTrainer.Settings SGD = new MnistLocalTrainer.Settings(1, 32, "sgd", 0.05, 0.9, 0, 0.25f);
+
+    @AfterAll
+    static void close() {
+        POOL.close();
+    }
+
+    @Test
+    void plainTrainingIsTheSameBitsOnAnyThreadCountAndLearns() {
+        float[] start = ParameterVector.of(new MnistCnn(5, 0.25f).parameters());
+        MnistLocalTrainer.Outcome a = new MnistLocalTrainer(POOL, DIGITS).train(start, SGD, 7, 0, null, (s, l) -> { });
+        MnistLocalTrainer.Outcome b;
+        try (ThreadPool one = new ThreadPool(1)) {
+            b = new MnistLocalTrainer(one, DIGITS).train(start, SGD, 7, 0, null, (s, l) -> { });
+        }
+        assertArrayEquals(a.parameters(), b.parameters());
+        assertEquals(8, a.steps());
+        assertEquals(256, a.examples());
+        MnistLocalTrainer.Settings three = new MnistLocalTrainer.Settings(3, 32, "sgd", 0.05, 0.9, 0, 0.25f);
+        MnistLocalTrainer.Outcome c = new MnistLocalTrainer(POOL, DIGITS).train(start, three, 7, 0, null, (s, l) -> { });
+        assertTrue(c.meanLoss() < 2.2, "mean loss over three epochs " + c.meanLoss());
+    }
+
+    @Test
+    void theProximalTermKeepsTheModelNearTheStart() {
+        float[] start = ParameterVector.of(new MnistCnn(5, 0.25f).parameters());
+        MnistLocalTrainer trainer = new MnistLocalTrainer(POOL, DIGITS);
+        float[] free = trainer.train(start, SGD, 7, 0, null, (s, l) -> { }).parameters();
+        MnistLocalTrainer.Settings prox = new MnistLocalTrainer.Settings(1, 32, "sgd", 0.05, 0.9, 1.0, 0.25f);
+        float[] held = trainer.train(start, prox, 7, 0, null, (s, l) -> { }).parameters();
+        assertTrue(distance(held, start) < distance(free, start));
+    }
+
+    @Test
+    void dpSgdStopsWhenTheBudgetIsSpentAndChunksLargeBatches() {
+        float[] start = ParameterVector.of(new MnistCnn(5, 0f).parameters());
+        // q = 1/4 of 256 digits: Poisson batches of about 64 through chunks of 16 (padded).
+        DpSgdSettings settings = new DpSgdSettings(2.0, 1.0, 1e-5, 2.0, "rdp");
+        DpSgd dp = new DpSgd(settings, 0.25, new SplittableRandom(4));
+        long max = dp.maxSteps();
+        assertTrue(max > 0 && max < 60, "steps allowed " + max);
+        MnistLocalTrainer.Settings s = new MnistLocalTrainer.Settings(10, 16, "adam", 0.005, 0, 0, 0f);
+        long[] seen = {0};
+        MnistLocalTrainer.Outcome o = new MnistLocalTrainer(POOL, DIGITS).train(start, s, 3, 0, dp, (step, loss) -> seen[0] = step);
+        assertTrue(o.budgetExhausted());
+        assertEquals(max, o.steps());
+        assertEquals(max, seen[0]);
+        assertTrue(dp.spent().epsilon() <= 2.0);
+        for (float v : o.parameters()) {
+            assertTrue(Float.isFinite(v));
+        }
+        assertFalse(java.util.Arrays.equals(start, o.parameters()));
+    }
+
+    @Test
+    void dpSgdIsDeterministicForAGivenRandomSource() {
+        float[] start = ParameterVector.of(new MnistCnn(5, 0f).parameters());
+        DpSgdSettings settings = new DpSgdSettings(1.0, 1.0, 1e-5, 5, "rdp");
+        MnistLocalTrainer.Settings s = new MnistLocalTrainer.Settings(1, 32, "adam", 0.005, 0, 0, 0f);
+        float[] a = new MnistLocalTrainer(POOL, DIGITS)
+                .train(start, s, 3, 0, new DpSgd(settings, 0.125, new SplittableRandom(8)), (x, y) -> { }).parameters();
+        float[] b = new MnistLocalTrainer(POOL, DIGITS)
+                .train(start, s, 3, 0, new DpSgd(settings, 0.125, new SplittableRandom(8)), (x, y) -> { }).parameters();
+        float[] c = new MnistLocalTrainer(POOL, DIGITS)
+                .train(start, s, 3, 0, new DpSgd(settings, 0.125, new SplittableRandom(9)), (x, y) -> { }).parameters();
+        assertArrayEquals(a, b);
+        assertFalse(java.util.Arrays.equals(a, c));
+    }
+
+    private static double distance(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = a[i] - b[i];
+            s += d * d;
+        }
+        return Math.sqrt(s);
+    }
+
+    private static int[] range(int from, int to) {
+        int[] r = new int[to - from];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = from + i;
+        }
+        return r;
+    }
+}
