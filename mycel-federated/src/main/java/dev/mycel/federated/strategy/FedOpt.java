@@ -31,11 +31,11 @@ public abstract sealed class FedOpt implements Strategy permits FedAdagrad, FedA
     private final String name;
     private final LocalTraining local;
     /** Flower's {@code eta}: the server learning rate. */
-    protected final double eta;
-    protected final double beta1;
-    protected final double beta2;
+    final double eta;
+    final double beta1;
+    final double beta2;
     /** Flower's {@code tau}: keeps the division finite where v is still 0. */
-    protected final double tau;
+    final double tau;
     private double[] m;
     private double[] v;
 
