@@ -21,13 +21,14 @@ public final class MultiKrum implements Strategy {
 
     /**
      * @param f the number of malicious clients to tolerate, at least 0
-     * @param m how many of the best-scored updates to average, at least 1 (1 is Krum)
+     * @param m how many of the best-scored updates to average, at least 1 (1 is Krum), or 0 for
+     *     n − f of each round's n updates (Blanchard et al.'s choice, which follows drop-outs)
      */
     public MultiKrum(LocalTraining local, int f, int m) {
         this.local = Objects.requireNonNull(local, "local");
         KrumScores.requireF("multikrum", f);
-        if (m < 1) {
-            throw new IllegalArgumentException("multikrum: must keep m >= 1 updates, got m = " + m);
+        if (m < 0) {
+            throw new IllegalArgumentException("multikrum: must keep m >= 1 updates (or 0 for n - f), got m = " + m);
         }
         this.f = f;
         this.m = m;
@@ -55,10 +56,11 @@ public final class MultiKrum implements Strategy {
     public float[] aggregate(int round, float[] global, List<ClientUpdate> updates) {
         Updates u = Updates.sorted(name(), round, global, updates);
         KrumScores.requireEnough(name(), u.n, f);
-        if (m > u.n) {
-            throw new IllegalArgumentException("multikrum: keeps m = " + m + " updates but only n = " + u.n + " arrived");
+        int keep = m == 0 ? u.n - f : m;
+        if (keep > u.n) {
+            throw new IllegalArgumentException("multikrum: keeps m = " + keep + " updates but only n = " + u.n + " arrived");
         }
-        int[] kept = Arrays.copyOf(new KrumScores(u, f).ranking(), m);
+        int[] kept = Arrays.copyOf(new KrumScores(u, f).ranking(), keep);
         Arrays.sort(kept);
         return Updates.toFloat(u.mean(kept));
     }

@@ -52,6 +52,24 @@ public final class NodeIdentity {
         }
     }
 
+    /**
+     * The identity whose Ed25519 private key is these 32 bytes. For simulations and test networks
+     * that must give the same node ids on every run: a key derived from a known seed is no secret,
+     * so never use one for a real node.
+     */
+    public static NodeIdentity fromSeed(byte[] seed) {
+        if (seed.length != 32) {
+            throw new IllegalArgumentException("an Ed25519 seed has 32 bytes, not " + seed.length);
+        }
+        try {
+            PrivateKey priv = KeyFactory.getInstance("Ed25519").generatePrivate(
+                    new java.security.spec.EdECPrivateKeySpec(java.security.spec.NamedParameterSpec.ED25519, seed.clone()));
+            return new NodeIdentity(new KeyPair(derivePublic(priv), priv));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK has no Ed25519", e);
+        }
+    }
+
     /** Loads {@code identity.key} from the data folder, creating folder and key on first start. */
     public static NodeIdentity loadOrCreate(Path dataDir) throws IOException {
         Files.createDirectories(dataDir);

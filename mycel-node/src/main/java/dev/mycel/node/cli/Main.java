@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             "Train, and account for privacy:",
             "  mycel train local --data mnist --model cnn --epochs 10",
             "  mycel privacy epsilon --q 0.04 --sigma 1.5 --steps 2250 --delta 1e-5",
+            "  mycel fl simulate --clients 100 --fraction 0.1 --rounds 50 --strategy fedavg --partition shards:2",
             ""
         },
         subcommands = {
@@ -41,6 +42,7 @@ import picocli.CommandLine.Command;
             ModelCommand.class,
             TrainCommand.class,
             PrivacyCommand.class,
+            FlCommand.class,
             BenchCommand.class,
             NodeCommand.class,
             PeersCommand.class,

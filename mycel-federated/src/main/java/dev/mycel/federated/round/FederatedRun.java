@@ -1,0 +1,249 @@
+package dev.mycel.federated.round;
+
+import dev.mycel.federated.privacy.ClientLevelDp;
+import dev.mycel.federated.privacy.PrivacyAccountant;
+import dev.mycel.federated.strategy.ClientUpdate;
+import dev.mycel.federated.strategy.Strategy;
+import dev.mycel.federated.strategy.StrategyState;
+import dev.mycel.federated.strategy.UpdateValidator;
+import dev.mycel.net.identity.NodeIdentity;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/**
+ * The coordinator's loop: for each round, pick clients, send them the global model, wait for
+ * their signed updates until the deadline, refuse the bad ones (with a reason), aggregate the
+ * rest through the strategy when enough are left, add client-level DP noise where the
+ * coordinator owns it, and publish a signed {@link RoundRecord}. A client that fails, is late or
+ * sends garbage costs its own contribution, never the round: the round goes on with the others,
+ * and a round with fewer than the minimum leaves the model as it was.
+ */
+public final class FederatedRun {
+    /**
+     * The run's settings. {@code sampleRate} is the fraction of clients per round: with
+     * {@code poisson} each client is in with that probability (what client-level DP's accountant
+     * assumes), otherwise exactly round(fraction · clients) are picked.
+     */
+    public record Settings(String runId, int rounds, double sampleRate, boolean poisson, int minClients,
+                           Duration deadline, long seed, double maxUpdateNorm, ClientLevelDp dp) {
+        public Settings {
+            if (rounds < 1) {
+                throw new IllegalArgumentException("--rounds must be at least 1, not " + rounds);
+            }
+            if (!(sampleRate > 0 && sampleRate <= 1)) {
+                throw new IllegalArgumentException("--fraction must be in (0, 1], not " + sampleRate);
+            }
+            if (minClients < 1) {
+                throw new IllegalArgumentException("--min-clients must be at least 1, not " + minClients);
+            }
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("the round deadline must be positive, not " + deadline);
+            }
+            if (dp != null && !poisson) {
+                throw new IllegalArgumentException("client-level DP needs Poisson sampling of clients (its accountant assumes it)");
+            }
+        }
+    }
+
+    /** Told as the run goes. */
+    public interface Listener {
+        default void roundStarted(int round, List<String> picked) {
+        }
+
+        default void refused(int round, Refusal refusal) {
+        }
+
+        void roundEnded(RoundOutcome outcome);
+
+        /** The run stopped before its last round: the privacy budget would have been exceeded. */
+        default void budgetStop(int round, double epsilonIfRun) {
+        }
+    }
+
+    private final Settings settings;
+    private final Strategy strategy;
+    private final Map<String, FederatedClient> clients;
+    private final NodeIdentity coordinator;
+    private final ExecutorService executor;
+    private final RandomGenerator noise;
+    private final UpdateValidator validator;
+
+    public FederatedRun(Settings settings, Strategy strategy, List<FederatedClient> clients, NodeIdentity coordinator,
+                        ExecutorService executor, RandomGenerator noise) {
+        this.settings = Objects.requireNonNull(settings);
+        this.strategy = Objects.requireNonNull(strategy);
+        this.clients = new TreeMap<>();
+        for (FederatedClient c : clients) {
+            if (this.clients.put(c.id(), c) != null) {
+                throw new IllegalArgumentException("two clients with the id " + c.id());
+            }
+        }
+        if (this.clients.isEmpty()) {
+            throw new IllegalArgumentException("a federated run needs clients");
+        }
+        this.coordinator = Objects.requireNonNull(coordinator);
+        this.executor = Objects.requireNonNull(executor);
+        this.noise = Objects.requireNonNull(noise);
+        this.validator = new UpdateValidator(settings.maxUpdateNorm());
+    }
+
+    /**
+     * Runs the rounds from {@code initial}; {@code evaluate} gives {loss, accuracy} of a model on
+     * held-out data (the coordinator's own, never a client's). Returns the final global model.
+     */
+    public float[] run(float[] initial, Function<float[], double[]> evaluate, Listener listener) throws InterruptedException {
+        float[] global = initial.clone();
+        List<String> ids = new ArrayList<>(clients.keySet());
+        PrivacyAccountant accountant = settings.dp() == null ? null : PrivacyAccountant.named(settings.dp().accountant());
+        for (int round = 1; round <= settings.rounds(); round++) {
+            long started = System.nanoTime();
+            if (accountant != null) {
+                PrivacyAccountant next = PrivacyAccountant.named(settings.dp().accountant());
+                next.step(settings.dp().noiseMultiplier(), settings.sampleRate(), round);
+                double eps = next.spent(settings.dp().delta()).epsilon();
+                if (eps > settings.dp().targetEpsilon()) {
+                    listener.budgetStop(round, eps);
+                    break;
+                }
+            }
+            List<String> picked = settings.poisson()
+                    ? ClientSelection.poisson(ids, settings.sampleRate(), settings.seed(), round)
+                    : ClientSelection.fixedCount(ids, Math.max(1, (int) Math.round(settings.sampleRate() * ids.size())),
+                            settings.seed(), round);
+            listener.roundStarted(round, picked);
+            StrategyState before = strategy.state();
+            List<Refusal> refused = new ArrayList<>();
+            List<SignedUpdate> accepted = collect(round, global, picked, refused, listener);
+            accepted.sort((a, b) -> a.update().clientId().compareTo(b.update().clientId()));
+            boolean applied = accepted.size() >= settings.minClients() && !accepted.isEmpty();
+            UpdatePreparation preparation = UpdatePreparation.of(settings.dp());
+            float[] aggregate = global;
+            float[] model = global;
+            boolean coordinatorNoise = false;
+            if (applied) {
+                List<ClientUpdate> updates = new ArrayList<>();
+                for (SignedUpdate s : accepted) {
+                    updates.add(s.update());
+                }
+                try {
+                    aggregate = strategy.aggregate(round, global, preparation.apply(global, updates));
+                } catch (IllegalArgumentException e) {
+                    // Too few updates left for the rule (Krum needs n ≥ 2f + 3, ...): the round
+                    // keeps the model, and says why.
+                    applied = false;
+                    refused.add(new Refusal("-", "round not applied: " + e.getMessage()));
+                }
+                model = aggregate;
+                if (applied && settings.dp() != null && settings.dp().mode() == ClientLevelDp.Mode.COORDINATOR) {
+                    model = aggregate.clone();
+                    ClientLevelDp.addNoise(model, settings.dp().noiseMultiplier() * settings.dp().clipNorm() / accepted.size(),
+                            noise);
+                    coordinatorNoise = true;
+                }
+            } else {
+                refused.add(new Refusal("-", "round not applied: " + accepted.size() + " usable updates, fewer than the minimum "
+                        + settings.minClients()));
+            }
+            List<RoundRecord.Input> inputs = new ArrayList<>();
+            for (SignedUpdate s : accepted) {
+                inputs.add(new RoundRecord.Input(s.update().clientId(), s.update().numExamples(),
+                        SignedUpdate.commitment(round, s.update())));
+            }
+            RoundRecord record = new RoundRecord(settings.runId(), round, strategy.name(), Hashes.sha256(global), inputs, refused,
+                    applied, Hashes.sha256(aggregate), coordinatorNoise, Hashes.sha256(model), "", new byte[0])
+                    .signedBy(coordinator);
+            double epsilon = Double.NaN;
+            if (accountant != null) {
+                accountant.step(settings.dp().noiseMultiplier(), settings.sampleRate(), 1);
+                epsilon = accountant.spent(settings.dp().delta()).epsilon();
+            }
+            float[] start = global;
+            global = model;
+            double[] eval = evaluate.apply(global);
+            listener.roundEnded(new RoundOutcome(record, picked, accepted, before, start, global, eval[0], eval[1], epsilon,
+                    (System.nanoTime() - started) / 1e9));
+        }
+        return global;
+    }
+
+    /** Sends the round to the picked clients and keeps the replies that pass every check by the deadline. */
+    private List<SignedUpdate> collect(int round, float[] global, List<String> picked, List<Refusal> refused, Listener listener)
+            throws InterruptedException {
+        FitRequest request = new FitRequest(settings.runId(), round, global, strategy.configureRound(round));
+        Map<String, Future<SignedUpdate>> pending = new LinkedHashMap<>();
+        for (String id : picked) {
+            FederatedClient c = clients.get(id);
+            pending.put(id, executor.submit(() -> c.fit(request)));
+        }
+        long deadline = System.nanoTime() + settings.deadline().toNanos();
+        List<SignedUpdate> accepted = new ArrayList<>();
+        for (var e : pending.entrySet()) {
+            String id = e.getKey();
+            String reason;
+            try {
+                SignedUpdate s = e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                reason = check(id, round, global, s);
+                if (reason == null) {
+                    accepted.add(s);
+                    continue;
+                }
+            } catch (TimeoutException ex) {
+                e.getValue().cancel(true);
+                reason = "missed the round's deadline of " + settings.deadline().toMillis() + " ms";
+            } catch (ExecutionException ex) {
+                Throwable cause = ex.getCause();
+                reason = "failed: " + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName());
+            }
+            Refusal r = new Refusal(id, reason);
+            refused.add(r);
+            listener.refused(round, r);
+        }
+        return accepted;
+    }
+
+    /** Why a reply cannot be used, or null when it can. */
+    private String check(String id, int round, float[] global, SignedUpdate s) {
+        if (s == null || s.update() == null) {
+            return "sent no update";
+        }
+        if (!s.runId().equals(settings.runId())) {
+            return "an update for run " + s.runId() + ", not this run";
+        }
+        if (s.round() != round) {
+            return "an update for round " + s.round() + ", not round " + round;
+        }
+        if (!s.update().clientId().equals(id)) {
+            return "an update claiming to be from " + s.update().clientId();
+        }
+        if (!s.verifies()) {
+            return "a bad signature";
+        }
+        UpdateValidator.Verdict v = validator.check(global, s.update());
+        if (!v.accepted()) {
+            return v.reason();
+        }
+        return null;
+    }
+
+    /** The model's SHA-256, as round records give it. */
+    public static String sha256(float[] model) {
+        return Hashes.hex(Hashes.sha256(model));
+    }
+
+    static boolean same(float[] a, float[] b) {
+        return Arrays.equals(a, b);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.mycel.federated.round;
+
+import dev.mycel.federated.strategy.ClientUpdate;
+import dev.mycel.federated.strategy.Strategy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A participant's check of a round record: given the model the round started from, the signed
+ * inputs the record commits to and the strategy in the state it had before the round, recompute
+ * the aggregate and compare every hash. Nothing is trusted from the coordinator but the record's
+ * claims, which are checked one by one.
+ */
+public final class RoundAudit {
+    private RoundAudit() {
+    }
+
+    /** The problems found; empty when the record is exactly what the inputs give. */
+    public static List<String> check(RoundRecord record, float[] start, List<SignedUpdate> inputs, Strategy strategyBefore,
+                                     UpdatePreparation preparation) {
+        List<String> problems = new ArrayList<>();
+        if (!record.signatureVerifies()) {
+            problems.add("the record's signature is not the coordinator's");
+        }
+        if (!Arrays.equals(record.startSha256(), Hashes.sha256(start))) {
+            problems.add("the record starts from another model");
+        }
+        List<SignedUpdate> sorted = new ArrayList<>(inputs);
+        sorted.sort(Comparator.comparing(s -> s.update().clientId()));
+        if (sorted.size() != record.inputs().size()) {
+            problems.add("the record names " + record.inputs().size() + " inputs, " + sorted.size() + " were given");
+            return problems;
+        }
+        List<ClientUpdate> updates = new ArrayList<>();
+        for (int i = 0; i < sorted.size(); i++) {
+            SignedUpdate s = sorted.get(i);
+            RoundRecord.Input in = record.inputs().get(i);
+            if (!s.update().clientId().equals(in.clientId())) {
+                problems.add("input " + i + " is from " + s.update().clientId() + ", the record names " + in.clientId());
+            }
+            if (!s.verifies() || !s.runId().equals(record.runId()) || s.round() != record.round()) {
+                problems.add("the input of " + in.clientId() + " is not signed by it for this round");
+            }
+            if (!Arrays.equals(SignedUpdate.commitment(record.round(), s.update()), in.commitment())) {
+                problems.add("the input of " + in.clientId() + " does not match the record's commitment");
+            }
+            updates.add(s.update());
+        }
+        if (!record.applied()) {
+            return problems;
+        }
+        float[] aggregate = strategyBefore.aggregate(record.round(), start, preparation.apply(start, updates));
+        if (!Arrays.equals(Hashes.sha256(aggregate), record.aggregateSha256())) {
+            problems.add("the aggregate of the inputs has SHA-256 " + Hashes.hex(Hashes.sha256(aggregate))
+                    + ", the record claims " + Hashes.hex(record.aggregateSha256()));
+        }
+        if (!record.coordinatorNoise() && !Arrays.equals(record.aggregateSha256(), record.modelSha256())) {
+            problems.add("the record's new model is not its aggregate, and no noise was declared");
+        }
+        return problems;
+    }
+}

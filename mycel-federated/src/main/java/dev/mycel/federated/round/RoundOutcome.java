@@ -1,0 +1,14 @@
+package dev.mycel.federated.round;
+
+import dev.mycel.federated.strategy.StrategyState;
+import java.util.List;
+
+/**
+ * One finished round: the signed record, the inputs it used and the strategy's state before it
+ * (what an auditor needs to recompute it), the global model's held-out loss and accuracy after
+ * it, and the privacy spent so far (NaN without DP).
+ */
+public record RoundOutcome(RoundRecord record, List<String> picked, List<SignedUpdate> inputs,
+                           StrategyState strategyBefore, float[] start, float[] model, double loss, double accuracy,
+                           double epsilon, double seconds) {
+}

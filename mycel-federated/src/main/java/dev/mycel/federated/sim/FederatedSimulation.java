@@ -1,0 +1,224 @@
+package dev.mycel.federated.sim;
+
+import dev.mycel.federated.attack.Attacks;
+import dev.mycel.federated.client.ParameterVector;
+import dev.mycel.federated.privacy.ClientLevelDp;
+import dev.mycel.federated.privacy.DpSgd;
+import dev.mycel.federated.privacy.DpSgdSettings;
+import dev.mycel.federated.privacy.NoiseCalibration;
+import dev.mycel.federated.round.FederatedClient;
+import dev.mycel.federated.round.FederatedRun;
+import dev.mycel.federated.round.RoundAudit;
+import dev.mycel.federated.round.RoundOutcome;
+import dev.mycel.federated.round.UpdatePreparation;
+import dev.mycel.federated.strategy.LocalTraining;
+import dev.mycel.federated.strategy.Strategy;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.tensor.ThreadPool;
+import dev.mycel.train.data.Mnist;
+import dev.mycel.train.data.Partitioners;
+import dev.mycel.train.models.MnistCnn;
+import dev.mycel.train.run.MnistEvaluation;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.random.RandomGenerator;
+
+/**
+ * {@code mycel fl simulate}: a federated run of the MNIST CNN over simulated clients in this JVM.
+ * The first 8,000 digits are dealt to the clients (IID, Dirichlet label skew or McMahan's
+ * shards); the last 2,000 stay with the coordinator to evaluate the global model after each
+ * round. Every client has its own node key and signs its updates; drop-outs, Byzantine
+ * clients and differential privacy are options. After each round a participant's audit
+ * recomputes the aggregate from the signed inputs and checks the round record's hashes.
+ */
+public final class FederatedSimulation {
+    public static final int TRAIN_COUNT = 8000;
+
+    /** What to simulate; see the command's help for each option. */
+    public record Options(int clients, double fraction, int rounds, String strategy, String partition, int localEpochs,
+                          int batch, double lr, String dp, double epsilon, double delta, double clipNorm,
+                          String accountant, double dropout, double byzantineFraction, String attack, long seed,
+                          int minClients, Duration deadline) {
+        public Options {
+            if (clients < 1 || clients > TRAIN_COUNT) {
+                throw new IllegalArgumentException("--clients must be between 1 and " + TRAIN_COUNT + ", not " + clients);
+            }
+            if (!(dropout >= 0 && dropout < 1)) {
+                throw new IllegalArgumentException("--dropout must be in [0, 1), not " + dropout);
+            }
+            if (!(byzantineFraction >= 0 && byzantineFraction < 1)) {
+                throw new IllegalArgumentException("the Byzantine fraction must be in [0, 1), not " + byzantineFraction);
+            }
+            if (!List.of("none", "client", "client-side", "example").contains(dp)) {
+                throw new IllegalArgumentException("--dp must be client, client-side or example, not " + dp);
+            }
+        }
+    }
+
+    /** A round as the simulation reports it: the outcome, whether the audit passed, and the worst client ε. */
+    public record Round(RoundOutcome outcome, List<String> auditProblems, double clientEpsilon) {
+    }
+
+    /** Told as the simulation goes. */
+    public interface Listener {
+        default void started(double noiseMultiplier, int byzantineClients) {
+        }
+
+        default void roundStarted(int round, List<String> picked) {
+        }
+
+        void round(Round round);
+
+        default void budgetStop(int round, double epsilonIfRun) {
+        }
+    }
+
+    /** The end of a run. */
+    public record Result(float[] model, int rounds, double loss, double accuracy, double epsilon, String modelSha256,
+                         double seconds, boolean budgetStopped) {
+    }
+
+    private final Options o;
+
+    public FederatedSimulation(Options options) {
+        this.o = options;
+    }
+
+    public Result run(ThreadPool pool, Mnist data, Listener listener) throws InterruptedException {
+        long started = System.nanoTime();
+        if (data.size() <= TRAIN_COUNT) {
+            throw new IllegalArgumentException("the simulation deals the first " + TRAIN_COUNT
+                    + " digits to clients and evaluates on the rest: give more than " + TRAIN_COUNT + " digits");
+        }
+        int[] trainIdx = new int[TRAIN_COUNT];
+        for (int i = 0; i < TRAIN_COUNT; i++) {
+            trainIdx[i] = i;
+        }
+        Mnist train = data.select(trainIdx);
+        int[][] parts = partition(train);
+        LocalTraining local = new LocalTraining(o.localEpochs(), o.batch(), o.lr());
+        double expected = o.fraction() * o.clients();
+        int byzantine = (int) Math.round(o.byzantineFraction() * o.clients());
+        int f = (int) Math.ceil(o.byzantineFraction() * expected);
+        String spec = o.strategy();
+        Strategy strategy = Strategies.parse(spec, local, f);
+        RandomGenerator secure = new SecureRandom();
+        ClientLevelDp clientDp = null;
+        double sigma = Double.NaN;
+        boolean clientLevel = o.dp().equals("client") || o.dp().equals("client-side");
+        if (clientLevel) {
+            sigma = NoiseCalibration.noiseMultiplier(o.epsilon(), o.delta(), o.fraction(), o.rounds(), o.accountant());
+            clientDp = new ClientLevelDp(o.dp().equals("client") ? ClientLevelDp.Mode.COORDINATOR : ClientLevelDp.Mode.CLIENT,
+                    sigma, o.clipNorm(), o.delta(), o.epsilon(), o.accountant());
+        }
+        List<NodeIdentity> identities = new ArrayList<>();
+        for (int i = 0; i < o.clients(); i++) {
+            identities.add(simulatedIdentity(o.seed(), i));
+        }
+        Set<String> attackers = new HashSet<>();
+        for (int i = 0; i < byzantine; i++) {
+            attackers.add(identities.get(i).peerId().toString());
+        }
+        Coalition coalition = byzantine == 0 ? null : new Coalition(Attacks.parse(o.attack(), o.seed()), attackers);
+        List<SimulatedClient> sims = new ArrayList<>();
+        for (int i = 0; i < o.clients(); i++) {
+            DpSgd dpSgd = null;
+            if (o.dp().equals("example")) {
+                double q = Math.min(1.0, (double) o.batch() / parts[i].length);
+                long steps = (long) o.rounds() * o.localEpochs() * Math.max(1, Math.round(1 / q));
+                DpSgdSettings s = DpSgdSettings.calibrated(o.epsilon(), o.delta(), q, steps, o.clipNorm(), o.accountant());
+                sigma = s.noiseMultiplier();
+                dpSgd = new DpSgd(s, q, secure);
+            }
+            sims.add(new SimulatedClient(identities.get(i), pool, train.select(parts[i]), o.dropout(), o.seed() + i, coalition,
+                    dpSgd, clientDp, Math.max(1, expected), secure));
+        }
+        listener.started(sigma, byzantine);
+        List<FederatedClient> clients = new ArrayList<>(sims);
+        FederatedRun.Settings settings = new FederatedRun.Settings("sim-" + o.seed(), o.rounds(), o.fraction(), clientLevel,
+                Math.max(1, o.minClients()), o.deadline(), o.seed(), 1e6, clientDp);
+        MnistCnn model = new MnistCnn(o.seed(), 0.25f);
+        float[] initial = ParameterVector.of(model.parameters());
+        NodeIdentity coordinator = simulatedIdentity(o.seed(), -1);
+        double[] last = {Double.NaN, Double.NaN, Double.NaN};
+        int[] rounds = {0};
+        boolean[] budget = {false};
+        UpdatePreparation preparation = UpdatePreparation.of(clientDp);
+        float[] result;
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            FederatedRun run = new FederatedRun(settings, strategy, clients, coordinator, executor, secure);
+            Coalition c = coalition;
+            result = run.run(initial, w -> {
+                ParameterVector.load(w, model.parameters());
+                return MnistEvaluation.evaluate(pool, model, data, TRAIN_COUNT, data.size() - TRAIN_COUNT);
+            }, new FederatedRun.Listener() {
+                @Override
+                public void roundStarted(int round, List<String> picked) {
+                    if (c != null) {
+                        c.roundStarted(round, picked);
+                    }
+                    listener.roundStarted(round, picked);
+                }
+
+                @Override
+                public void roundEnded(RoundOutcome outcome) {
+                    Strategy replay = Strategies.parse(spec, local, f);
+                    replay.restore(outcome.strategyBefore());
+                    List<String> problems = RoundAudit.check(outcome.record(), outcome.start(), outcome.inputs(), replay,
+                            preparation);
+                    double clientEps = Double.NaN;
+                    if (o.dp().equals("example")) {
+                        clientEps = 0;
+                        for (SimulatedClient s : sims) {
+                            clientEps = Math.max(clientEps, s.epsilon());
+                        }
+                    }
+                    last[0] = outcome.loss();
+                    last[1] = outcome.accuracy();
+                    last[2] = o.dp().equals("example") ? clientEps : outcome.epsilon();
+                    rounds[0] = outcome.record().round();
+                    listener.round(new Round(outcome, problems, clientEps));
+                }
+
+                @Override
+                public void budgetStop(int round, double eps) {
+                    budget[0] = true;
+                    listener.budgetStop(round, eps);
+                }
+            });
+        }
+        return new Result(result, rounds[0], last[0], last[1], last[2], FederatedRun.sha256(result),
+                (System.nanoTime() - started) / 1e9, budget[0]);
+    }
+
+    /** Client i's key (the coordinator's for -1), derived from the seed so that a run repeats. */
+    static NodeIdentity simulatedIdentity(long seed, int client) {
+        return NodeIdentity.fromSeed(dev.mycel.federated.round.Hashes.sha256(
+                new dev.mycel.net.identity.CanonicalWriter("mycel/fl-simulation-key/v1").u64(seed).u32(client).toByteArray()));
+    }
+
+    private int[][] partition(Mnist train) {
+        String p = o.partition();
+        int colon = p.indexOf(':');
+        String name = colon < 0 ? p : p.substring(0, colon);
+        String arg = colon < 0 ? null : p.substring(colon + 1);
+        try {
+            return switch (name) {
+                case "iid" -> Partitioners.iid(TRAIN_COUNT, o.clients(), o.seed());
+                case "dirichlet" -> Partitioners.dirichlet(train.labels(), Mnist.CLASSES, o.clients(),
+                        arg == null ? 0.5 : Double.parseDouble(arg), 1, o.seed());
+                case "shards" -> Partitioners.shards(train.labels(), Mnist.CLASSES, o.clients(),
+                        arg == null ? 2 : Integer.parseInt(arg), o.seed());
+                default -> throw new IllegalArgumentException("unknown partition '" + p + "': use iid, dirichlet:ALPHA or shards:K");
+            };
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--partition " + p + ": '" + arg + "' is not a number");
+        }
+    }
+}
