@@ -20,7 +20,7 @@ class FederatedSimulationTest {
 
     private static FederatedSimulation.Options options(String strategy, String partition, double fraction, int rounds,
                                                        double dropout, double byzantine, String attack) {
-        return new FederatedSimulation.Options(10, fraction, rounds, strategy, partition, 1, 32, 0.05, "none", 1, 1e-5, 1.0,
+        return new FederatedSimulation.Options(10, fraction, rounds, strategy, partition, 1, 32, 0.02, "none", 1, 1e-5, 1.0,
                 "rdp", dropout, byzantine, attack, 5, 1, Duration.ofMinutes(5));
     }
 
@@ -44,7 +44,7 @@ class FederatedSimulationTest {
         assertTrue(two.accuracy() > 0.3, "accuracy " + two.accuracy());
         for (FederatedSimulation.Round r : seen) {
             assertEquals(List.of(), r.auditProblems());
-            assertEquals(5, r.outcome().inputs().size());
+            assertEquals(5, r.outcome().inputs().size(), r.outcome().record().refused().toString());
         }
     }
 

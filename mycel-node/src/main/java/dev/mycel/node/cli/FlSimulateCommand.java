@@ -71,7 +71,7 @@ final class FlSimulateCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Local batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.05", description = "Clients' SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.02", description = "Clients' SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Option(names = "--dp", paramLabel = "LEVEL",
