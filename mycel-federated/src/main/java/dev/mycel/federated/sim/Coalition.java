@@ -46,6 +46,36 @@ final class Coalition {
         expected = e;
         honest.clear();
         forged = Map.of();
+        pendingGlobal = null;
+    }
+
+    /** A picked attacker that drops out of the round: the others stop waiting for it. */
+    synchronized void withdraw(int round, String id) {
+        if (round != this.round || !expected.contains(id)) {
+            return;
+        }
+        Set<String> e = new TreeSet<>(expected);
+        e.remove(id);
+        expected = e;
+        if (pendingGlobal != null && !expected.isEmpty() && honest.keySet().equals(expected)) {
+            forgeAll(pendingGlobal);
+        }
+    }
+
+    private float[] pendingGlobal;
+
+    private void forgeAll(float[] global) {
+        List<ClientUpdate> view = new ArrayList<>();
+        for (ClientUpdate u : honest.values()) {
+            // The view stands in for the honest clients, who are not the attackers.
+            view.add(new ClientUpdate("view-" + u.clientId(), u.parameters(), u.numExamples()));
+        }
+        Map<String, ClientUpdate> out = new TreeMap<>();
+        for (ClientUpdate u : attack.forge(round, global, view, new ArrayList<>(expected))) {
+            out.put(u.clientId(), u);
+        }
+        forged = out;
+        notifyAll();
     }
 
     /** An attacker's honest update in; its forged update out, once every picked attacker is in. */
@@ -54,18 +84,9 @@ final class Coalition {
             throw new IllegalStateException("coalition is at round " + this.round + ", not " + round);
         }
         honest.put(honestUpdate.clientId(), honestUpdate);
+        pendingGlobal = global;
         if (honest.keySet().equals(expected)) {
-            List<ClientUpdate> view = new ArrayList<>();
-            for (ClientUpdate u : honest.values()) {
-                // The view stands in for the honest clients, who are not the attackers.
-                view.add(new ClientUpdate("view-" + u.clientId(), u.parameters(), u.numExamples()));
-            }
-            Map<String, ClientUpdate> out = new TreeMap<>();
-            for (ClientUpdate u : attack.forge(round, global, view, new ArrayList<>(expected))) {
-                out.put(u.clientId(), u);
-            }
-            forged = out;
-            notifyAll();
+            forgeAll(global);
         }
         long until = System.currentTimeMillis() + WAIT_MILLIS;
         while (!forged.containsKey(honestUpdate.clientId())) {

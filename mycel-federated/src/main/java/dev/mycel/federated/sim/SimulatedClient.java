@@ -60,8 +60,27 @@ final class SimulatedClient implements FederatedClient {
     public SignedUpdate fit(FitRequest request) throws Exception {
         SplittableRandom fate = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * request.round()) ^ id.hashCode());
         if (dropout > 0 && fate.nextDouble() < dropout) {
+            if (coalition != null && coalition.member(id)) {
+                coalition.withdraw(request.round(), id);
+            }
             throw new java.io.IOException("connection lost (simulated drop-out)");
         }
+        ClientUpdate update;
+        try {
+            update = train(request);
+        } catch (RuntimeException e) {
+            if (coalition != null && coalition.member(id)) {
+                coalition.withdraw(request.round(), id);
+            }
+            throw e;
+        }
+        if (coalition != null && coalition.member(id)) {
+            update = coalition.forge(request.round(), request.global(), update);
+        }
+        return SignedUpdate.sign(identity, request.runId(), request.round(), update);
+    }
+
+    private ClientUpdate train(FitRequest request) {
         RoundConfig c = request.config();
         MnistLocalTrainer.Settings s = new MnistLocalTrainer.Settings(c.localEpochs(), c.batchSize(), "sgd", c.learningRate(),
                 0.9, c.proximalMu(), 0.25f);
@@ -75,10 +94,6 @@ final class SimulatedClient implements FederatedClient {
             // Each of about m clients adds N(0, (σS)²/m): their mean carries σS/m, the coordinator's would.
             ClientLevelDp.addNoise(params, share, noise);
         }
-        ClientUpdate update = new ClientUpdate(id, params, o.examples(), Map.of("loss", o.meanLoss()));
-        if (coalition != null && coalition.member(id)) {
-            update = coalition.forge(request.round(), request.global(), update);
-        }
-        return SignedUpdate.sign(identity, request.runId(), request.round(), update);
+        return new ClientUpdate(id, params, o.examples(), Map.of("loss", o.meanLoss()));
     }
 }

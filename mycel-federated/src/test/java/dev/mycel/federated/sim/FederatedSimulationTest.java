@@ -71,4 +71,15 @@ class FederatedSimulationTest {
         assertTrue(median.accuracy() > 0.6, "median " + median.accuracy());
         assertTrue(avg.accuracy() < median.accuracy() - 0.2, "fedavg " + avg.accuracy() + " vs median " + median.accuracy());
     }
+
+    @Test
+    void attackersThatDropOutDoNotStallTheirCoalition() throws Exception {
+        FederatedSimulation.Options o = new FederatedSimulation.Options(10, 1.0, 2, "krum", "iid", 1, 32, 0.02, "none", 1, 1e-5,
+                1.0, "rdp", 0.4, 0.3, "signflip:4", 11, 1, Duration.ofMinutes(2));
+        long t0 = System.nanoTime();
+        List<FederatedSimulation.Round> seen = new ArrayList<>();
+        run(o, 2, seen);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 100, "the round waited for a dropped attacker");
+        assertEquals(2, seen.size());
+    }
 }
