@@ -9,7 +9,6 @@ import dev.mycel.federated.strategy.UpdateValidator;
 import dev.mycel.net.identity.NodeIdentity;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -241,9 +240,5 @@ public final class FederatedRun {
     /** The model's SHA-256, as round records give it. */
     public static String sha256(float[] model) {
         return Hashes.hex(Hashes.sha256(model));
-    }
-
-    static boolean same(float[] a, float[] b) {
-        return Arrays.equals(a, b);
     }
 }

@@ -13,6 +13,12 @@ public final class Hashes {
 
     public static byte[] sha256(float[] vector) {
         MessageDigest d = digest();
+        update(d, vector);
+        return d.digest();
+    }
+
+    /** Feeds the vector's canonical bytes (float32, little-endian, in order) to a digest. */
+    static void update(MessageDigest d, float[] vector) {
         ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (float v : vector) {
             if (!b.hasRemaining()) {
@@ -22,7 +28,6 @@ public final class Hashes {
             b.putFloat(v);
         }
         d.update(b.array(), 0, b.position());
-        return d.digest();
     }
 
     public static byte[] sha256(byte[] bytes) {

@@ -5,8 +5,6 @@ import dev.mycel.net.identity.CanonicalWriter;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.identity.Signatures;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.MessageDigest;
 
 /**
@@ -21,15 +19,7 @@ public record SignedUpdate(String runId, int round, ClientUpdate update, byte[] 
         MessageDigest d = Hashes.digest();
         d.update(new CanonicalWriter("mycel/fl/update/v1").u32(round).text(u.clientId()).u64(u.numExamples())
                 .u32(u.parameters().length).toByteArray());
-        ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : u.parameters()) {
-            if (!b.hasRemaining()) {
-                d.update(b.array(), 0, b.position());
-                b.clear();
-            }
-            b.putFloat(v);
-        }
-        d.update(b.array(), 0, b.position());
+        Hashes.update(d, u.parameters());
         return d.digest();
     }
 
