@@ -107,6 +107,7 @@ public final class FederatedRun {
         float[] global = initial.clone();
         List<String> ids = new ArrayList<>(clients.keySet());
         PrivacyAccountant accountant = settings.dp() == null ? null : PrivacyAccountant.named(settings.dp().accountant());
+        double clipNorm = settings.dp() == null ? Double.POSITIVE_INFINITY : settings.dp().clipNorm();
         for (int round = 1; round <= settings.rounds(); round++) {
             long started = System.nanoTime();
             if (accountant != null) {
@@ -128,7 +129,7 @@ public final class FederatedRun {
             List<SignedUpdate> accepted = collect(round, global, picked, refused, listener);
             accepted.sort((a, b) -> a.update().clientId().compareTo(b.update().clientId()));
             boolean applied = accepted.size() >= settings.minClients() && !accepted.isEmpty();
-            UpdatePreparation preparation = UpdatePreparation.of(settings.dp());
+            UpdatePreparation preparation = UpdatePreparation.of(settings.dp(), clipNorm);
             float[] aggregate = global;
             float[] model = global;
             boolean coordinatorNoise = false;
@@ -147,10 +148,19 @@ public final class FederatedRun {
                 }
                 model = aggregate;
                 if (applied && settings.dp() != null && settings.dp().mode() == ClientLevelDp.Mode.COORDINATOR) {
+                    ClientLevelDp.AdaptiveClipping adaptive = settings.dp().adaptive();
+                    double sigma = adaptive == null ? settings.dp().noiseMultiplier()
+                            : adaptive.updateNoiseMultiplier(settings.dp().noiseMultiplier());
                     model = aggregate.clone();
-                    ClientLevelDp.addNoise(model, settings.dp().noiseMultiplier() * settings.dp().clipNorm() / accepted.size(),
-                            noise);
+                    ClientLevelDp.addNoise(model, sigma * clipNorm / accepted.size(), noise);
                     coordinatorNoise = true;
+                    if (adaptive != null) {
+                        double[] norms = new double[updates.size()];
+                        for (int i = 0; i < norms.length; i++) {
+                            norms[i] = ClientLevelDp.updateNorm(global, updates.get(i).parameters());
+                        }
+                        clipNorm = adaptive.next(clipNorm, norms, noise.nextGaussian());
+                    }
                 }
             } else {
                 refused.add(new Refusal("-", "round not applied: " + accepted.size() + " usable updates, fewer than the minimum "
@@ -162,7 +172,7 @@ public final class FederatedRun {
                         SignedUpdate.commitment(round, s.update())));
             }
             RoundRecord record = new RoundRecord(settings.runId(), round, strategy.name(), Hashes.sha256(global), inputs, refused,
-                    applied, Hashes.sha256(aggregate), coordinatorNoise, Hashes.sha256(model), "", new byte[0])
+                    applied, preparation, Hashes.sha256(aggregate), coordinatorNoise, Hashes.sha256(model), "", new byte[0])
                     .signedBy(coordinator);
             double epsilon = Double.NaN;
             if (accountant != null) {

@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * A participant's check of a round record: given the model the round started from, the signed
- * inputs the record commits to and the strategy in the state it had before the round, recompute
- * the aggregate and compare every hash. Nothing is trusted from the coordinator but the record's
+ * inputs the record commits to and the strategy in the state it had before the round, prepare
+ * the inputs as the record says (clipping norm, weights), recompute the aggregate and compare
+ * every hash. Nothing is trusted from the coordinator but the record's
  * claims, which are checked one by one.
  */
 public final class RoundAudit {
@@ -18,8 +19,7 @@ public final class RoundAudit {
     }
 
     /** The problems found; empty when the record is exactly what the inputs give. */
-    public static List<String> check(RoundRecord record, float[] start, List<SignedUpdate> inputs, Strategy strategyBefore,
-                                     UpdatePreparation preparation) {
+    public static List<String> check(RoundRecord record, float[] start, List<SignedUpdate> inputs, Strategy strategyBefore) {
         List<String> problems = new ArrayList<>();
         if (!record.signatureVerifies()) {
             problems.add("the record's signature is not the coordinator's");
@@ -51,7 +51,7 @@ public final class RoundAudit {
         if (!record.applied()) {
             return problems;
         }
-        float[] aggregate = strategyBefore.aggregate(record.round(), start, preparation.apply(start, updates));
+        float[] aggregate = strategyBefore.aggregate(record.round(), start, record.preparation().apply(start, updates));
         if (!Arrays.equals(Hashes.sha256(aggregate), record.aggregateSha256())) {
             problems.add("the aggregate of the inputs has SHA-256 " + Hashes.hex(Hashes.sha256(aggregate))
                     + ", the record claims " + Hashes.hex(record.aggregateSha256()));

@@ -9,15 +9,15 @@ import java.util.List;
 /**
  * What a coordinator publishes after each round, signed with its node key: the participants and
  * a commitment to each input it used, the clients it refused or lost and why, the hash of the
- * model the round started from, the hash of the aggregate the strategy computes from those
+ * model the round started from, how the inputs were prepared (the clipping norm, equal weights), the hash of the aggregate the strategy computes from those
  * inputs, and the hash of the new global model (the aggregate itself, or the aggregate plus
  * coordinator-side DP noise, which nobody can recompute by design). Anyone holding the inputs
  * recomputes the aggregate bit for bit ({@link RoundAudit}); a coordinator that publishes another
  * hash is caught by any one of them, and its signature makes the lie attributable.
  */
 public record RoundRecord(String runId, int round, String strategy, byte[] startSha256, List<Input> inputs,
-                          List<Refusal> refused, boolean applied, byte[] aggregateSha256, boolean coordinatorNoise,
-                          byte[] modelSha256, String coordinator, byte[] signature) {
+                          List<Refusal> refused, boolean applied, UpdatePreparation preparation, byte[] aggregateSha256,
+                          boolean coordinatorNoise, byte[] modelSha256, String coordinator, byte[] signature) {
     /** One input the aggregate used: its client, examples weight as used, and the commitment. */
     public record Input(String clientId, long numExamples, byte[] commitment) {
     }
@@ -37,15 +37,16 @@ public record RoundRecord(String runId, int round, String strategy, byte[] start
         for (Refusal r : refused) {
             w.text(r.clientId()).text(r.reason());
         }
-        return w.u8(applied ? 1 : 0).bytes(aggregateSha256).u8(coordinatorNoise ? 1 : 0).bytes(modelSha256)
+        return w.u8(applied ? 1 : 0).u64(Double.doubleToLongBits(preparation.clipNorm())).u8(preparation.equalWeights() ? 1 : 0)
+                .bytes(aggregateSha256).u8(coordinatorNoise ? 1 : 0).bytes(modelSha256)
                 .text(coordinator).toByteArray();
     }
 
     /** This record signed by the coordinator. */
     RoundRecord signedBy(NodeIdentity identity) {
-        RoundRecord unsigned = new RoundRecord(runId, round, strategy, startSha256, inputs, refused, applied,
+        RoundRecord unsigned = new RoundRecord(runId, round, strategy, startSha256, inputs, refused, applied, preparation,
                 aggregateSha256, coordinatorNoise, modelSha256, identity.peerId().toString(), new byte[0]);
-        return new RoundRecord(runId, round, strategy, startSha256, inputs, refused, applied, aggregateSha256,
+        return new RoundRecord(runId, round, strategy, startSha256, inputs, refused, applied, preparation, aggregateSha256,
                 coordinatorNoise, modelSha256, unsigned.coordinator(), identity.sign(unsigned.signedBytes()));
     }
 

@@ -15,12 +15,12 @@ import java.util.List;
 public record UpdatePreparation(double clipNorm, boolean equalWeights) {
     public static final UpdatePreparation NONE = new UpdatePreparation(Double.POSITIVE_INFINITY, false);
 
-    public static UpdatePreparation of(ClientLevelDp dp) {
+    /** The preparation for a run with these DP settings and this round's clipping norm. */
+    public static UpdatePreparation of(ClientLevelDp dp, double clipNorm) {
         if (dp == null) {
             return NONE;
         }
-        return new UpdatePreparation(dp.mode() == ClientLevelDp.Mode.COORDINATOR ? dp.clipNorm() : Double.POSITIVE_INFINITY,
-                true);
+        return new UpdatePreparation(dp.mode() == ClientLevelDp.Mode.COORDINATOR ? clipNorm : Double.POSITIVE_INFINITY, true);
     }
 
     public List<ClientUpdate> apply(float[] start, List<ClientUpdate> updates) {

@@ -10,7 +10,6 @@ import dev.mycel.federated.round.FederatedClient;
 import dev.mycel.federated.round.FederatedRun;
 import dev.mycel.federated.round.RoundAudit;
 import dev.mycel.federated.round.RoundOutcome;
-import dev.mycel.federated.round.UpdatePreparation;
 import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.federated.strategy.Strategy;
 import dev.mycel.net.identity.NodeIdentity;
@@ -44,7 +43,7 @@ public final class FederatedSimulation {
     public record Options(int clients, double fraction, int rounds, String strategy, String partition, int localEpochs,
                           int batch, double lr, String dp, double epsilon, double delta, double clipNorm,
                           String accountant, double dropout, double byzantineFraction, String attack, long seed,
-                          int minClients, Duration deadline) {
+                          int minClients, Duration deadline, boolean adaptiveClip) {
         public Options {
             if (clients < 1 || clients > TRAIN_COUNT) {
                 throw new IllegalArgumentException("--clients must be between 1 and " + TRAIN_COUNT + ", not " + clients);
@@ -57,6 +56,9 @@ public final class FederatedSimulation {
             }
             if (!List.of("none", "client", "client-side", "example").contains(dp)) {
                 throw new IllegalArgumentException("--dp must be client, client-side or example, not " + dp);
+            }
+            if (adaptiveClip && !dp.equals("client")) {
+                throw new IllegalArgumentException("--adaptive-clip goes with --dp client (the coordinator clips)");
             }
         }
     }
@@ -114,8 +116,11 @@ public final class FederatedSimulation {
         boolean clientLevel = o.dp().equals("client") || o.dp().equals("client-side");
         if (clientLevel) {
             sigma = NoiseCalibration.noiseMultiplier(o.epsilon(), o.delta(), o.fraction(), o.rounds(), o.accountant());
+            // Andrew et al.'s settings: the median as target, rate 0.2, count noise m / 20.
+            ClientLevelDp.AdaptiveClipping adaptive = o.adaptiveClip()
+                    ? new ClientLevelDp.AdaptiveClipping(0.5, 0.2, Math.max(1, expected) / 20) : null;
             clientDp = new ClientLevelDp(o.dp().equals("client") ? ClientLevelDp.Mode.COORDINATOR : ClientLevelDp.Mode.CLIENT,
-                    sigma, o.clipNorm(), o.delta(), o.epsilon(), o.accountant());
+                    sigma, o.clipNorm(), o.delta(), o.epsilon(), o.accountant(), adaptive);
         }
         List<NodeIdentity> identities = new ArrayList<>();
         for (int i = 0; i < o.clients(); i++) {
@@ -149,7 +154,6 @@ public final class FederatedSimulation {
         double[] last = {Double.NaN, Double.NaN, Double.NaN};
         int[] rounds = {0};
         boolean[] budget = {false};
-        UpdatePreparation preparation = UpdatePreparation.of(clientDp);
         float[] result;
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             FederatedRun run = new FederatedRun(settings, strategy, clients, coordinator, executor, secure);
@@ -170,8 +174,7 @@ public final class FederatedSimulation {
                 public void roundEnded(RoundOutcome outcome) {
                     Strategy replay = Strategies.parse(spec, local, f);
                     replay.restore(outcome.strategyBefore());
-                    List<String> problems = RoundAudit.check(outcome.record(), outcome.start(), outcome.inputs(), replay,
-                            preparation);
+                    List<String> problems = RoundAudit.check(outcome.record(), outcome.start(), outcome.inputs(), replay);
                     double clientEps = Double.NaN;
                     if (o.dp().equals("example")) {
                         clientEps = 0;

@@ -91,7 +91,7 @@ class FederatedRunTest {
             assertEquals(4, o.record().inputs().size());
             FedAvg replay = new FedAvg(LOCAL);
             replay.restore(o.strategyBefore());
-            assertEquals(List.of(), RoundAudit.check(o.record(), o.start(), o.inputs(), replay, UpdatePreparation.NONE));
+            assertEquals(List.of(), RoundAudit.check(o.record(), o.start(), o.inputs(), replay));
         }
     }
 
@@ -166,20 +166,20 @@ class FederatedRunTest {
         // A coordinator that signs a record claiming another aggregate.
         byte[] other = Hashes.sha256(offset(new float[SIZE], 9));
         RoundRecord lie = new RoundRecord(r.runId(), r.round(), r.strategy(), r.startSha256(), r.inputs(), r.refused(),
-                true, other, false, other, "", new byte[0]).signedBy(key(200));
+                true, r.preparation(), other, false, other, "", new byte[0]).signedBy(key(200));
         assertTrue(lie.signatureVerifies());
-        assertTrue(RoundAudit.check(lie, o.start(), o.inputs(), replay, UpdatePreparation.NONE).toString()
+        assertTrue(RoundAudit.check(lie, o.start(), o.inputs(), replay).toString()
                 .contains("the record claims"));
         // Someone else altering the signed record breaks the signature.
         RoundRecord forged = new RoundRecord(r.runId(), r.round(), r.strategy(), r.startSha256(), r.inputs(), r.refused(),
-                true, other, false, other, r.coordinator(), r.signature());
+                true, r.preparation(), other, false, other, r.coordinator(), r.signature());
         assertFalse(forged.signatureVerifies());
         // An input swapped for another no longer matches its commitment.
         List<SignedUpdate> swapped = new ArrayList<>(o.inputs());
         SignedUpdate first = swapped.getFirst();
         swapped.set(0, new SignedUpdate(r.runId(), r.round(),
                 new ClientUpdate(first.update().clientId(), offset(new float[SIZE], 50), 10, Map.of()), first.signature()));
-        assertTrue(RoundAudit.check(r, o.start(), swapped, new FedAvg(LOCAL), UpdatePreparation.NONE).toString()
+        assertTrue(RoundAudit.check(r, o.start(), swapped, new FedAvg(LOCAL)).toString()
                 .contains("does not match the record's commitment"));
     }
 
@@ -189,7 +189,7 @@ class FederatedRunTest {
         for (int i = 1; i <= 8; i++) {
             clients.add(honest(i));
         }
-        ClientLevelDp dp = new ClientLevelDp(ClientLevelDp.Mode.COORDINATOR, 2.0, 1.0, 1e-5, 3.0, "rdp");
+        ClientLevelDp dp = new ClientLevelDp(ClientLevelDp.Mode.COORDINATOR, 2.0, 1.0, 1e-5, 3.0, "rdp", null);
         FederatedRun.Settings s = new FederatedRun.Settings("dp-run", 100, 0.5, true, 1, Duration.ofSeconds(30), 3, 1e6, dp);
         List<RoundOutcome> out = new ArrayList<>();
         int[] stoppedAt = {0};
@@ -216,9 +216,33 @@ class FederatedRunTest {
                 assertTrue(o.record().coordinatorNoise());
                 // Clipped to norm 1 around the start: each offset update becomes a unit step.
                 FedAvg replay = new FedAvg(LOCAL);
-                assertEquals(List.of(), RoundAudit.check(o.record(), o.start(), o.inputs(), replay,
-                        UpdatePreparation.of(dp)));
+                assertEquals(List.of(), RoundAudit.check(o.record(), o.start(), o.inputs(), replay));
+                assertEquals(1.0, o.record().preparation().clipNorm());
             }
+        }
+    }
+
+    @Test
+    void adaptiveClippingMovesTheNormAndEachRecordStatesTheOneItUsed() throws Exception {
+        List<FederatedClient> clients = new ArrayList<>();
+        for (int i = 1; i <= 8; i++) {
+            clients.add(honest(i));
+        }
+        // Update norms are 4·i (offset i on 16 values): far above the starting norm of 1.
+        ClientLevelDp dp = new ClientLevelDp(ClientLevelDp.Mode.COORDINATOR, 1.0, 1.0, 1e-5, 1000, "rdp",
+                new ClientLevelDp.AdaptiveClipping(0.5, 0.2, 1));
+        FederatedRun.Settings s = new FederatedRun.Settings("adaptive", 6, 1.0, true, 1, Duration.ofSeconds(30), 3, 1e6, dp);
+        List<RoundOutcome> out = new ArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            new FederatedRun(s, new FedAvg(LOCAL), clients, key(200), ex, new SplittableRandom(5))
+                    .run(new float[SIZE], w -> new double[] {0, 0}, out::add);
+        }
+        assertEquals(6, out.size());
+        assertEquals(1.0, out.getFirst().record().preparation().clipNorm());
+        assertTrue(out.getLast().record().preparation().clipNorm() > 1.2,
+                "the norm should grow towards the median update norm: " + out.getLast().record().preparation().clipNorm());
+        for (RoundOutcome o : out) {
+            assertEquals(List.of(), RoundAudit.check(o.record(), o.start(), o.inputs(), new FedAvg(LOCAL)));
         }
     }
 }

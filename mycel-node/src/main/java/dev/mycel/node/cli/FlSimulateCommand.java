@@ -90,6 +90,10 @@ final class FlSimulateCommand implements Callable<Integer> {
             description = "Clipping norm: of each client's update (client DP) or each example's gradient (example DP) (default: ${DEFAULT-VALUE}).")
     double clip;
 
+    @Option(names = "--adaptive-clip", description = {"With --dp client: move the clipping norm towards the median update norm",
+        "each round (Andrew et al. 2021), starting from --clip."})
+    boolean adaptiveClip;
+
     @Option(names = "--accountant", paramLabel = "NAME", defaultValue = "rdp", description = "rdp or prv (default: ${DEFAULT-VALUE}).")
     String accountant;
 
@@ -145,7 +149,7 @@ final class FlSimulateCommand implements Callable<Integer> {
         }
         FederatedSimulation.Options options = new FederatedSimulation.Options(clients, fraction, rounds, strategy, partition,
                 localEpochs, batch, lr, level, epsilon == null ? 1 : epsilon, delta == null ? 1e-5 : delta, clip, accountant,
-                dropout, byzFraction, attack, seed, minClients, Duration.ofMillis((long) (deadline * 1000)));
+                dropout, byzFraction, attack, seed, minClients, Duration.ofMillis((long) (deadline * 1000)), adaptiveClip);
         Path dir = out != null ? out : Path.of("fl-simulate");
         Files.createDirectories(dir);
         PrintStream stdout = System.out;
@@ -273,6 +277,10 @@ final class FlSimulateCommand implements Callable<Integer> {
             refused.addObject().put("client", r.clientId()).put("reason", r.reason());
         }
         o.put("applied", rec.applied());
+        if (Double.isFinite(rec.preparation().clipNorm())) {
+            o.put("clip_norm", rec.preparation().clipNorm());
+        }
+        o.put("equal_weights", rec.preparation().equalWeights());
         o.put("aggregate_sha256", Hashes.hex(rec.aggregateSha256()));
         o.put("coordinator_noise", rec.coordinatorNoise());
         o.put("model_sha256", Hashes.hex(rec.modelSha256()));
