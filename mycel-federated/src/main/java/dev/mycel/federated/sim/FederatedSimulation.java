@@ -7,12 +7,19 @@ import dev.mycel.federated.privacy.DpSgd;
 import dev.mycel.federated.privacy.DpSgdSettings;
 import dev.mycel.federated.privacy.NoiseCalibration;
 import dev.mycel.federated.round.FederatedClient;
+import dev.mycel.federated.round.FederatedGrpcService;
+import dev.mycel.federated.round.RemoteFederatedClient;
 import dev.mycel.federated.round.FederatedRun;
 import dev.mycel.federated.round.RoundAudit;
 import dev.mycel.federated.round.RoundOutcome;
 import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.federated.strategy.Strategy;
 import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.grpc.NetLimits;
+import dev.mycel.net.transport.grpc.NetServer;
+import dev.mycel.net.transport.grpc.PeerChannels;
+import java.net.InetSocketAddress;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
 import dev.mycel.train.data.Partitioners;
@@ -43,7 +50,7 @@ public final class FederatedSimulation {
     public record Options(int clients, double fraction, int rounds, String strategy, String partition, int localEpochs,
                           int batch, double lr, String dp, double epsilon, double delta, double clipNorm,
                           String accountant, double dropout, double byzantineFraction, String attack, long seed,
-                          int minClients, Duration deadline, boolean adaptiveClip) {
+                          int minClients, Duration deadline, boolean adaptiveClip, String transport) {
         public Options {
             if (clients < 1 || clients > TRAIN_COUNT) {
                 throw new IllegalArgumentException("--clients must be between 1 and " + TRAIN_COUNT + ", not " + clients);
@@ -56,6 +63,9 @@ public final class FederatedSimulation {
             }
             if (!List.of("none", "client", "client-side", "example").contains(dp)) {
                 throw new IllegalArgumentException("--dp must be client, client-side or example, not " + dp);
+            }
+            if (!transport.equals("network") && !transport.equals("memory")) {
+                throw new IllegalArgumentException("--transport must be network or memory, not " + transport);
             }
             if (adaptiveClip && !dp.equals("client")) {
                 throw new IllegalArgumentException("--adaptive-clip goes with --dp client (the coordinator clips)");
@@ -145,12 +155,49 @@ public final class FederatedSimulation {
                     dpSgd, clientDp, Math.max(1, expected), secure));
         }
         listener.started(sigma, byzantine);
-        List<FederatedClient> clients = new ArrayList<>(sims);
+        NodeIdentity coordinator = simulatedIdentity(o.seed(), -1);
+        List<NetServer> servers = new ArrayList<>();
+        PeerChannels channels = null;
+        List<FederatedClient> clients = new ArrayList<>();
+        try {
+            if (o.transport().equals("network")) {
+                // Every client a node on loopback, reached over mycel-net's mutually authenticated
+                // TLS as a real deployment reaches it; it trains only for this coordinator.
+                NetLimits limits = NetLimits.defaults();
+                channels = new PeerChannels(new TlsContexts(coordinator), limits, o.clients() + 8);
+                for (int i = 0; i < sims.size(); i++) {
+                    NetServer server = NetServer.start(identities.get(i), new TlsContexts(identities.get(i)),
+                            new InetSocketAddress("127.0.0.1", 0), limits,
+                            List.of(new FederatedGrpcService(sims.get(i), coordinator.peerId())), null);
+                    servers.add(server);
+                    clients.add(new RemoteFederatedClient(identities.get(i).peerId(), "127.0.0.1", server.port(), channels,
+                            o.deadline()));
+                }
+            } else {
+                clients.addAll(sims);
+            }
+            return runRounds(pool, data, listener, clients, coordinator, strategy, spec, local, f, clientDp, clientLevel, sims,
+                    coalition, secure, expected, started);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("could not start a simulated client node: " + e.getMessage(), e);
+        } finally {
+            for (NetServer server : servers) {
+                server.close();
+            }
+            if (channels != null) {
+                channels.close();
+            }
+        }
+    }
+
+    private Result runRounds(ThreadPool pool, Mnist data, Listener listener, List<FederatedClient> clients,
+                             NodeIdentity coordinator, Strategy strategy, String spec, LocalTraining local, int f,
+                             ClientLevelDp clientDp, boolean clientLevel, List<SimulatedClient> sims, Coalition coalition,
+                             RandomGenerator secure, double expected, long started) throws InterruptedException {
         FederatedRun.Settings settings = new FederatedRun.Settings("sim-" + o.seed(), o.rounds(), o.fraction(), clientLevel,
                 Math.max(1, o.minClients()), o.deadline(), o.seed(), 1e6, clientDp);
         MnistCnn model = new MnistCnn(o.seed(), 0.25f);
         float[] initial = ParameterVector.of(model.parameters());
-        NodeIdentity coordinator = simulatedIdentity(o.seed(), -1);
         double[] last = {Double.NaN, Double.NaN, Double.NaN};
         int[] rounds = {0};
         boolean[] budget = {false};

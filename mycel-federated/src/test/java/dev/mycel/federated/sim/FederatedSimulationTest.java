@@ -12,16 +12,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Whole federated runs of the MNIST CNN over simulated clients: they learn, repeat bit for bit
- * on another thread count, pass every round's audit, survive drop-outs, and a robust rule keeps
+ * on another thread count and whether clients are nodes on loopback or objects in memory, pass
+ * every round's audit, survive drop-outs, and a robust rule keeps
  * learning where FedAvg is wrecked by sign-flipping clients.
  */
 class FederatedSimulationTest {
     private static final Mnist DATA = Mnist.bundled();
 
     private static FederatedSimulation.Options options(String strategy, String partition, double fraction, int rounds,
-                                                       double dropout, double byzantine, String attack) {
+                                                       double dropout, double byzantine, String attack, String transport) {
         return new FederatedSimulation.Options(10, fraction, rounds, strategy, partition, 1, 32, 0.02, "none", 1, 1e-5, 1.0,
-                "rdp", dropout, byzantine, attack, 5, 1, Duration.ofMinutes(5), false);
+                "rdp", dropout, byzantine, attack, 5, 1, Duration.ofMinutes(5), false, transport);
     }
 
 
@@ -33,11 +34,12 @@ class FederatedSimulationTest {
     }
 
     @Test
-    void fedAvgOnShardsLearnsAndRepeatsBitForBit() throws Exception {
-        FederatedSimulation.Options o = options("fedavg", "shards:2", 0.5, 3, 0, 0, "signflip");
+    void fedAvgOnShardsLearnsAndRepeatsBitForBitOverTheNetworkAndInMemory() throws Exception {
+        // Clients as nodes on loopback (mutual TLS, gRPC), on 2 threads; then in memory on 1.
         List<FederatedSimulation.Round> seen = new ArrayList<>();
-        FederatedSimulation.Result two = run(o, 2, seen);
-        FederatedSimulation.Result one = run(o, 1, new ArrayList<>());
+        FederatedSimulation.Result two = run(options("fedavg", "shards:2", 0.5, 3, 0, 0, "signflip", "network"), 2, seen);
+        FederatedSimulation.Result one = run(options("fedavg", "shards:2", 0.5, 3, 0, 0, "signflip", "memory"), 1,
+                new ArrayList<>());
         assertEquals(two.modelSha256(), one.modelSha256());
         assertEquals(3, two.rounds());
         // Two classes a client and three rounds: far from converged, far above chance (10 %).
@@ -51,7 +53,7 @@ class FederatedSimulationTest {
     @Test
     void dropOutsCostTheirUpdatesNotTheRound() throws Exception {
         List<FederatedSimulation.Round> seen = new ArrayList<>();
-        run(options("fedavg", "iid", 1.0, 2, 0.3, 0, "signflip"), 2, seen);
+        run(options("fedavg", "iid", 1.0, 2, 0.3, 0, "signflip", "network"), 2, seen);
         int dropped = 0;
         for (FederatedSimulation.Round r : seen) {
             assertTrue(r.outcome().record().applied());
@@ -66,8 +68,8 @@ class FederatedSimulationTest {
     @Test
     void aRobustRuleResistsSignFlippingWhereFedAvgDoesNot() throws Exception {
         // 3 of 10 clients send their honest update reflected and scaled by 4 around the global model.
-        FederatedSimulation.Result avg = run(options("fedavg", "iid", 1.0, 2, 0, 0.3, "signflip:4"), 2, new ArrayList<>());
-        FederatedSimulation.Result median = run(options("fedmedian", "iid", 1.0, 2, 0, 0.3, "signflip:4"), 2, new ArrayList<>());
+        FederatedSimulation.Result avg = run(options("fedavg", "iid", 1.0, 2, 0, 0.3, "signflip:4", "memory"), 2, new ArrayList<>());
+        FederatedSimulation.Result median = run(options("fedmedian", "iid", 1.0, 2, 0, 0.3, "signflip:4", "memory"), 2, new ArrayList<>());
         assertTrue(median.accuracy() > 0.6, "median " + median.accuracy());
         assertTrue(avg.accuracy() < median.accuracy() - 0.2, "fedavg " + avg.accuracy() + " vs median " + median.accuracy());
     }
@@ -75,7 +77,7 @@ class FederatedSimulationTest {
     @Test
     void attackersThatDropOutDoNotStallTheirCoalition() throws Exception {
         FederatedSimulation.Options o = new FederatedSimulation.Options(10, 1.0, 2, "krum", "iid", 1, 32, 0.02, "none", 1, 1e-5,
-                1.0, "rdp", 0.4, 0.3, "signflip:4", 11, 1, Duration.ofMinutes(2), false);
+                1.0, "rdp", 0.4, 0.3, "signflip:4", 11, 1, Duration.ofMinutes(2), false, "network");
         long t0 = System.nanoTime();
         List<FederatedSimulation.Round> seen = new ArrayList<>();
         run(o, 2, seen);
