@@ -80,4 +80,11 @@ class KrumTest {
         assertSameBits(new float[] {0.3f, -2f}, new Krum(LocalTraining.DEFAULT, 1).aggregate(1, new float[2], same));
         assertSameBits(new float[] {0.3f, -2f}, new MultiKrum(LocalTraining.DEFAULT, 1, 5).aggregate(1, new float[2], same));
     }
+
+    @Test
+    void multiKrumWithMZeroKeepsNMinusF() {
+        // n = 5, f = 1: the best four by score (1, 2, then 0 and 3 at 5) are kept, the outlier not.
+        assertSameBits(new float[] {1.5f}, new MultiKrum(LocalTraining.DEFAULT, 1, 0).aggregate(1, new float[1],
+                line("a", "b", "c", "d", "e")));
+    }
 }

@@ -84,7 +84,7 @@ class PreconditionsTest {
     void settingsAreChecked() {
         refused("multikrum: keeps m = 6 updates but only n = 5 arrived",
                 () -> new MultiKrum(LOCAL, 1, 6).aggregate(1, new float[2], points(5)));
-        refused("multikrum: must keep m >= 1 updates, got m = 0", () -> new MultiKrum(LOCAL, 1, 0));
+        refused("multikrum: must keep m >= 1 updates (or 0 for n - f), got m = -1", () -> new MultiKrum(LOCAL, 1, -1));
         refused("krum: the number of malicious clients f must be at least 0, got -1", () -> new Krum(LOCAL, -1));
         refused("fedavgm: server momentum must be in [0, 1), got 1.0", () -> new FedAvgM(LOCAL, 1, 1));
         refused("fedadam: beta2 must be in [0, 1), got 1.0", () -> new FedAdam(LOCAL, 0.1, 0.9, 1.0, 1e-9));
