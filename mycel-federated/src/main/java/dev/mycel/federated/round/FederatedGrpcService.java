@@ -22,18 +22,45 @@ public final class FederatedGrpcService extends FederatedGrpc.FederatedImplBase 
     private static final Logger LOG = Logger.getLogger(FederatedGrpcService.class.getName());
 
     private final FederatedClient local;
-    private final PeerId coordinator;
+    private volatile PeerId coordinator;
+    private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
-    /** @param coordinator the only node allowed to call; null to accept any authenticated node */
+    /** @param coordinator the only node allowed to call; null to accept any authenticated node (until {@link #follow}) */
     public FederatedGrpcService(FederatedClient local, PeerId coordinator) {
         this.local = Objects.requireNonNull(local);
         this.coordinator = coordinator;
     }
 
+    /** From now on only {@code coordinator} may call (set when joining its run). */
+    public void follow(PeerId coordinator) {
+        this.coordinator = Objects.requireNonNull(coordinator);
+    }
+
+    /** Waits until the coordinator ends the run; false on timeout. */
+    public boolean awaitEnd(java.time.Duration timeout) throws InterruptedException {
+        return ended.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void end(dev.mycel.federated.proto.EndCall call, StreamObserver<dev.mycel.federated.proto.EndReply> out) {
+        if (!allowed()) {
+            out.onError(Status.PERMISSION_DENIED.withDescription("only the coordinator ends its run").asRuntimeException());
+            return;
+        }
+        ended.countDown();
+        out.onNext(dev.mycel.federated.proto.EndReply.getDefaultInstance());
+        out.onCompleted();
+    }
+
+    private boolean allowed() {
+        PeerId c = coordinator;
+        Caller caller = Caller.current();
+        return c == null || caller != null && c.equals(caller.peer());
+    }
+
     @Override
     public void fit(FitCall call, StreamObserver<FitReply> out) {
-        Caller caller = Caller.current();
-        if (coordinator != null && (caller == null || !coordinator.equals(caller.peer()))) {
+        if (!allowed()) {
             out.onError(Status.PERMISSION_DENIED.withDescription("this node trains only for coordinator " + coordinator)
                     .asRuntimeException());
             return;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
             "data, and the coordinator aggregates their signed updates through a strategy, publishing a",
             "signed round record that any participant can recompute bit for bit."
         },
-        subcommands = {FlSimulateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FlSimulateCommand.class, FlServeCommand.class, FlJoinCommand.class, CommandLine.HelpCommand.class})
 final class FlCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,47 @@
+package dev.mycel.federated.client;
+
+import dev.mycel.federated.round.FederatedClient;
+import dev.mycel.federated.round.FitRequest;
+import dev.mycel.federated.round.SignedUpdate;
+import dev.mycel.federated.strategy.ClientUpdate;
+import dev.mycel.federated.strategy.RoundConfig;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.tensor.ThreadPool;
+import dev.mycel.train.data.Mnist;
+import java.util.Map;
+
+/**
+ * A real node's participation ({@code mycel fl join}): trains the MNIST CNN on the node's own
+ * digits from each round's global model (SGD with momentum 0.9, the round's settings) and signs
+ * the update with the node's key. Deterministic: the same model and round give the same bits.
+ */
+public final class LocalMnistClient implements FederatedClient {
+    private final NodeIdentity identity;
+    private final MnistLocalTrainer trainer;
+    private final long seed;
+
+    public LocalMnistClient(NodeIdentity identity, ThreadPool pool, Mnist digits, long seed) {
+        this.identity = identity;
+        this.trainer = new MnistLocalTrainer(pool, digits);
+        this.seed = seed;
+    }
+
+    public int examples() {
+        return trainer.examples();
+    }
+
+    @Override
+    public String id() {
+        return identity.peerId().toString();
+    }
+
+    @Override
+    public SignedUpdate fit(FitRequest request) {
+        RoundConfig c = request.config();
+        MnistLocalTrainer.Settings s = new MnistLocalTrainer.Settings(c.localEpochs(), c.batchSize(), "sgd", c.learningRate(),
+                0.9, c.proximalMu(), 0.25f);
+        MnistLocalTrainer.Outcome o = trainer.train(request.global(), s, seed, (long) request.round() << 20, null, (x, y) -> { });
+        return SignedUpdate.sign(identity, request.runId(), request.round(),
+                new ClientUpdate(id(), o.parameters(), o.examples(), Map.of("loss", o.meanLoss())));
+    }
+}

@@ -1,0 +1,177 @@
+package dev.mycel.node.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mycel.federated.client.LocalMnistClient;
+import dev.mycel.federated.proto.FederatedCoordinatorGrpc;
+import dev.mycel.federated.proto.JoinCall;
+import dev.mycel.federated.proto.JoinReply;
+import dev.mycel.federated.round.FederatedClient;
+import dev.mycel.federated.round.FederatedGrpcService;
+import dev.mycel.federated.round.FitRequest;
+import dev.mycel.federated.round.SignedUpdate;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.identity.PeerId;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.grpc.NetLimits;
+import dev.mycel.net.transport.grpc.NetServer;
+import dev.mycel.net.transport.grpc.PeerChannels;
+import dev.mycel.node.daemon.NodeConfig;
+import dev.mycel.tensor.ThreadPool;
+import dev.mycel.train.data.Mnist;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mycel fl join}: train for a coordinator's run on this node's own data. */
+@Command(name = "join", header = "Join a federated run and train on this node's own data.", mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Joins the run a coordinator serves (mycel fl serve), then trains the MNIST CNN on this node's",
+            "digits whenever the coordinator picks it, sending back signed updates; the digits never",
+            "leave this machine. Only the coordinator it joined may call it. Exits when the run ends.",
+            "Data: --data DIR (images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz]) or --digits FROM:TO",
+            "(a slice of the bundled training digits, 0..7999, for trying it out)."
+        })
+final class FlJoinCommand implements Callable<Integer> {
+    @Option(names = "--coordinator", paramLabel = "HOST:PORT", required = true, description = "Where the coordinator listens.")
+    String coordinator;
+
+    @Option(names = "--coordinator-id", paramLabel = "ID", description = "The coordinator's node id, to refuse any other (default: the one it answers with).")
+    String coordinatorId;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "This node's MNIST-format training data.")
+    Path data;
+
+    @Option(names = "--digits", paramLabel = "FROM:TO", description = "A slice of the bundled training digits instead of --data.")
+    String digits;
+
+    @Option(names = "--node-dir", paramLabel = "DIR", description = "This node's data folder, for its key (default: $MYCEL_HOME, else ~/.mycel).")
+    Path nodeDir;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:0", description = "Where to serve the coordinator (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Threads for training (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the order of local examples and dropout (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object when joined and one when the run ends.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if ((data == null) == (digits == null)) {
+            throw new UserException("give exactly one of --data DIR and --digits FROM:TO", true);
+        }
+        Mnist mine = data != null ? Mnist.load(data) : bundledSlice(digits);
+        NodeIdentity identity = NodeIdentity.loadOrCreate(nodeDir != null ? nodeDir : NodeConfig.defaultDataDir());
+        String[] at = hostPort(coordinator, "--coordinator");
+        String[] here = hostPort(listen, "--listen");
+        PrintStream stdout = System.out;
+        int k = threads != null ? threads : Defaults.threads();
+        NetLimits limits = NetLimits.defaults();
+        AtomicInteger rounds = new AtomicInteger();
+        try (ThreadPool pool = new ThreadPool(k);
+             PeerChannels channels = new PeerChannels(new TlsContexts(identity), limits, 4)) {
+            LocalMnistClient local = new LocalMnistClient(identity, pool, mine, seed);
+            FederatedClient counting = new FederatedClient() {
+                @Override
+                public String id() {
+                    return local.id();
+                }
+
+                @Override
+                public SignedUpdate fit(FitRequest request) {
+                    SignedUpdate s = local.fit(request);
+                    rounds.incrementAndGet();
+                    if (!json) {
+                        System.err.printf("round %d of run %s: trained on %d digits%n", request.round(), request.runId(),
+                                local.examples());
+                    }
+                    return s;
+                }
+            };
+            PeerId pinned = coordinatorId != null ? PeerId.parse(coordinatorId) : null;
+            FederatedGrpcService service = new FederatedGrpcService(counting, pinned);
+            try (NetServer server = NetServer.start(identity, new TlsContexts(identity),
+                    new InetSocketAddress(here[0], Integer.parseInt(here[1])), limits, List.of(service), null)) {
+                JoinReply reply;
+                try {
+                    reply = FederatedCoordinatorGrpc.newBlockingStub(channels.channel(pinned, at[0], Integer.parseInt(at[1])))
+                            .withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .join(JoinCall.newBuilder().setPort(server.port()).setExamples(local.examples()).build());
+                } catch (io.grpc.StatusRuntimeException e) {
+                    throw new UserException("could not join the run at " + coordinator + ": " + e.getStatus().getCode()
+                            + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : ""));
+                }
+                service.follow(PeerId.parse(reply.getCoordinatorId()));
+                if (json) {
+                    ObjectNode o = Json.object();
+                    o.put("joined", reply.getRunId());
+                    o.put("node", identity.peerId().toString());
+                    o.put("coordinator", reply.getCoordinatorId());
+                    o.put("examples", local.examples());
+                    stdout.println(Json.write(o));
+                } else {
+                    System.err.printf("joined run %s of coordinator %s as %s with %d digits%n", reply.getRunId(),
+                            reply.getCoordinatorId(), identity.peerId(), local.examples());
+                }
+                if (!service.awaitEnd(Duration.ofDays(7))) {
+                    throw new UserException("the run never ended");
+                }
+            }
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("ended", true);
+                o.put("rounds_trained", rounds.get());
+                stdout.println(Json.write(o));
+            } else {
+                stdout.printf("the run ended; this node trained in %d rounds%n", rounds.get());
+            }
+            return 0;
+        }
+    }
+
+    private static Mnist bundledSlice(String spec) {
+        String[] p = spec.split(":");
+        int from;
+        int to;
+        try {
+            from = Integer.parseInt(p[0]);
+            to = Integer.parseInt(p[1]);
+        } catch (RuntimeException e) {
+            throw new UserException("--digits takes FROM:TO, e.g. 0:800, not '" + spec + "'", true);
+        }
+        if (p.length != 2 || from < 0 || to > 8000 || from >= to) {
+            throw new UserException("--digits must be a range within 0:8000 (the training digits), not '" + spec + "'", true);
+        }
+        int[] idx = new int[to - from];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = from + i;
+        }
+        return Mnist.bundled().select(idx);
+    }
+
+    private static String[] hostPort(String s, String option) {
+        int c = s.lastIndexOf(':');
+        if (c < 1) {
+            throw new UserException(option + " must be HOST:PORT, not '" + s + "'", true);
+        }
+        try {
+            Integer.parseInt(s.substring(c + 1));
+        } catch (NumberFormatException e) {
+            throw new UserException(option + " must be HOST:PORT, not '" + s + "'", true);
+        }
+        return new String[] {s.substring(0, c), s.substring(c + 1)};
+    }
+}

@@ -1,0 +1,205 @@
+package dev.mycel.node.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import dev.mycel.federated.client.ParameterVector;
+import dev.mycel.federated.proto.EndCall;
+import dev.mycel.federated.proto.FederatedGrpc;
+import dev.mycel.federated.round.CoordinatorGrpcService;
+import dev.mycel.federated.round.FederatedClient;
+import dev.mycel.federated.round.FederatedRun;
+import dev.mycel.federated.round.Hashes;
+import dev.mycel.federated.round.RemoteFederatedClient;
+import dev.mycel.federated.round.RoundOutcome;
+import dev.mycel.federated.sim.Strategies;
+import dev.mycel.federated.strategy.LocalTraining;
+import dev.mycel.federated.strategy.Strategy;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.tls.TlsContexts;
+import dev.mycel.net.transport.grpc.NetLimits;
+import dev.mycel.net.transport.grpc.NetServer;
+import dev.mycel.net.transport.grpc.PeerChannels;
+import dev.mycel.node.daemon.NodeConfig;
+import dev.mycel.tensor.ThreadPool;
+import dev.mycel.train.data.Mnist;
+import dev.mycel.train.models.MnistCnn;
+import dev.mycel.train.run.MnistEvaluation;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mycel fl serve}: coordinate a federated run of the MNIST CNN among nodes that join it. */
+@Command(name = "serve", header = "Coordinate a federated run among nodes that join it.", mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Listens for client nodes (mycel fl join --coordinator HOST:PORT), waits for `clients` of",
+            "them, then runs the rounds: each picked node trains the MNIST CNN on its own data and",
+            "returns a signed update; the coordinator aggregates, evaluates the global model on the",
+            "held-out bundled digits and signs a round record. The run file (TOML) says:",
+            "  run = \"mnist-1\"   rounds = 10   strategy = \"fedavg\"   clients = 3   fraction = 1.0",
+            "  min_clients = 1   join_timeout = 300   deadline = 600   local_epochs = 1   batch = 32",
+            "  lr = 0.02   seed = 1   listen = \"127.0.0.1:0\"",
+            "Every key is optional except none; unknown keys are refused."
+        })
+final class FlServeCommand implements Callable<Integer> {
+    private static final Set<String> KEYS = Set.of("run", "rounds", "strategy", "clients", "fraction", "min_clients",
+            "join_timeout", "deadline", "local_epochs", "batch", "lr", "seed", "listen");
+
+    @Option(names = "--config", paramLabel = "FILE", required = true, description = "The run file (TOML).")
+    Path config;
+
+    @Option(names = "--node-dir", paramLabel = "DIR", description = "This node's data folder, for its key (default: $MYCEL_HOME, else ~/.mycel).")
+    Path nodeDir;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Folder for the round records (default: fl-serve).")
+    Path out;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Threads for evaluation (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print JSON lines: where it listens, one per round, the result last.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        JsonNode c;
+        try {
+            c = new TomlMapper().readTree(config.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new UserException(config + " is not valid TOML: " + e.getOriginalMessage());
+        }
+        for (Iterator<String> it = c.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!KEYS.contains(k)) {
+                throw new UserException(config + ": unknown key '" + k + "'; the keys are " + new java.util.TreeSet<>(KEYS));
+            }
+        }
+        String runId = c.path("run").asText("mnist-run");
+        int rounds = c.path("rounds").asInt(10);
+        int wanted = c.path("clients").asInt(2);
+        String strategySpec = c.path("strategy").asText("fedavg");
+        LocalTraining local = new LocalTraining(c.path("local_epochs").asInt(1), c.path("batch").asInt(32), c.path("lr").asDouble(0.02));
+        Strategy strategy = Strategies.parse(strategySpec, local, 0);
+        String listen = c.path("listen").asText("127.0.0.1:0");
+        int colon = listen.lastIndexOf(':');
+        if (colon < 1) {
+            throw new UserException(config + ": listen must be HOST:PORT, not '" + listen + "'");
+        }
+        Duration deadline = Duration.ofMillis((long) (c.path("deadline").asDouble(600) * 1000));
+        FederatedRun.Settings settings = new FederatedRun.Settings(runId, rounds, c.path("fraction").asDouble(1.0), false,
+                c.path("min_clients").asInt(1), deadline, c.path("seed").asLong(1), 1e6, null);
+        NodeIdentity identity = NodeIdentity.loadOrCreate(nodeDir != null ? nodeDir : NodeConfig.defaultDataDir());
+        Path dir = out != null ? out : Path.of("fl-serve");
+        Files.createDirectories(dir);
+        PrintStream stdout = System.out;
+        NetLimits limits = NetLimits.defaults();
+        CoordinatorGrpcService door = new CoordinatorGrpcService(runId, identity.peerId(), rounds, 10_000);
+        int k = threads != null ? threads : Defaults.threads();
+        try (NetServer server = NetServer.start(identity, new TlsContexts(identity),
+                     new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))), limits,
+                     List.of(door), null);
+             PeerChannels channels = new PeerChannels(new TlsContexts(identity), limits, 10_000);
+             ThreadPool pool = new ThreadPool(k);
+             ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+             Writer records = Files.newBufferedWriter(dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8)) {
+            String where = listen.substring(0, colon) + ":" + server.port();
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("listening", where);
+                o.put("coordinator", identity.peerId().toString());
+                o.put("run", runId);
+                stdout.println(Json.write(o));
+            } else {
+                System.err.printf("coordinator %s listening on %s: waiting for %d clients (mycel fl join --coordinator %s)%n",
+                        identity.peerId(), where, wanted, where);
+            }
+            List<CoordinatorGrpcService.Member> members = door.awaitMembers(wanted,
+                    Duration.ofMillis((long) (c.path("join_timeout").asDouble(300) * 1000)));
+            if (members.isEmpty()) {
+                throw new UserException("no client joined run " + runId + " in time");
+            }
+            List<FederatedClient> clients = new ArrayList<>();
+            for (CoordinatorGrpcService.Member m : members) {
+                clients.add(new RemoteFederatedClient(m.peer(), m.host(), m.port(), channels, deadline));
+            }
+            Mnist data = Mnist.bundled();
+            MnistCnn model = new MnistCnn(settings.seed(), 0.25f);
+            float[] initial = ParameterVector.of(model.parameters());
+            long started = System.nanoTime();
+            float[] result = new FederatedRun(settings, strategy, clients, identity, executor, new SecureRandom())
+                    .run(initial, w -> {
+                        ParameterVector.load(w, model.parameters());
+                        return MnistEvaluation.evaluate(pool, model, data, 8000, data.size() - 8000);
+                    }, (RoundOutcome o) -> {
+                        try {
+                            records.write(Json.write(roundLine(o)) + "\n");
+                            records.flush();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        if (json) {
+                            stdout.println(Json.write(roundLine(o)));
+                        } else {
+                            System.err.printf(Locale.ROOT, "round %d: %d updates, %d refused, held-out accuracy %.2f%%%n",
+                                    o.record().round(), o.inputs().size(), o.record().refused().size(), 100 * o.accuracy());
+                        }
+                    });
+            for (CoordinatorGrpcService.Member m : members) {
+                try {
+                    FederatedGrpc.newBlockingStub(channels.channel(m.peer(), m.host(), m.port()))
+                            .withDeadlineAfter(10, TimeUnit.SECONDS).end(EndCall.newBuilder().setRunId(runId).build());
+                } catch (io.grpc.StatusRuntimeException e) {
+                    System.err.println("could not tell " + m.peer() + " that the run ended: " + e.getStatus());
+                }
+            }
+            ParameterVector.load(result, model.parameters());
+            double[] eval = MnistEvaluation.evaluate(pool, model, data, 8000, data.size() - 8000);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("rounds", rounds);
+                o.put("clients", members.size());
+                o.put("accuracy", eval[1]);
+                o.put("loss", eval[0]);
+                o.put("model_sha256", FederatedRun.sha256(result));
+                o.put("seconds", seconds);
+                stdout.println(Json.write(o));
+            } else {
+                stdout.printf(Locale.ROOT, "%d rounds with %d clients: held-out accuracy %.2f%%, %.1f s%nmodel_sha256 %s%n",
+                        rounds, members.size(), 100 * eval[1], seconds, FederatedRun.sha256(result));
+            }
+            return 0;
+        }
+    }
+
+    private static ObjectNode roundLine(RoundOutcome o) {
+        ObjectNode line = Json.object();
+        line.put("round", o.record().round());
+        line.put("clients", o.inputs().size());
+        line.put("refused", o.record().refused().size());
+        line.put("applied", o.record().applied());
+        line.put("accuracy", o.accuracy());
+        line.put("loss", o.loss());
+        line.put("model_sha256", Hashes.hex(o.record().modelSha256()));
+        line.put("record_signature", Hashes.hex(o.record().signature()));
+        return line;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.mycel.node.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A federated run between real processes on loopback: {@code fl serve} and three {@code fl join}
+ * nodes, each with its own key and its own slice of the digits; one joiner is killed (SIGKILL)
+ * after joining, and the run goes on without it, its absence recorded as a refusal.
+ */
+class FederatedProcessTest {
+    private static final Pattern LISTENING = Pattern.compile("\\{\"listening\":\"([^\"]+)\"");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCoordinatorAndThreeNodesOneKilled() throws Exception {
+        Files.writeString(dir.resolve("run.toml"), """
+                run = "process-test"
+                rounds = 2
+                clients = 3
+                min_clients = 1
+                deadline = 60
+                lr = 0.02
+                """);
+        try (NodeProcesses procs = new NodeProcesses(NodeProcesses.BIG_MODEL_JVM_FLAGS)) {
+            Path serveLog = dir.resolve("serve.log");
+            Process serve = procs.start(serveLog, "fl", "serve", "--config", dir.resolve("run.toml").toString(),
+                    "--node-dir", dir.resolve("coordinator").toString(), "--out", dir.resolve("out").toString(), "--json",
+                    "--threads", "1");
+            String[] address = new String[1];
+            NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> {
+                Matcher m = LISTENING.matcher(NodeProcesses.tail(serveLog));
+                if (m.find()) {
+                    address[0] = m.group(1);
+                    return true;
+                }
+                return false;
+            }, () -> "the coordinator never listened: " + NodeProcesses.tail(serveLog));
+            Process[] joiners = new Process[3];
+            Path[] logs = new Path[3];
+            for (int i = 0; i < 3; i++) {
+                logs[i] = dir.resolve("join" + i + ".log");
+                joiners[i] = procs.start(logs[i], "fl", "join", "--coordinator", address[0], "--digits",
+                        (i * 300) + ":" + (i * 300 + 300), "--node-dir", dir.resolve("node" + i).toString(), "--json",
+                        "--threads", "1");
+            }
+            int victim = 2;
+            NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> NodeProcesses.tail(logs[victim]).contains("\"joined\""),
+                    () -> "node 2 never joined: " + NodeProcesses.tail(logs[victim]));
+            joiners[victim].destroyForcibly().waitFor();
+            assertTrue(serve.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the run did not finish: " + procs.logs());
+            assertEquals(0, serve.exitValue(), NodeProcesses.tail(serveLog));
+            for (int i = 0; i < 2; i++) {
+                assertTrue(joiners[i].waitFor(60, java.util.concurrent.TimeUnit.SECONDS), NodeProcesses.tail(logs[i]));
+                assertEquals(0, joiners[i].exitValue(), NodeProcesses.tail(logs[i]));
+                assertTrue(NodeProcesses.tail(logs[i]).contains("\"rounds_trained\":2"), NodeProcesses.tail(logs[i]));
+            }
+            List<String> records = Files.readAllLines(dir.resolve("out").resolve("rounds.jsonl"));
+            assertEquals(2, records.size());
+            for (String line : records) {
+                JsonNode r = Json.MAPPER.readTree(line);
+                assertTrue(r.get("applied").asBoolean());
+                assertEquals(2, r.get("clients").asInt(), line);
+                assertEquals(1, r.get("refused").asInt(), line);
+            }
+            String last = Files.readAllLines(serveLog).stream().filter(l -> l.startsWith("{\"rounds\"")).reduce((a, b) -> b)
+                    .orElseThrow(() -> new AssertionError("no result line: " + NodeProcesses.tail(serveLog)));
+            JsonNode result = Json.MAPPER.readTree(last);
+            assertEquals(3, result.get("clients").asInt());
+            assertTrue(result.get("accuracy").asDouble() > 0.3, last);
+        }
+    }
+}
