@@ -34,11 +34,7 @@ import picocli.CommandLine.Option;
 @Command(name = "join", header = "Join a federated run and train on this node's own data.", mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Joins the run a coordinator serves (mycel fl serve), then trains the MNIST CNN on this node's",
-            "digits whenever the coordinator picks it, sending back signed updates; the digits never",
-            "leave this machine. Only the coordinator it joined may call it. Exits when the run ends.",
-            "Data: --data DIR (images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz]) or --digits FROM:TO",
-            "(a slice of the bundled training digits, 0..7999, for trying it out)."
+            "Joins the run a coordinator serves (mycel fl serve), then trains the MNIST CNN on this node's digits whenever the coordinator picks it, sending back signed updates; the digits never leave this machine. Only the coordinator it joined may call it. Exits when the run ends. Data: --data DIR (images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz]) or --digits FROM:TO (a slice of the bundled training digits, 0..7999, for trying it out)."
         })
 final class FlJoinCommand implements Callable<Integer> {
     @Option(names = "--coordinator", paramLabel = "HOST:PORT", required = true, description = "Where the coordinator listens.")

@@ -50,14 +50,11 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", header = "Coordinate a federated run among nodes that join it.", mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Listens for client nodes (mycel fl join --coordinator HOST:PORT), waits for `clients` of",
-            "them, then runs the rounds: each picked node trains the MNIST CNN on its own data and",
-            "returns a signed update; the coordinator aggregates, evaluates the global model on the",
-            "held-out bundled digits and signs a round record. The run file (TOML) says:",
-            "  run = \"mnist-1\"   rounds = 10   strategy = \"fedavg\"   clients = 3   fraction = 1.0",
-            "  min_clients = 1   join_timeout = 300   deadline = 600   local_epochs = 1   batch = 32",
-            "  lr = 0.02   seed = 1   listen = \"127.0.0.1:0\"",
-            "Every key is optional except none; unknown keys are refused."
+            "Listens for client nodes (mycel fl join --coordinator HOST:PORT), waits for `clients` of them, then runs the rounds: each picked node trains the MNIST CNN on its own data and returns a signed update; the coordinator aggregates, evaluates the global model on the held-out bundled digits and signs a round record. The run file (TOML) says:",
+            "  run = \"mnist-1\"  rounds = 10  strategy = \"fedavg\"  clients = 3",
+            "  fraction = 1.0  min_clients = 1  join_timeout = 300  deadline = 600",
+            "  local_epochs = 1  batch = 32  lr = 0.02  seed = 1  listen = \"127.0.0.1:0\"",
+            "Every key is optional; unknown keys are refused."
         })
 final class FlServeCommand implements Callable<Integer> {
     private static final Set<String> KEYS = Set.of("run", "rounds", "strategy", "clients", "fraction", "min_clients",

@@ -30,16 +30,9 @@ import picocli.CommandLine.Option;
 @Command(name = "simulate", header = "Simulate a federated run of the MNIST CNN over many clients.", mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Deals the first 8,000 bundled MNIST digits to --clients simulated clients (each with its own",
-            "node key, signing its updates), and runs --rounds rounds: each picks a fraction of the clients,",
-            "they train locally, the coordinator aggregates with --strategy and signs a round record, and",
-            "an audit recomputes the aggregate from the signed inputs. The last 2,000 digits evaluate the",
-            "global model after every round. Each client is a node on loopback in this process, reached",
-            "over mycel-net's mutually authenticated TLS connections (--transport memory: direct calls).",
+            "Deals the first 8,000 bundled MNIST digits to --clients simulated clients (each with its own node key, signing its updates), and runs --rounds rounds: each picks a fraction of the clients, they train locally, the coordinator aggregates with --strategy and signs a round record, and an audit recomputes the aggregate from the signed inputs. The last 2,000 digits evaluate the global model after every round. Each client is a node on loopback in this process, reached over mycel-net's mutually authenticated TLS connections (--transport memory: direct calls).",
             "",
-            "Writes to --out: rounds.jsonl (every round record) and accuracy.png.",
-            "With --json: one object per round, the last line the result",
-            "{\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"model_sha256\":..,\"seconds\":..}.",
+            "Writes to --out: rounds.jsonl (every round record) and accuracy.png. With --json: one object per round, the last line the result {\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"model_sha256\":..,\"seconds\":..}.",
             "",
             "Example: mycel fl simulate --clients 100 --fraction 0.1 --rounds 50 --strategy fedavg --partition shards:2"
         })

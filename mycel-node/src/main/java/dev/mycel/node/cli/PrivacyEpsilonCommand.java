@@ -14,14 +14,14 @@ import picocli.CommandLine.Option;
 @Command(name = "epsilon", header = "Print the epsilon that T noisy steps spend.", mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Print epsilon for a delta after STEPS steps that each sample records with probability Q",
-            "and add Gaussian noise of SIGMA times the clipping norm (DP-SGD: Q = batch / data size;",
-            "DP-FedAvg: Q = clients per round / clients).",
+            "Print epsilon for a delta after STEPS steps that each sample records with probability Q and add Gaussian noise of SIGMA times the clipping norm (DP-SGD: Q = batch / data size; DP-FedAvg: Q = clients per round / clients).",
             "",
-            "  rdp: Renyi DP of the sampled Gaussian (Mironov et al. 2019), converted by Balle et al. 2020",
-            "       at the best of the orders 1.1..10.9 and 12..63; prints the order.",
-            "  prv: the PRV accountant (Gopi et al. 2021), the distribution of the privacy loss composed by",
-            "       FFT; tighter, an upper bound within 0.01 of the true epsilon.",
+            "  rdp: Renyi DP of the sampled Gaussian (Mironov et al. 2019), converted",
+            "       by Balle et al. 2020 at the best of the orders 1.1..10.9 and 12..63;",
+            "       prints the order.",
+            "  prv: the PRV accountant (Gopi et al. 2021): the privacy loss distribution",
+            "       composed by FFT; tighter, an upper bound within 0.01 of the true",
+            "       epsilon.",
             "",
             "Example: mycel privacy epsilon --q 0.04 --sigma 1.5 --steps 2250 --delta 1e-5"
         })

@@ -1,0 +1,81 @@
+package dev.mycel.node.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The federated commands' refusals of bad input, each with a line that says what to fix. */
+class FlCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRunFileWithAnUnknownKeyOrBadTomlIsRefused() throws Exception {
+        Path unknown = dir.resolve("unknown.toml");
+        Files.writeString(unknown, "rounds = 3\nrouns = 4\n");
+        Cli.Result r = Cli.run("fl", "serve", "--config", unknown.toString(), "--node-dir", dir.resolve("n").toString());
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("unknown key 'rouns'"), r.err());
+        Path broken = dir.resolve("broken.toml");
+        Files.writeString(broken, "rounds = = 3\n");
+        r = Cli.run("fl", "serve", "--config", broken.toString(), "--node-dir", dir.resolve("n").toString());
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("is not valid TOML"), r.err());
+    }
+
+    @Test
+    void joinNeedsDataAndAValidSliceAndAddress() {
+        String[][] bad = {
+            {"--coordinator", "127.0.0.1:1"},
+            {"--coordinator", "127.0.0.1:1", "--digits", "0:9000"},
+            {"--coordinator", "127.0.0.1:1", "--digits", "a:b"},
+            {"--coordinator", "nowhere", "--digits", "0:10"},
+        };
+        String[] said = {"exactly one of --data", "within 0:8000", "FROM:TO", "HOST:PORT"};
+        for (int i = 0; i < bad.length; i++) {
+            String[] args = new String[bad[i].length + 4];
+            args[0] = "fl";
+            args[1] = "join";
+            args[2] = "--node-dir";
+            args[3] = dir.resolve("node").toString();
+            System.arraycopy(bad[i], 0, args, 4, bad[i].length);
+            Cli.Result r = Cli.run(args);
+            assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.err().contains(said[i]), r.err());
+        }
+    }
+
+    @Test
+    void simulateRefusesBadOptions() {
+        String[][] bad = {
+            {"--strategy", "fedsgd"},
+            {"--partition", "shards:x"},
+            {"--dp", "client"},
+            {"--epsilon", "2"},
+            {"--byzantine", "lots:signflip"},
+            {"--byzantine", "0.2:flood"},
+            {"--transport", "carrier-pigeon"},
+        };
+        String[] said = {"unknown strategy", "not a number", "needs --epsilon", "go with --dp", "FRACTION:ATTACK",
+            "unknown attack", "network or memory"};
+        for (int i = 0; i < bad.length; i++) {
+            String[] args = new String[bad[i].length + 8];
+            args[0] = "fl";
+            args[1] = "simulate";
+            args[2] = "--rounds";
+            args[3] = "1";
+            args[4] = "--clients";
+            args[5] = "4";
+            args[6] = "--out";
+            args[7] = dir.resolve("sim" + i).toString();
+            System.arraycopy(bad[i], 0, args, 8, bad[i].length);
+            Cli.Result r = Cli.run(args);
+            assertTrue(r.exitCode() != 0, String.join(" ", args));
+            assertTrue(r.err().contains(said[i]), String.join(" ", args) + ": " + r.err());
+        }
+    }
+}
