@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.mycel.federated.client.ParameterVector;
+import dev.mycel.federated.privacy.ClientLevelDp;
+import dev.mycel.federated.privacy.NoiseCalibration;
 import dev.mycel.federated.proto.EndCall;
 import dev.mycel.federated.proto.FederatedGrpc;
 import dev.mycel.federated.round.CoordinatorGrpcService;
@@ -54,11 +56,16 @@ import picocli.CommandLine.Option;
             "  run = \"mnist-1\"  rounds = 10  strategy = \"fedavg\"  clients = 3",
             "  fraction = 1.0  min_clients = 1  join_timeout = 300  deadline = 600",
             "  local_epochs = 1  batch = 32  lr = 0.02  seed = 1  listen = \"127.0.0.1:0\"",
+            "Client-level differential privacy (DP-FedAvg, clients Poisson-sampled with probability",
+            "`fraction`, the coordinator clipping and adding noise calibrated to spend `epsilon` over",
+            "the rounds; the run stops before exceeding it):",
+            "  dp = \"client\"  epsilon = 8.0  delta = 1e-5  clip = 1.0  accountant = \"rdp\"  adaptive_clip = false",
             "Every key is optional; unknown keys are refused."
         })
 final class FlServeCommand implements Callable<Integer> {
     private static final Set<String> KEYS = Set.of("run", "rounds", "strategy", "clients", "fraction", "min_clients",
-            "join_timeout", "deadline", "local_epochs", "batch", "lr", "seed", "listen");
+            "join_timeout", "deadline", "local_epochs", "batch", "lr", "seed", "listen", "dp", "epsilon", "delta", "clip",
+            "accountant", "adaptive_clip");
 
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "The run file (TOML).")
     Path config;
@@ -101,8 +108,28 @@ final class FlServeCommand implements Callable<Integer> {
             throw new UserException(config + ": listen must be HOST:PORT, not '" + listen + "'");
         }
         Duration deadline = Duration.ofMillis((long) (c.path("deadline").asDouble(600) * 1000));
-        FederatedRun.Settings settings = new FederatedRun.Settings(runId, rounds, c.path("fraction").asDouble(1.0), false,
-                c.path("min_clients").asInt(1), deadline, c.path("seed").asLong(1), 1e6, null);
+        double fraction = c.path("fraction").asDouble(1.0);
+        ClientLevelDp dp = null;
+        if (c.has("dp")) {
+            if (!c.path("dp").asText().equals("client")) {
+                throw new UserException(config + ": dp must be \"client\" (the coordinator clips and adds the noise), not "
+                        + c.path("dp"));
+            }
+            if (!c.has("epsilon")) {
+                throw new UserException(config + ": dp = \"client\" needs epsilon (the privacy budget)");
+            }
+            double delta = c.path("delta").asDouble(1e-5);
+            String accountant = c.path("accountant").asText("rdp");
+            double sigma = NoiseCalibration.noiseMultiplier(c.path("epsilon").asDouble(), delta, fraction, rounds, accountant);
+            ClientLevelDp.AdaptiveClipping adaptive = c.path("adaptive_clip").asBoolean(false)
+                    ? new ClientLevelDp.AdaptiveClipping(0.5, 0.2, Math.max(1, fraction * wanted) / 20) : null;
+            dp = new ClientLevelDp(ClientLevelDp.Mode.COORDINATOR, sigma, c.path("clip").asDouble(1.0), delta,
+                    c.path("epsilon").asDouble(), accountant, adaptive);
+        } else if (c.has("epsilon") || c.has("delta") || c.has("clip") || c.has("accountant") || c.has("adaptive_clip")) {
+            throw new UserException(config + ": epsilon, delta, clip, accountant and adaptive_clip go with dp = \"client\"");
+        }
+        FederatedRun.Settings settings = new FederatedRun.Settings(runId, rounds, fraction, dp != null,
+                c.path("min_clients").asInt(1), deadline, c.path("seed").asLong(1), 1e6, dp);
         NodeIdentity identity = NodeIdentity.loadOrCreate(nodeDir != null ? nodeDir : NodeConfig.defaultDataDir());
         Path dir = out != null ? out : Path.of("fl-serve");
         Files.createDirectories(dir);
@@ -141,11 +168,13 @@ final class FlServeCommand implements Callable<Integer> {
             MnistCnn model = new MnistCnn(settings.seed(), 0.25f);
             float[] initial = ParameterVector.of(model.parameters());
             long started = System.nanoTime();
+            int[] done = {0};
             float[] result = new FederatedRun(settings, strategy, clients, identity, executor, new SecureRandom())
                     .run(initial, w -> {
                         ParameterVector.load(w, model.parameters());
                         return MnistEvaluation.evaluate(pool, model, data, 8000, data.size() - 8000);
                     }, (RoundOutcome o) -> {
+                        done[0] = o.record().round();
                         try {
                             records.write(Json.write(roundLine(o)) + "\n");
                             records.flush();
@@ -172,7 +201,7 @@ final class FlServeCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - started) / 1e9;
             if (json) {
                 ObjectNode o = Json.object();
-                o.put("rounds", rounds);
+                o.put("rounds", done[0]);
                 o.put("clients", members.size());
                 o.put("accuracy", eval[1]);
                 o.put("loss", eval[0]);
@@ -181,7 +210,7 @@ final class FlServeCommand implements Callable<Integer> {
                 stdout.println(Json.write(o));
             } else {
                 stdout.printf(Locale.ROOT, "%d rounds with %d clients: held-out accuracy %.2f%%, %.1f s%nmodel_sha256 %s%n",
-                        rounds, members.size(), 100 * eval[1], seconds, FederatedRun.sha256(result));
+                        done[0], members.size(), 100 * eval[1], seconds, FederatedRun.sha256(result));
             }
             return 0;
         }
@@ -195,6 +224,9 @@ final class FlServeCommand implements Callable<Integer> {
         line.put("applied", o.record().applied());
         line.put("accuracy", o.accuracy());
         line.put("loss", o.loss());
+        if (!Double.isNaN(o.epsilon())) {
+            line.put("epsilon", o.epsilon());
+        }
         line.put("model_sha256", Hashes.hex(o.record().modelSha256()));
         line.put("record_signature", Hashes.hex(o.record().signature()));
         return line;

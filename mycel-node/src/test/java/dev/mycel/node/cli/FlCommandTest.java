@@ -20,6 +20,14 @@ class FlCommandTest {
         Cli.Result r = Cli.run("fl", "serve", "--config", unknown.toString(), "--node-dir", dir.resolve("n").toString());
         assertEquals(1, r.exitCode(), r.err());
         assertTrue(r.err().contains("unknown key 'rouns'"), r.err());
+        Path privacyAlone = dir.resolve("privacy.toml");
+        Files.writeString(privacyAlone, "epsilon = 2.0\n");
+        r = Cli.run("fl", "serve", "--config", privacyAlone.toString(), "--node-dir", dir.resolve("n").toString());
+        assertTrue(r.err().contains("go with dp = \"client\""), r.err());
+        Path exampleDp = dir.resolve("example.toml");
+        Files.writeString(exampleDp, "dp = \"example\"\nepsilon = 2.0\n");
+        r = Cli.run("fl", "serve", "--config", exampleDp.toString(), "--node-dir", dir.resolve("n").toString());
+        assertTrue(r.err().contains("dp must be \"client\""), r.err());
         Path broken = dir.resolve("broken.toml");
         Files.writeString(broken, "rounds = = 3\n");
         r = Cli.run("fl", "serve", "--config", broken.toString(), "--node-dir", dir.resolve("n").toString());
