@@ -7,6 +7,12 @@ import dev.mycel.federated.proto.JoinCall;
 import dev.mycel.federated.proto.JoinReply;
 import dev.mycel.federated.round.FederatedClient;
 import dev.mycel.federated.round.FederatedGrpcService;
+import dev.mycel.federated.round.RunDirectory;
+import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.net.dht.DhtConfig;
+import dev.mycel.net.dht.DhtNode;
+import dev.mycel.net.dht.RecordLimits;
+import java.util.ArrayList;
 import dev.mycel.federated.round.FitRequest;
 import dev.mycel.federated.round.SignedUpdate;
 import dev.mycel.net.identity.NodeIdentity;
@@ -34,11 +40,17 @@ import picocli.CommandLine.Option;
 @Command(name = "join", header = "Join a federated run and train on this node's own data.", mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Joins the run a coordinator serves (mycel fl serve), then trains the MNIST CNN on this node's digits whenever the coordinator picks it, sending back signed updates; the digits never leave this machine. Only the coordinator it joined may call it. Exits when the run ends. Data: --data DIR (images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz]) or --digits FROM:TO (a slice of the bundled training digits, 0..7999, for trying it out)."
+            "Joins the run a coordinator serves (mycel fl serve; found by address, or by the run's name in the DHT with --run and --bootstrap), then trains the MNIST CNN on this node's digits whenever the coordinator picks it, sending back signed updates; the digits never leave this machine. Only the coordinator it joined may call it. Exits when the run ends. Data: --data DIR (images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz]) or --digits FROM:TO (a slice of the bundled training digits, 0..7999, for trying it out)."
         })
 final class FlJoinCommand implements Callable<Integer> {
-    @Option(names = "--coordinator", paramLabel = "HOST:PORT", required = true, description = "Where the coordinator listens.")
+    @Option(names = "--coordinator", paramLabel = "HOST:PORT", description = "Where the coordinator listens (or find it with --run).")
     String coordinator;
+
+    @Option(names = "--run", paramLabel = "RUN", description = "Find the run's coordinator in the DHT by the run's name (with --bootstrap).")
+    String run;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A DHT node to join the network through (with --run; repeatable).")
+    List<String> bootstrap;
 
     @Option(names = "--coordinator-id", paramLabel = "ID", description = "The coordinator's node id, to refuse any other (default: the one it answers with).")
     String coordinatorId;
@@ -65,13 +77,18 @@ final class FlJoinCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws Exception {
         if ((data == null) == (digits == null)) {
             throw new UserException("give exactly one of --data DIR and --digits FROM:TO", true);
         }
         Mnist mine = data != null ? Mnist.load(data) : bundledSlice(digits);
         NodeIdentity identity = NodeIdentity.loadOrCreate(nodeDir != null ? nodeDir : NodeConfig.defaultDataDir());
-        String[] at = hostPort(coordinator, "--coordinator");
+        if ((coordinator == null) == (run == null)) {
+            throw new UserException("give --coordinator HOST:PORT, or --run NAME with --bootstrap HOST:PORT", true);
+        }
+        if (run != null && bootstrap == null) {
+            throw new UserException("--run finds the coordinator in the DHT: give --bootstrap HOST:PORT too", true);
+        }
         String[] here = hostPort(listen, "--listen");
         PrintStream stdout = System.out;
         int k = threads != null ? threads : Defaults.threads();
@@ -99,15 +116,35 @@ final class FlJoinCommand implements Callable<Integer> {
             };
             PeerId pinned = coordinatorId != null ? PeerId.parse(coordinatorId) : null;
             FederatedGrpcService service = new FederatedGrpcService(counting, pinned);
-            try (NetServer server = NetServer.start(identity, new TlsContexts(identity),
-                    new InetSocketAddress(here[0], Integer.parseInt(here[1])), limits, List.of(service), null)) {
+            int listenPort = Integer.parseInt(here[1]);
+            try (AutoCloseable server = run != null
+                    ? DhtNode.start(new DhtConfig(here[0], listenPort, null, 20, 3, Duration.ofMinutes(15), Duration.ofMinutes(10),
+                            Duration.ofMinutes(30), limits, RecordLimits.defaults()), identity, null, List.of(service))
+                    : NetServer.start(identity, new TlsContexts(identity), new InetSocketAddress(here[0], listenPort), limits,
+                            List.of(service), null)) {
+                int myPort = server instanceof DhtNode d ? d.port() : ((NetServer) server).port();
+                String[] at;
+                if (server instanceof DhtNode node) {
+                    List<BootstrapAddress> addresses = new ArrayList<>();
+                    for (String b : bootstrap) {
+                        addresses.add(BootstrapAddress.parse(b));
+                    }
+                    if (node.bootstrap(addresses) == 0) {
+                        throw new UserException("no DHT node answered at " + bootstrap);
+                    }
+                    RunDirectory.Coordinator found = findCoordinator(node, pinned);
+                    pinned = found.peer();
+                    at = new String[] {found.host(), Integer.toString(found.port())};
+                } else {
+                    at = hostPort(coordinator, "--coordinator");
+                }
                 JoinReply reply;
                 try {
                     reply = FederatedCoordinatorGrpc.newBlockingStub(channels.channel(pinned, at[0], Integer.parseInt(at[1])))
                             .withDeadlineAfter(30, TimeUnit.SECONDS)
-                            .join(JoinCall.newBuilder().setPort(server.port()).setExamples(local.examples()).build());
+                            .join(JoinCall.newBuilder().setPort(myPort).setExamples(local.examples()).build());
                 } catch (io.grpc.StatusRuntimeException e) {
-                    throw new UserException("could not join the run at " + coordinator + ": " + e.getStatus().getCode()
+                    throw new UserException("could not join the run at " + at[0] + ":" + at[1] + ": " + e.getStatus().getCode()
                             + (e.getStatus().getDescription() != null ? " (" + e.getStatus().getDescription() + ")" : ""));
                 }
                 service.follow(PeerId.parse(reply.getCoordinatorId()));
@@ -135,6 +172,21 @@ final class FlJoinCommand implements Callable<Integer> {
                 stdout.printf("the run ended; this node trained in %d rounds%n", rounds.get());
             }
             return 0;
+        }
+    }
+
+    /** The run's coordinator from the DHT, looked up again for up to 30 s while its announcement spreads. */
+    private RunDirectory.Coordinator findCoordinator(DhtNode node, PeerId pinned) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return RunDirectory.find(node, run, pinned);
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > until || e.getMessage().contains("--coordinator-id")) {
+                    throw new UserException(e.getMessage());
+                }
+                Thread.sleep(500);
+            }
         }
     }
 

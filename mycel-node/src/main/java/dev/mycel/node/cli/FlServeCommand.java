@@ -14,6 +14,11 @@ import dev.mycel.federated.round.FederatedRun;
 import dev.mycel.federated.round.Hashes;
 import dev.mycel.federated.round.RemoteFederatedClient;
 import dev.mycel.federated.round.RoundOutcome;
+import dev.mycel.federated.round.RunDirectory;
+import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.net.dht.DhtConfig;
+import dev.mycel.net.dht.DhtNode;
+import dev.mycel.net.dht.RecordLimits;
 import dev.mycel.federated.sim.Strategies;
 import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.federated.strategy.Strategy;
@@ -82,8 +87,14 @@ final class FlServeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON lines: where it listens, one per round, the result last.")
     boolean json;
 
+    @Option(names = "--dht", description = "Announce the run in the DHT, so that nodes join by its name (fl join --run).")
+    boolean dht;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A DHT node to join the network through (implies --dht; repeatable).")
+    List<String> bootstrap;
+
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws Exception {
         JsonNode c;
         try {
             c = new TomlMapper().readTree(config.toFile());
@@ -137,14 +148,32 @@ final class FlServeCommand implements Callable<Integer> {
         NetLimits limits = NetLimits.defaults();
         CoordinatorGrpcService door = new CoordinatorGrpcService(runId, identity.peerId(), rounds, 10_000);
         int k = threads != null ? threads : Defaults.threads();
-        try (NetServer server = NetServer.start(identity, new TlsContexts(identity),
-                     new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))), limits,
-                     List.of(door), null);
+        boolean announce = dht || bootstrap != null;
+        String host = listen.substring(0, colon);
+        int port = Integer.parseInt(listen.substring(colon + 1));
+        try (AutoCloseable server = announce
+                     ? DhtNode.start(new DhtConfig(host, port, null, 20, 3, Duration.ofMinutes(15), Duration.ofMinutes(10),
+                             Duration.ofMinutes(30), limits, RecordLimits.defaults()), identity, null, List.of(door))
+                     : NetServer.start(identity, new TlsContexts(identity), new InetSocketAddress(host, port), limits,
+                             List.of(door), null);
              PeerChannels channels = new PeerChannels(new TlsContexts(identity), limits, 10_000);
              ThreadPool pool = new ThreadPool(k);
              ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
              Writer records = Files.newBufferedWriter(dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8)) {
-            String where = listen.substring(0, colon) + ":" + server.port();
+            int boundPort = server instanceof DhtNode d ? d.port() : ((NetServer) server).port();
+            String where = host + ":" + boundPort;
+            if (server instanceof DhtNode node) {
+                if (bootstrap != null) {
+                    List<BootstrapAddress> addresses = new ArrayList<>();
+                    for (String b : bootstrap) {
+                        addresses.add(BootstrapAddress.parse(b));
+                    }
+                    if (node.bootstrap(addresses) == 0) {
+                        throw new UserException("no DHT node answered at " + bootstrap);
+                    }
+                }
+                RunDirectory.announce(node, runId);
+            }
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("listening", where);

@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A federated run between real processes on loopback: {@code fl serve} and three {@code fl join}
- * nodes, each with its own key and its own slice of the digits; one joiner is killed (SIGKILL)
- * after joining, and the run goes on without it, its absence recorded as a refusal.
+ * A federated run between real processes on loopback: {@code fl serve --dht} and three
+ * {@code fl join} nodes, each with its own key and its own slice of the digits, one of them
+ * finding the coordinator by the run's name in the DHT; one joiner is killed (SIGKILL) after
+ * joining, and the run goes on without it, its absence recorded as a refusal.
  */
 class FederatedProcessTest {
     private static final Pattern LISTENING = Pattern.compile("\\{\"listening\":\"([^\"]+)\"");
@@ -38,7 +39,7 @@ class FederatedProcessTest {
             Path serveLog = dir.resolve("serve.log");
             Process serve = procs.start(serveLog, "fl", "serve", "--config", dir.resolve("run.toml").toString(),
                     "--node-dir", dir.resolve("coordinator").toString(), "--out", dir.resolve("out").toString(), "--json",
-                    "--threads", "1");
+                    "--threads", "1", "--dht");
             String[] address = new String[1];
             NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> {
                 Matcher m = LISTENING.matcher(NodeProcesses.tail(serveLog));
@@ -52,9 +53,14 @@ class FederatedProcessTest {
             Path[] logs = new Path[3];
             for (int i = 0; i < 3; i++) {
                 logs[i] = dir.resolve("join" + i + ".log");
-                joiners[i] = procs.start(logs[i], "fl", "join", "--coordinator", address[0], "--digits",
-                        (i * 300) + ":" + (i * 300 + 300), "--node-dir", dir.resolve("node" + i).toString(), "--json",
-                        "--threads", "1");
+                // Node 0 finds the coordinator by the run's name in the DHT; the others by its address.
+                List<String> how = i == 0 ? List.of("--run", "process-test", "--bootstrap", address[0])
+                        : List.of("--coordinator", address[0]);
+                List<String> args = new java.util.ArrayList<>(List.of("fl", "join"));
+                args.addAll(how);
+                args.addAll(List.of("--digits", (i * 300) + ":" + (i * 300 + 300), "--node-dir", dir.resolve("node" + i).toString(),
+                        "--json", "--threads", "1"));
+                joiners[i] = procs.start(logs[i], args.toArray(String[]::new));
             }
             int victim = 2;
             NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> NodeProcesses.tail(logs[victim]).contains("\"joined\""),
