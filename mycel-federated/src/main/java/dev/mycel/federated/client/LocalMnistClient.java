@@ -1,5 +1,6 @@
 package dev.mycel.federated.client;
 
+import dev.mycel.federated.privacy.DpSgd;
 import dev.mycel.federated.round.FederatedClient;
 import dev.mycel.federated.round.FitRequest;
 import dev.mycel.federated.round.SignedUpdate;
@@ -37,11 +38,23 @@ public final class LocalMnistClient implements FederatedClient {
 
     @Override
     public SignedUpdate fit(FitRequest request) {
+        return sign(request, train(request, null));
+    }
+
+    /**
+     * The round's local training, not yet signed: from the request's model with its settings,
+     * with DP-SGD when {@code dp} is given (null: plain, bit-exact).
+     */
+    public ClientUpdate train(FitRequest request, DpSgd dp) {
         RoundConfig c = request.config();
         MnistLocalTrainer.Settings s = new MnistLocalTrainer.Settings(c.localEpochs(), c.batchSize(), "sgd", c.learningRate(),
                 0.9, c.proximalMu(), 0.25f);
-        MnistLocalTrainer.Outcome o = trainer.train(request.global(), s, seed, (long) request.round() << 20, null, (x, y) -> { });
-        return SignedUpdate.sign(identity, request.runId(), request.round(),
-                new ClientUpdate(id(), o.parameters(), o.examples(), Map.of("loss", o.meanLoss())));
+        MnistLocalTrainer.Outcome o = trainer.train(request.global(), s, seed, (long) request.round() << 20, dp, (x, y) -> { });
+        return new ClientUpdate(id(), o.parameters(), o.examples(), Map.of("loss", o.meanLoss()));
+    }
+
+    /** The update signed with this node's key for the request's run and round. */
+    public SignedUpdate sign(FitRequest request, ClientUpdate update) {
+        return SignedUpdate.sign(identity, request.runId(), request.round(), update);
     }
 }

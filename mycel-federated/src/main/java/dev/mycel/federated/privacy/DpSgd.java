@@ -16,13 +16,25 @@ public final class DpSgd {
     private long steps;
 
     public DpSgd(DpSgdSettings settings, double sampleRate, RandomGenerator random) {
+        this(settings, sampleRate, random, maxSteps(settings, checkRate(sampleRate)));
+    }
+
+    /**
+     * With the budget's step count already found by {@link #maxSteps} (many clients with the same
+     * settings and rate share one search).
+     */
+    public DpSgd(DpSgdSettings settings, double sampleRate, RandomGenerator random, long maxSteps) {
+        this.settings = settings;
+        this.sampleRate = checkRate(sampleRate);
+        this.random = random;
+        this.maxSteps = maxSteps;
+    }
+
+    private static double checkRate(double sampleRate) {
         if (!(sampleRate > 0 && sampleRate <= 1)) {
             throw new IllegalArgumentException("sampling rate must be in (0, 1], not " + sampleRate);
         }
-        this.settings = settings;
-        this.sampleRate = sampleRate;
-        this.random = random;
-        this.maxSteps = maxSteps(settings, sampleRate);
+        return sampleRate;
     }
 
     public DpSgdSettings settings() {
@@ -67,7 +79,7 @@ public final class DpSgd {
     }
 
     /** The largest T whose ε stays at or under the target (monotone in T: doubling, then bisection). */
-    private static long maxSteps(DpSgdSettings s, double q) {
+    public static long maxSteps(DpSgdSettings s, double q) {
         if (epsilon(s, q, 1) > s.targetEpsilon()) {
             return 0;
         }

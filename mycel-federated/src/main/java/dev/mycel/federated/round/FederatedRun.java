@@ -106,16 +106,17 @@ public final class FederatedRun {
     public float[] run(float[] initial, Function<float[], double[]> evaluate, Listener listener) throws InterruptedException {
         float[] global = initial.clone();
         List<String> ids = new ArrayList<>(clients.keySet());
-        PrivacyAccountant accountant = settings.dp() == null ? null : PrivacyAccountant.named(settings.dp().accountant());
         double clipNorm = settings.dp() == null ? Double.POSITIVE_INFINITY : settings.dp().clipNorm();
         for (int round = 1; round <= settings.rounds(); round++) {
             long started = System.nanoTime();
-            if (accountant != null) {
-                PrivacyAccountant next = PrivacyAccountant.named(settings.dp().accountant());
-                next.step(settings.dp().noiseMultiplier(), settings.sampleRate(), round);
-                double eps = next.spent(settings.dp().delta()).epsilon();
-                if (eps > settings.dp().targetEpsilon()) {
-                    listener.budgetStop(round, eps);
+            // The round is charged before it runs: its ε is what the run will have spent after it.
+            double epsilon = Double.NaN;
+            if (settings.dp() != null) {
+                PrivacyAccountant after = PrivacyAccountant.named(settings.dp().accountant());
+                after.step(settings.dp().noiseMultiplier(), settings.sampleRate(), round);
+                epsilon = after.spent(settings.dp().delta()).epsilon();
+                if (epsilon > settings.dp().targetEpsilon()) {
+                    listener.budgetStop(round, epsilon);
                     break;
                 }
             }
@@ -174,11 +175,6 @@ public final class FederatedRun {
             RoundRecord record = new RoundRecord(settings.runId(), round, strategy.name(), Hashes.sha256(global), inputs, refused,
                     applied, preparation, Hashes.sha256(aggregate), coordinatorNoise, Hashes.sha256(model), "", new byte[0])
                     .signedBy(coordinator);
-            double epsilon = Double.NaN;
-            if (accountant != null) {
-                accountant.step(settings.dp().noiseMultiplier(), settings.sampleRate(), 1);
-                epsilon = accountant.spent(settings.dp().delta()).epsilon();
-            }
             float[] start = global;
             global = model;
             double[] eval = evaluate.apply(global);

@@ -1,9 +1,13 @@
 package dev.mycel.federated.round;
 
+import dev.mycel.net.dht.BootstrapAddress;
+import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.DhtKey;
 import dev.mycel.net.dht.DhtNode;
 import dev.mycel.net.dht.Records;
+import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.identity.PeerId;
+import dev.mycel.net.transport.grpc.NetLimits;
 import dev.mycel.net.proto.ProviderRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -20,6 +24,29 @@ public final class RunDirectory {
     }
 
     private RunDirectory() {
+    }
+
+    /**
+     * A DHT node on host:port whose authenticated server also runs {@code service} (the
+     * coordinator's Join, or a client node's Fit), with the default DHT settings.
+     */
+    public static DhtNode startNode(NodeIdentity identity, String host, int port, NetLimits limits,
+                                    io.grpc.BindableService service) throws java.io.IOException {
+        DhtConfig d = DhtConfig.defaults();
+        DhtConfig config = new DhtConfig(host, port, null, d.k(), d.alpha(), d.refreshInterval(), d.republishInterval(),
+                d.providerTtl(), limits, d.records(), d.contacts());
+        return DhtNode.start(config, identity, null, List.of(service));
+    }
+
+    /** Joins the DHT through these HOST:PORT (or ID@HOST:PORT) addresses; an error when none answers. */
+    public static void bootstrap(DhtNode node, List<String> addresses) throws InterruptedException {
+        List<BootstrapAddress> parsed = new java.util.ArrayList<>();
+        for (String a : addresses) {
+            parsed.add(BootstrapAddress.parse(a));
+        }
+        if (node.bootstrap(parsed) == 0) {
+            throw new IllegalStateException("no DHT node answered at " + addresses);
+        }
     }
 
     public static DhtKey key(String runId) {

@@ -142,14 +142,19 @@ public final class FederatedSimulation {
         }
         Coalition coalition = byzantine == 0 ? null : new Coalition(Attacks.parse(o.attack(), o.seed()), attackers);
         List<SimulatedClient> sims = new ArrayList<>();
+        // Clients with the same sampling rate share one noise calibration and one budget search.
+        java.util.Map<Double, DpSgd> calibrated = new java.util.HashMap<>();
         for (int i = 0; i < o.clients(); i++) {
             DpSgd dpSgd = null;
             if (o.dp().equals("example")) {
                 double q = Math.min(1.0, (double) o.batch() / parts[i].length);
-                long steps = (long) o.rounds() * o.localEpochs() * Math.max(1, Math.round(1 / q));
-                DpSgdSettings s = DpSgdSettings.calibrated(o.epsilon(), o.delta(), q, steps, o.clipNorm(), o.accountant());
-                sigma = s.noiseMultiplier();
-                dpSgd = new DpSgd(s, q, secure);
+                DpSgd first = calibrated.computeIfAbsent(q, rate -> {
+                    long steps = (long) o.rounds() * o.localEpochs() * Math.max(1, Math.round(1 / rate));
+                    DpSgdSettings s = DpSgdSettings.calibrated(o.epsilon(), o.delta(), rate, steps, o.clipNorm(), o.accountant());
+                    return new DpSgd(s, rate, secure);
+                });
+                sigma = first.settings().noiseMultiplier();
+                dpSgd = new DpSgd(first.settings(), q, secure, first.maxSteps());
             }
             sims.add(new SimulatedClient(identities.get(i), pool, train.select(parts[i]), o.dropout(), o.seed() + i, coalition,
                     dpSgd, clientDp, Math.max(1, expected), secure));

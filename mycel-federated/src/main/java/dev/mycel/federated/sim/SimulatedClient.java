@@ -1,17 +1,15 @@
 package dev.mycel.federated.sim;
 
-import dev.mycel.federated.client.MnistLocalTrainer;
+import dev.mycel.federated.client.LocalMnistClient;
 import dev.mycel.federated.privacy.ClientLevelDp;
 import dev.mycel.federated.privacy.DpSgd;
 import dev.mycel.federated.round.FederatedClient;
 import dev.mycel.federated.round.FitRequest;
 import dev.mycel.federated.round.SignedUpdate;
 import dev.mycel.federated.strategy.ClientUpdate;
-import dev.mycel.federated.strategy.RoundConfig;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
@@ -22,9 +20,8 @@ import java.util.random.RandomGenerator;
  * update itself (client-level DP, client mode).
  */
 final class SimulatedClient implements FederatedClient {
-    private final NodeIdentity identity;
     private final String id;
-    private final MnistLocalTrainer trainer;
+    private final LocalMnistClient node;
     private final double dropout;
     private final long seed;
     private final Coalition coalition;
@@ -35,9 +32,8 @@ final class SimulatedClient implements FederatedClient {
 
     SimulatedClient(NodeIdentity identity, ThreadPool pool, Mnist digits, double dropout, long seed, Coalition coalition,
                     DpSgd dpSgd, ClientLevelDp clientDp, double expectedClientsPerRound, RandomGenerator noise) {
-        this.identity = identity;
         this.id = identity.peerId().toString();
-        this.trainer = new MnistLocalTrainer(pool, digits);
+        this.node = new LocalMnistClient(identity, pool, digits, seed * 31 + id.hashCode());
         this.dropout = dropout;
         this.seed = seed;
         this.coalition = coalition;
@@ -77,23 +73,18 @@ final class SimulatedClient implements FederatedClient {
         if (coalition != null && coalition.member(id)) {
             update = coalition.forge(request.round(), request.global(), update);
         }
-        return SignedUpdate.sign(identity, request.runId(), request.round(), update);
+        return node.sign(request, update);
     }
 
     private ClientUpdate train(FitRequest request) {
-        RoundConfig c = request.config();
-        MnistLocalTrainer.Settings s = new MnistLocalTrainer.Settings(c.localEpochs(), c.batchSize(), "sgd", c.learningRate(),
-                0.9, c.proximalMu(), 0.25f);
-        long clientSeed = seed * 31 + id.hashCode();
-        MnistLocalTrainer.Outcome o = trainer.train(request.global(), s, clientSeed, (long) request.round() << 20, dpSgd,
-                (step, loss) -> { });
-        float[] params = o.parameters();
-        if (clientDp != null && clientDp.mode() == ClientLevelDp.Mode.CLIENT) {
-            params = ClientLevelDp.clip(request.global(), params, clientDp.clipNorm());
-            double share = clientDp.noiseMultiplier() * clientDp.clipNorm() / Math.sqrt(expectedClientsPerRound);
-            // Each of about m clients adds N(0, (σS)²/m): their mean carries σS/m, the coordinator's would.
-            ClientLevelDp.addNoise(params, share, noise);
+        ClientUpdate update = node.train(request, dpSgd);
+        if (clientDp == null || clientDp.mode() != ClientLevelDp.Mode.CLIENT) {
+            return update;
         }
-        return new ClientUpdate(id, params, o.examples(), Map.of("loss", o.meanLoss()));
+        float[] params = ClientLevelDp.clip(request.global(), update.parameters(), clientDp.clipNorm());
+        double share = clientDp.noiseMultiplier() * clientDp.clipNorm() / Math.sqrt(expectedClientsPerRound);
+        // Each of about m clients adds N(0, (σS)²/m): their mean carries σS/m, the coordinator's would.
+        ClientLevelDp.addNoise(params, share, noise);
+        return new ClientUpdate(id, params, update.numExamples(), update.metrics());
     }
 }

@@ -8,11 +8,7 @@ import dev.mycel.federated.proto.JoinReply;
 import dev.mycel.federated.round.FederatedClient;
 import dev.mycel.federated.round.FederatedGrpcService;
 import dev.mycel.federated.round.RunDirectory;
-import dev.mycel.net.dht.BootstrapAddress;
-import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.DhtNode;
-import dev.mycel.net.dht.RecordLimits;
-import java.util.ArrayList;
 import dev.mycel.federated.round.FitRequest;
 import dev.mycel.federated.round.SignedUpdate;
 import dev.mycel.net.identity.NodeIdentity;
@@ -118,20 +114,13 @@ final class FlJoinCommand implements Callable<Integer> {
             FederatedGrpcService service = new FederatedGrpcService(counting, pinned);
             int listenPort = Integer.parseInt(here[1]);
             try (AutoCloseable server = run != null
-                    ? DhtNode.start(new DhtConfig(here[0], listenPort, null, 20, 3, Duration.ofMinutes(15), Duration.ofMinutes(10),
-                            Duration.ofMinutes(30), limits, RecordLimits.defaults()), identity, null, List.of(service))
+                    ? RunDirectory.startNode(identity, here[0], listenPort, limits, service)
                     : NetServer.start(identity, new TlsContexts(identity), new InetSocketAddress(here[0], listenPort), limits,
                             List.of(service), null)) {
                 int myPort = server instanceof DhtNode d ? d.port() : ((NetServer) server).port();
                 String[] at;
                 if (server instanceof DhtNode node) {
-                    List<BootstrapAddress> addresses = new ArrayList<>();
-                    for (String b : bootstrap) {
-                        addresses.add(BootstrapAddress.parse(b));
-                    }
-                    if (node.bootstrap(addresses) == 0) {
-                        throw new UserException("no DHT node answered at " + bootstrap);
-                    }
+                    FlServeCommand.bootstrapOrFail(node, bootstrap);
                     RunDirectory.Coordinator found = findCoordinator(node, pinned);
                     pinned = found.peer();
                     at = new String[] {found.host(), Integer.toString(found.port())};

@@ -15,10 +15,7 @@ import dev.mycel.federated.round.Hashes;
 import dev.mycel.federated.round.RemoteFederatedClient;
 import dev.mycel.federated.round.RoundOutcome;
 import dev.mycel.federated.round.RunDirectory;
-import dev.mycel.net.dht.BootstrapAddress;
-import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.DhtNode;
-import dev.mycel.net.dht.RecordLimits;
 import dev.mycel.federated.sim.Strategies;
 import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.federated.strategy.Strategy;
@@ -152,8 +149,7 @@ final class FlServeCommand implements Callable<Integer> {
         String host = listen.substring(0, colon);
         int port = Integer.parseInt(listen.substring(colon + 1));
         try (AutoCloseable server = announce
-                     ? DhtNode.start(new DhtConfig(host, port, null, 20, 3, Duration.ofMinutes(15), Duration.ofMinutes(10),
-                             Duration.ofMinutes(30), limits, RecordLimits.defaults()), identity, null, List.of(door))
+                     ? RunDirectory.startNode(identity, host, port, limits, door)
                      : NetServer.start(identity, new TlsContexts(identity), new InetSocketAddress(host, port), limits,
                              List.of(door), null);
              PeerChannels channels = new PeerChannels(new TlsContexts(identity), limits, 10_000);
@@ -164,13 +160,7 @@ final class FlServeCommand implements Callable<Integer> {
             String where = host + ":" + boundPort;
             if (server instanceof DhtNode node) {
                 if (bootstrap != null) {
-                    List<BootstrapAddress> addresses = new ArrayList<>();
-                    for (String b : bootstrap) {
-                        addresses.add(BootstrapAddress.parse(b));
-                    }
-                    if (node.bootstrap(addresses) == 0) {
-                        throw new UserException("no DHT node answered at " + bootstrap);
-                    }
+                    bootstrapOrFail(node, bootstrap);
                 }
                 RunDirectory.announce(node, runId);
             }
@@ -242,6 +232,14 @@ final class FlServeCommand implements Callable<Integer> {
                         done[0], members.size(), 100 * eval[1], seconds, FederatedRun.sha256(result));
             }
             return 0;
+        }
+    }
+
+    static void bootstrapOrFail(DhtNode node, List<String> addresses) throws InterruptedException {
+        try {
+            RunDirectory.bootstrap(node, addresses);
+        } catch (IllegalStateException e) {
+            throw new UserException(e.getMessage());
         }
     }
 
