@@ -9,6 +9,16 @@ import dev.mycel.federated.strategy.RoundConfig;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
+import dev.mycel.federated.round.SecureFitRequest;
+import dev.mycel.federated.round.SecureParticipant;
+import dev.mycel.federated.round.SignedKeys;
+import dev.mycel.federated.round.SignedMaskedInput;
+import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
+import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
+import java.security.SecureRandom;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,11 +30,13 @@ public final class LocalMnistClient implements FederatedClient {
     private final NodeIdentity identity;
     private final MnistLocalTrainer trainer;
     private final long seed;
+    private final SecureParticipant secure;
 
     public LocalMnistClient(NodeIdentity identity, ThreadPool pool, Mnist digits, long seed) {
         this.identity = identity;
         this.trainer = new MnistLocalTrainer(pool, digits);
         this.seed = seed;
+        this.secure = new SecureParticipant(identity, new SecureRandom());
     }
 
     public int examples() {
@@ -56,5 +68,37 @@ public final class LocalMnistClient implements FederatedClient {
     /** The update signed with this node's key for the request's run and round. */
     public SignedUpdate sign(FitRequest request, ClientUpdate update) {
         return SignedUpdate.sign(identity, request.runId(), request.round(), update);
+    }
+
+    // Secure aggregation: train as for fit, then the four exchanges through a SecureParticipant.
+
+    @Override
+    public SignedKeys secureFit(SecureFitRequest request) {
+        return secure.begin(request, train(request.fit(), null));
+    }
+
+    /** Exchange 1 with an update trained elsewhere (a simulated client's DP-SGD or attack). */
+    public SignedKeys secureFit(SecureFitRequest request, ClientUpdate trained) {
+        return secure.begin(request, trained);
+    }
+
+    @Override
+    public ShareKeys shareKeys(String runId, int round, List<SignedKeys> neighbourKeys) {
+        return secure.shareKeys(runId, round, neighbourKeys);
+    }
+
+    @Override
+    public SignedMaskedInput maskedInput(String runId, int round, ForwardedShares shares) {
+        return secure.maskedInput(runId, round, shares);
+    }
+
+    @Override
+    public UnmaskResponse unmask(String runId, int round, UnmaskRequest request) {
+        return secure.unmask(runId, round, request);
+    }
+
+    /** SHA-256 of this node's mask seed in a secure round, for its audit of the round record. */
+    public byte[] maskSeedSha256(String runId, int round) {
+        return secure.maskSeedSha256(runId, round);
     }
 }

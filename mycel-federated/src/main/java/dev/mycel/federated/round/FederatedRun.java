@@ -37,7 +37,13 @@ public final class FederatedRun {
      * assumes), otherwise exactly round(fraction · clients) are picked.
      */
     public record Settings(String runId, int rounds, double sampleRate, boolean poisson, int minClients,
-                           Duration deadline, long seed, double maxUpdateNorm, ClientLevelDp dp) {
+                           Duration deadline, long seed, double maxUpdateNorm, ClientLevelDp dp, SecureAggregation secure) {
+        /** A run without secure aggregation. */
+        public Settings(String runId, int rounds, double sampleRate, boolean poisson, int minClients, Duration deadline, long seed,
+                        double maxUpdateNorm, ClientLevelDp dp) {
+            this(runId, rounds, sampleRate, poisson, minClients, deadline, seed, maxUpdateNorm, dp, null);
+        }
+
         public Settings {
             if (rounds < 1) {
                 throw new IllegalArgumentException("--rounds must be at least 1, not " + rounds);
@@ -53,6 +59,14 @@ public final class FederatedRun {
             }
             if (dp != null && !poisson) {
                 throw new IllegalArgumentException("client-level DP needs Poisson sampling of clients (its accountant assumes it)");
+            }
+            if (secure != null && dp != null && dp.adaptive() != null) {
+                throw new IllegalArgumentException("adaptive clipping needs each update's norm, which secure aggregation hides:"
+                        + " use a fixed clipping norm with --secagg");
+            }
+            if (secure != null && dp != null && dp.mode() == ClientLevelDp.Mode.CLIENT) {
+                throw new IllegalArgumentException("client-side noise with --secagg is not supported yet: use --dp client (the"
+                        + " clients clip, the coordinator adds the noise to the secure sum) or --dp example");
             }
         }
     }
@@ -79,6 +93,7 @@ public final class FederatedRun {
     private final ExecutorService executor;
     private final RandomGenerator noise;
     private final UpdateValidator validator;
+    private final java.security.SecureRandom secureRandom = new java.security.SecureRandom();
 
     public FederatedRun(Settings settings, Strategy strategy, List<FederatedClient> clients, NodeIdentity coordinator,
                         ExecutorService executor, RandomGenerator noise) {
@@ -97,6 +112,18 @@ public final class FederatedRun {
         this.executor = Objects.requireNonNull(executor);
         this.noise = Objects.requireNonNull(noise);
         this.validator = new UpdateValidator(settings.maxUpdateNorm());
+        if (settings.secure() != null && !strategy.aggregatesWeightedMean()) {
+            throw new IllegalArgumentException(strategy.name() + " looks at each client's update, which secure aggregation hides:"
+                    + " --secagg works with fedavg, fedavgm, fedprox, fedadagrad, fedadam and fedyogi");
+        }
+    }
+
+    /** The id of the one update a secure round hands its strategy: the weighted mean of the survivors' updates. */
+    public static final String SECURE_MEAN_ID = "secure-aggregate";
+
+    /** The update a secure round's strategy aggregates: the mean model from the unmasked sum, weight 1. */
+    public static ClientUpdate secureMean(float[] global, double[] sum, double clipNorm) {
+        return new ClientUpdate(SECURE_MEAN_ID, SecureInput.meanModel(global, sum, clipNorm), 1, java.util.Map.of());
     }
 
     /**
@@ -127,6 +154,10 @@ public final class FederatedRun {
             listener.roundStarted(round, picked);
             StrategyState before = strategy.state();
             List<Refusal> refused = new ArrayList<>();
+            if (settings.secure() != null) {
+                global = secureRound(round, global, picked, refused, before, epsilon, started, evaluate, listener);
+                continue;
+            }
             List<SignedUpdate> accepted = collect(round, global, picked, refused, listener);
             accepted.sort((a, b) -> a.update().clientId().compareTo(b.update().clientId()));
             boolean applied = accepted.size() >= settings.minClients() && !accepted.isEmpty();
@@ -173,15 +204,75 @@ public final class FederatedRun {
                         SignedUpdate.commitment(round, s.update())));
             }
             RoundRecord record = new RoundRecord(settings.runId(), round, strategy.name(), Hashes.sha256(global), inputs, refused,
-                    applied, preparation, Hashes.sha256(aggregate), coordinatorNoise, Hashes.sha256(model), "", new byte[0])
-                    .signedBy(coordinator);
+                    applied, preparation, Hashes.sha256(aggregate), coordinatorNoise, Hashes.sha256(model), new byte[0], "",
+                    new byte[0]).signedBy(coordinator);
             float[] start = global;
             global = model;
             double[] eval = evaluate.apply(global);
             listener.roundEnded(new RoundOutcome(record, picked, accepted, before, start, global, eval[0], eval[1], epsilon,
-                    (System.nanoTime() - started) / 1e9));
+                    (System.nanoTime() - started) / 1e9, null));
         }
         return global;
+    }
+
+    /**
+     * One round with secure aggregation: the clients clip, weigh, quantise and mask their updates
+     * (see {@link SecureInput}); the coordinator learns only the sum of the survivors', turns it
+     * into their weighted mean and lets the strategy take it from there. Client-level DP's noise,
+     * when the coordinator owns it, goes on the mean as in a plain round.
+     */
+    private float[] secureRound(int round, float[] global, List<String> picked, List<Refusal> refused, StrategyState before,
+                                double epsilon, long started, Function<float[], double[]> evaluate, Listener listener)
+            throws InterruptedException {
+        SecureAggregation secure = settings.secure();
+        double clip = settings.dp() != null ? settings.dp().clipNorm() : secure.clipNorm();
+        long weightBound = settings.dp() != null ? 0 : secure.weightBound();
+        UpdatePreparation preparation = new UpdatePreparation(clip, weightBound == 0);
+        float[] aggregate = global;
+        float[] model = global;
+        boolean applied = false;
+        boolean coordinatorNoise = false;
+        SecureTranscript transcript = null;
+        List<RoundRecord.Input> inputs = new ArrayList<>();
+        try {
+            SecureSetup setup = SecureSetup.draw(picked, clip, weightBound, secureRandom);
+            FitRequest request = new FitRequest(settings.runId(), round, global, strategy.configureRound(round));
+            SecureRound.Outcome outcome = new SecureRound(settings.runId(), round, clients, executor, settings.deadline(), refused,
+                    r -> listener.refused(round, r)).run(request, setup);
+            transcript = outcome.transcript();
+            for (SignedMaskedInput m : transcript.masked()) {
+                inputs.add(new RoundRecord.Input(m.input().clientId(), 0, m.commitment()));
+            }
+            int survivors = inputs.size();
+            if (survivors < settings.minClients()) {
+                refused.add(new Refusal("-", "round not applied: " + survivors + " clients in the secure sum, fewer than the minimum "
+                        + settings.minClients()));
+            } else {
+                aggregate = strategy.aggregate(round, global, List.of(secureMean(global, outcome.sum(), clip)));
+                model = aggregate;
+                applied = true;
+                if (settings.dp() != null && settings.dp().mode() == ClientLevelDp.Mode.COORDINATOR) {
+                    model = aggregate.clone();
+                    ClientLevelDp.addNoise(model, settings.dp().noiseMultiplier() * clip / survivors, noise);
+                    coordinatorNoise = true;
+                }
+            }
+        } catch (IllegalArgumentException | dev.mycel.federated.secagg.SecAggException e) {
+            // Too few clients for secure aggregation, or too many drop-outs to unmask: the round
+            // keeps the model and says why; it never applies a sum it could not verify.
+            refused.add(new Refusal("-", "round not applied: " + e.getMessage()));
+            applied = false;
+            aggregate = global;
+            model = global;
+        }
+        byte[] transcriptHash = transcript == null ? new byte[0] : transcript.sha256();
+        RoundRecord record = new RoundRecord(settings.runId(), round, strategy.name(), Hashes.sha256(global), inputs, refused,
+                applied, preparation, Hashes.sha256(aggregate), coordinatorNoise, Hashes.sha256(model), transcriptHash, "",
+                new byte[0]).signedBy(coordinator);
+        double[] eval = evaluate.apply(model);
+        listener.roundEnded(new RoundOutcome(record, picked, List.of(), before, global, model, eval[0], eval[1], epsilon,
+                (System.nanoTime() - started) / 1e9, transcript));
+        return model;
     }
 
     /** Sends the round to the picked clients and keeps the replies that pass every check by the deadline. */

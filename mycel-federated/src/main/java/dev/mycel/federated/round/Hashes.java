@@ -30,6 +30,19 @@ public final class Hashes {
         d.update(b.array(), 0, b.position());
     }
 
+    /** Feeds ints' canonical bytes (32-bit little-endian, in order) to a digest. */
+    static void update(MessageDigest d, int[] vector) {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : vector) {
+            if (!b.hasRemaining()) {
+                d.update(b.array(), 0, b.position());
+                b.clear();
+            }
+            b.putInt(v);
+        }
+        d.update(b.array(), 0, b.position());
+    }
+
     public static byte[] sha256(byte[] bytes) {
         return digest().digest(bytes);
     }

@@ -52,6 +52,7 @@ public final class SecAggClient {
     /** The AES-GCM key shared with each of them, derived once when sealing and used again when opening. */
     private final Map<String, byte[]> aeadKeys = new TreeMap<>();
     private byte[] maskSeed;
+    private byte[] maskSeedSha256;
     /** Shares held for neighbours that sent theirs: id to {index, seed share, key share}. */
     private final Map<String, HeldShare> held = new TreeMap<>();
 
@@ -75,6 +76,20 @@ public final class SecAggClient {
 
     public String clientId() {
         return id;
+    }
+
+    /**
+     * SHA-256 of this client's self-mask seed b, kept after b itself is wiped: when a round's
+     * rebuilt seeds are published, the client checks that the one given for it is its own (a
+     * coordinator that published another would unmask the sum to a value of its choosing).
+     *
+     * @throws IllegalStateException before {@link #shareKeys} drew the seed
+     */
+    public byte[] maskSeedSha256() {
+        if (maskSeedSha256 == null) {
+            throw new IllegalStateException("'" + id + "' has not drawn its mask seed yet");
+        }
+        return maskSeedSha256.clone();
     }
 
     /** Step 2: makes the two X25519 key pairs (c for shares, s for masks) and advertises their public halves. */
@@ -126,6 +141,7 @@ public final class SecAggClient {
 
             maskSeed = new byte[SecAggCrypto.KEY_BYTES];
             random.nextBytes(maskSeed);
+            maskSeedSha256 = SecAggCrypto.sha256(maskSeed);
             byte[] maskKey = SecAggCrypto.privateKeyBytes(maskAgreementKeys.getPrivate());
             int k = neighbours.size();
             byte[][] seedShares = SecAggCrypto.split(maskSeed, params.threshold(), k, random);

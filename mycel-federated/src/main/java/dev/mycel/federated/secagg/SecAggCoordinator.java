@@ -11,8 +11,6 @@ import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
 import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
 import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
 import java.security.InvalidKeyException;
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -315,21 +313,15 @@ public final class SecAggCoordinator {
             }
         }
 
-        int[] acc = new int[params.vectorLength()];
-        for (int[] y : masked.values()) {
-            for (int i = 0; i < acc.length; i++) {
-                acc[i] += y[i];
-            }
-        }
+        Map<String, byte[]> seeds = new TreeMap<>();
         for (String u : survivors) {
-            byte[] seed = rebuild(u, Secret.MASK_SEED, seedShares.getOrDefault(u, List.of()));
-            byte[] selfKey = SecAggCrypto.hkdf(seed, SecAggCrypto.selfMaskInfo(params.roundId(), u));
-            SecAggCrypto.addMask(acc, selfKey, -1);
-            Arrays.fill(seed, (byte) 0);
-            Arrays.fill(selfKey, (byte) 0);
+            seeds.put(u, rebuild(u, Secret.MASK_SEED, seedShares.getOrDefault(u, List.of())));
         }
         List<String> dropped = new ArrayList<>();
+        Map<String, byte[]> droppedKeys = new TreeMap<>();
+        Map<String, byte[]> publicKeys = new TreeMap<>();
         for (String u : sharers) {
+            publicKeys.put(u, advertised.get(u).maskAgreementKey());
             if (survivors.contains(u)) {
                 continue;
             }
@@ -338,29 +330,12 @@ public final class SecAggCoordinator {
                 continue;
             }
             byte[] scalar = rebuild(u, Secret.MASK_KEY, keyShares.getOrDefault(u, List.of()));
-            PrivateKey key = SecAggCrypto.decodePrivateKey(scalar);
-            Arrays.fill(scalar, (byte) 0);
-            if (!Arrays.equals(SecAggCrypto.publicKeyOf(key), advertised.get(u).maskAgreementKey())) {
+            if (!Arrays.equals(SecAggCrypto.publicKeyOf(SecAggCrypto.decodePrivateKey(scalar)), advertised.get(u).maskAgreementKey())) {
                 throw new SecAggException(u, "the shares of the mask key of '" + u + "' do not rebuild the key it advertised: a share is corrupt");
             }
-            for (String v : graph.neighbours(u)) {
-                if (!survivors.contains(v)) {
-                    continue;
-                }
-                byte[] pairKey;
-                try {
-                    PublicKey vKey = SecAggCrypto.decodePublicKey(advertised.get(v).maskAgreementKey());
-                    byte[] secret = SecAggCrypto.agree(key, vKey);
-                    pairKey = SecAggCrypto.hkdf(secret, SecAggCrypto.pairMaskInfo(params.roundId(), u, v));
-                    Arrays.fill(secret, (byte) 0);
-                } catch (InvalidKeyException e) {
-                    throw new SecAggException(v, "key agreement with the mask key of '" + v + "' failed: " + e.getMessage());
-                }
-                // v added +PRG(s_uv) if v < u, else -PRG(s_uv); take it out.
-                SecAggCrypto.addMask(acc, pairKey, v.compareTo(u) < 0 ? -1 : +1);
-                Arrays.fill(pairKey, (byte) 0);
-            }
+            droppedKeys.put(u, scalar);
         }
+        int[] acc = Unmasking.levelSum(params, publicKeys, masked, seeds, dropped, droppedKeys);
         long[] unsigned = new long[acc.length];
         for (int i = 0; i < acc.length; i++) {
             unsigned[i] = Integer.toUnsignedLong(acc[i]);
@@ -371,8 +346,10 @@ public final class SecAggCoordinator {
                 excluded.add(p);
             }
         }
+        // The rebuilt secrets go into the result: a round record publishes them, so that every
+        // participant can repeat this unmasking (Unmasking.levelSum) and check the sum.
         return new SecAggResult(params.roundId(), List.copyOf(survivors), dropped, excluded, unsigned,
-                params.quantizer().dequantizeSum(acc, survivors.size()));
+                params.quantizer().dequantizeSum(acc, survivors.size()), seeds, droppedKeys);
     }
 
     /**

@@ -167,6 +167,15 @@ final class SecAggCrypto {
         return new CanonicalWriter("mycel/secagg/share/v1").text(roundId).text(sender).text(recipient).toByteArray();
     }
 
+    /** SHA-256 of {@code bytes}. */
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
     // ---- the masks' PRG ----
 
     /**

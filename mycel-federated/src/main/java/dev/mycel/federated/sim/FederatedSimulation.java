@@ -12,6 +12,7 @@ import dev.mycel.federated.round.RemoteFederatedClient;
 import dev.mycel.federated.round.FederatedRun;
 import dev.mycel.federated.round.RoundAudit;
 import dev.mycel.federated.round.RoundOutcome;
+import dev.mycel.federated.round.SecureAggregation;
 import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.federated.strategy.Strategy;
 import dev.mycel.net.identity.NodeIdentity;
@@ -97,9 +98,21 @@ public final class FederatedSimulation {
     }
 
     private final Options o;
+    private double secureClip = Double.NaN;
 
     public FederatedSimulation(Options options) {
         this.o = options;
+    }
+
+    /**
+     * Runs every round with secure aggregation: each client clips its update to {@code clipNorm}
+     * (under client-level DP, to the DP clipping norm), quantises and masks it, and the
+     * coordinator sees only the sum of the survivors' updates.
+     */
+    public FederatedSimulation withSecureAggregation(double clipNorm) {
+        new SecureAggregation(clipNorm, 1);
+        this.secureClip = clipNorm;
+        return this;
     }
 
     public Result run(ThreadPool pool, Mnist data, Listener listener) throws InterruptedException {
@@ -114,6 +127,14 @@ public final class FederatedSimulation {
         }
         Mnist train = data.select(trainIdx);
         int[][] parts = partition(train);
+        if (!Double.isNaN(secureClip)) {
+            // Clients weigh min(n, W) / W with W the largest share, so weights stay in (0, 1].
+            int largest = 1;
+            for (int[] part : parts) {
+                largest = Math.max(largest, part.length);
+            }
+            secureAggregation = new SecureAggregation(secureClip, largest);
+        }
         LocalTraining local = new LocalTraining(o.localEpochs(), o.batch(), o.lr());
         double expected = o.fraction() * o.clients();
         int byzantine = (int) Math.round(o.byzantineFraction() * o.clients());
@@ -195,14 +216,20 @@ public final class FederatedSimulation {
         }
     }
 
+    private SecureAggregation secureAggregation;
+
     private Result runRounds(ThreadPool pool, Mnist data, Listener listener, List<FederatedClient> clients,
                              NodeIdentity coordinator, Strategy strategy, String spec, LocalTraining local, int f,
                              ClientLevelDp clientDp, boolean clientLevel, List<SimulatedClient> sims, Coalition coalition,
                              RandomGenerator secure, double expected, long started) throws InterruptedException {
         FederatedRun.Settings settings = new FederatedRun.Settings("sim-" + o.seed(), o.rounds(), o.fraction(), clientLevel,
-                Math.max(1, o.minClients()), o.deadline(), o.seed(), 1e6, clientDp);
+                Math.max(1, o.minClients()), o.deadline(), o.seed(), 1e6, clientDp, secureAggregation);
         MnistCnn model = new MnistCnn(o.seed(), 0.25f);
         float[] initial = ParameterVector.of(model.parameters());
+        java.util.Map<String, SimulatedClient> byId = new java.util.HashMap<>();
+        for (SimulatedClient sc : sims) {
+            byId.put(sc.id(), sc);
+        }
         double[] last = {Double.NaN, Double.NaN, Double.NaN};
         int[] rounds = {0};
         boolean[] budget = {false};
@@ -226,7 +253,17 @@ public final class FederatedSimulation {
                 public void roundEnded(RoundOutcome outcome) {
                     Strategy replay = Strategies.parse(spec, local, f);
                     replay.restore(outcome.strategyBefore());
-                    List<String> problems = RoundAudit.check(outcome.record(), outcome.start(), outcome.inputs(), replay);
+                    List<String> problems;
+                    if (outcome.secure() == null) {
+                        problems = RoundAudit.check(outcome.record(), outcome.start(), outcome.inputs(), replay);
+                    } else {
+                        // The audit of a survivor: it also checks that the seed published for it is its own.
+                        List<String> survivors = outcome.secure().survivors();
+                        SimulatedClient auditor = survivors.isEmpty() ? null : byId.get(survivors.getFirst());
+                        problems = RoundAudit.checkSecure(outcome.record(), outcome.start(), outcome.secure(), replay,
+                                auditor == null ? null : auditor.id(),
+                                auditor == null ? null : auditor.maskSeedSha256(settings.runId(), outcome.record().round()));
+                    }
                     double clientEps = Double.NaN;
                     if (o.dp().equals("example")) {
                         clientEps = 0;

@@ -1,5 +1,14 @@
 package dev.mycel.federated.sim;
 
+import dev.mycel.federated.round.SecureFitRequest;
+import dev.mycel.federated.round.SignedKeys;
+import dev.mycel.federated.round.SignedMaskedInput;
+import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
+import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
+import java.util.List;
+
 import dev.mycel.federated.client.LocalMnistClient;
 import dev.mycel.federated.privacy.ClientLevelDp;
 import dev.mycel.federated.privacy.DpSgd;
@@ -54,26 +63,87 @@ final class SimulatedClient implements FederatedClient {
 
     @Override
     public SignedUpdate fit(FitRequest request) throws Exception {
-        SplittableRandom fate = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * request.round()) ^ id.hashCode());
-        if (dropout > 0 && fate.nextDouble() < dropout) {
-            if (coalition != null && coalition.member(id)) {
-                coalition.withdraw(request.round(), id);
-            }
+        if (drops(request.round())) {
+            withdraw(request.round());
             throw new java.io.IOException("connection lost (simulated drop-out)");
         }
+        return node.sign(request, trainOrForge(request));
+    }
+
+    /** Whether this client drops out of the round (seeded: the same in every repeat of the run). */
+    private boolean drops(int round) {
+        return dropout > 0 && fate(round).nextDouble() < dropout;
+    }
+
+    private SplittableRandom fate(int round) {
+        return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * round) ^ id.hashCode());
+    }
+
+    private void withdraw(int round) {
+        if (coalition != null && coalition.member(id)) {
+            coalition.withdraw(round, id);
+        }
+    }
+
+    private ClientUpdate trainOrForge(FitRequest request) throws InterruptedException {
         ClientUpdate update;
         try {
             update = train(request);
         } catch (RuntimeException e) {
-            if (coalition != null && coalition.member(id)) {
-                coalition.withdraw(request.round(), id);
-            }
+            withdraw(request.round());
             throw e;
         }
         if (coalition != null && coalition.member(id)) {
             update = coalition.forge(request.round(), request.global(), update);
         }
-        return node.sign(request, update);
+        return update;
+    }
+
+    // With secure aggregation a dropping client leaves at one of the four exchanges, drawn with
+    // the same seeded fate: while training, after advertising its keys, after sharing them (its
+    // pairwise masks are then removed through its neighbours' shares), or after sending its
+    // masked input (it is in the sum; its neighbours reveal its seed).
+    private int dropStage(int round) {
+        SplittableRandom f = fate(round);
+        return f.nextDouble() < dropout ? f.nextInt(4) : -1;
+    }
+
+    private void maybeDrop(int round, int stage) throws java.io.IOException {
+        if (dropout > 0 && dropStage(round) == stage) {
+            throw new java.io.IOException("connection lost (simulated drop-out)");
+        }
+    }
+
+    @Override
+    public SignedKeys secureFit(SecureFitRequest request) throws Exception {
+        int round = request.fit().round();
+        if (dropout > 0 && dropStage(round) >= 0) {
+            withdraw(round);
+        }
+        maybeDrop(round, 0);
+        return node.secureFit(request, trainOrForge(request.fit()));
+    }
+
+    @Override
+    public ShareKeys shareKeys(String runId, int round, List<SignedKeys> neighbourKeys) throws Exception {
+        maybeDrop(round, 1);
+        return node.shareKeys(runId, round, neighbourKeys);
+    }
+
+    @Override
+    public SignedMaskedInput maskedInput(String runId, int round, ForwardedShares shares) throws Exception {
+        maybeDrop(round, 2);
+        return node.maskedInput(runId, round, shares);
+    }
+
+    @Override
+    public UnmaskResponse unmask(String runId, int round, UnmaskRequest request) throws Exception {
+        maybeDrop(round, 3);
+        return node.unmask(runId, round, request);
+    }
+
+    byte[] maskSeedSha256(String runId, int round) {
+        return node.maskSeedSha256(runId, round);
     }
 
     private ClientUpdate train(FitRequest request) {

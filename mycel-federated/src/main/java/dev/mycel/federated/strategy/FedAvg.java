@@ -27,6 +27,11 @@ public final class FedAvg implements Strategy {
     }
 
     @Override
+    public boolean aggregatesWeightedMean() {
+        return true;
+    }
+
+    @Override
     public RoundConfig configureRound(int round) {
         return local.forRound(round, 0.0);
     }

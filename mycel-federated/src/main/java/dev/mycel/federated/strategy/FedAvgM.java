@@ -70,6 +70,11 @@ public final class FedAvgM implements Strategy {
     }
 
     @Override
+    public boolean aggregatesWeightedMean() {
+        return true;
+    }
+
+    @Override
     public RoundConfig configureRound(int round) {
         return local.forRound(round, 0.0);
     }

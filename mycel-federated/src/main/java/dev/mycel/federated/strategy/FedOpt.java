@@ -94,6 +94,11 @@ public abstract sealed class FedOpt implements Strategy permits FedAdagrad, FedA
     }
 
     @Override
+    public boolean aggregatesWeightedMean() {
+        return true;
+    }
+
+    @Override
     public RoundConfig configureRound(int round) {
         return local.forRound(round, 0.0);
     }

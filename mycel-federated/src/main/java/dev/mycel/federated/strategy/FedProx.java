@@ -35,6 +35,11 @@ public final class FedProx implements Strategy {
     }
 
     @Override
+    public boolean aggregatesWeightedMean() {
+        return true;
+    }
+
+    @Override
     public RoundConfig configureRound(int round) {
         return local.forRound(round, proximalMu);
     }

@@ -33,6 +33,16 @@ public interface Strategy {
      */
     float[] aggregate(int round, float[] global, List<ClientUpdate> updates);
 
+    /**
+     * Whether {@link #aggregate} depends on the updates only through their example-weighted
+     * mean: then it can run on what secure aggregation reveals (the sum of weighted updates and
+     * the sum of weights), never seeing one client's update. Robust rules (median, Krum, ...)
+     * look at each update and cannot.
+     */
+    default boolean aggregatesWeightedMean() {
+        return false;
+    }
+
     /** A snapshot of the server state this strategy carries between rounds (empty when none). */
     default StrategyState state() {
         return StrategyState.empty(name());

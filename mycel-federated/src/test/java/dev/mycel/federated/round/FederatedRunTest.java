@@ -166,13 +166,13 @@ class FederatedRunTest {
         // A coordinator that signs a record claiming another aggregate.
         byte[] other = Hashes.sha256(offset(new float[SIZE], 9));
         RoundRecord lie = new RoundRecord(r.runId(), r.round(), r.strategy(), r.startSha256(), r.inputs(), r.refused(),
-                true, r.preparation(), other, false, other, "", new byte[0]).signedBy(key(200));
+                true, r.preparation(), other, false, other, new byte[0], "", new byte[0]).signedBy(key(200));
         assertTrue(lie.signatureVerifies());
         assertTrue(RoundAudit.check(lie, o.start(), o.inputs(), replay).toString()
                 .contains("the record claims"));
         // Someone else altering the signed record breaks the signature.
         RoundRecord forged = new RoundRecord(r.runId(), r.round(), r.strategy(), r.startSha256(), r.inputs(), r.refused(),
-                true, r.preparation(), other, false, other, r.coordinator(), r.signature());
+                true, r.preparation(), other, false, other, new byte[0], r.coordinator(), r.signature());
         assertFalse(forged.signatureVerifies());
         // An input swapped for another no longer matches its commitment.
         List<SignedUpdate> swapped = new ArrayList<>(o.inputs());

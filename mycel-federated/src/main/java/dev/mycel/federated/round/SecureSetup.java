@@ -1,0 +1,132 @@
+package dev.mycel.federated.round;
+
+import dev.mycel.federated.secagg.NeighbourGraph;
+import dev.mycel.federated.secagg.Quantizer;
+import dev.mycel.federated.secagg.SecAggParameters;
+import dev.mycel.net.identity.CanonicalWriter;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The public setup of one round with secure aggregation, as the coordinator sends it to every
+ * client it picked: the round seed that fixes the neighbour graph, the participants, the Shamir
+ * threshold and the graph's degree, the clipping norm S of each update (the quantiser's range)
+ * and the weight bound W (0: every client weighs the same). From it and the model's length every
+ * client builds the same {@link SecAggParameters}.
+ *
+ * <p>The coordinator draws the seed: it could pick a seed whose graph surrounds a target with
+ * colluding clients. A seed nobody can bias (a commitment round or a public beacon) is future
+ * work, named in the notes.
+ */
+public record SecureSetup(byte[] roundSeed, List<String> participants, int threshold, int degree, double clipNorm,
+                          long weightBound) {
+    public SecureSetup {
+        roundSeed = roundSeed.clone();
+        participants = List.copyOf(participants);
+        if (!(clipNorm > 0) || Double.isInfinite(clipNorm)) {
+            throw new IllegalArgumentException("secure aggregation needs a finite clipping norm above 0, not " + clipNorm);
+        }
+        if (weightBound < 0) {
+            throw new IllegalArgumentException("the weight bound must be 0 (equal weights) or positive, not " + weightBound);
+        }
+    }
+
+    @Override
+    public byte[] roundSeed() {
+        return roundSeed.clone();
+    }
+
+    /** The share of a round's clients that may drop out after sharing keys without costing the sum. */
+    public static final double DROPOUT_TOLERANCE = 1.0 / 3;
+
+    /**
+     * The setup for these picked clients: the degree from {@link #degreeFor}, the lowest safe
+     * threshold {@code floor(k/2) + 1} and a fresh 32-byte seed.
+     *
+     * @throws IllegalArgumentException when fewer than 3 clients were picked (SecAgg+ needs each
+     *     client's secret shared among at least two neighbours)
+     */
+    public static SecureSetup draw(List<String> picked, double clipNorm, long weightBound, SecureRandom random) {
+        List<String> sorted = new ArrayList<>(picked);
+        sorted.sort(null);
+        int n = sorted.size();
+        if (n < 3) {
+            throw new IllegalArgumentException("secure aggregation needs at least 3 clients in a round, " + n + " were picked");
+        }
+        int k = degreeFor(n, DROPOUT_TOLERANCE);
+        byte[] seed = new byte[32];
+        random.nextBytes(seed);
+        return new SecureSetup(seed, sorted, SecAggParameters.defaultThreshold(k), k, clipNorm, weightBound);
+    }
+
+    /**
+     * The fewest neighbours each of {@code n} clients needs so that, when each drops with
+     * probability {@code dropout}, some survivor is left with fewer than {@code t = floor(k/2) +
+     * 1} live neighbours (and the round has no sum) with probability at most 10<sup>-6</sup>
+     * (a union bound over the n clients of a binomial tail). SecAgg+'s {@code 2 ceil(log2 n)}
+     * is the least tried. The threshold above k/2, which stops a lying coordinator from
+     * collecting both of a client's secrets, makes this need many neighbours at high drop-out
+     * rates: at a third, every other client (plain SecAgg) up to a few hundred clients; a third
+     * dropping, however chosen, then still leaves each survivor {@code n - 1 - n/3 >= t} live
+     * neighbours.
+     */
+    public static int degreeFor(int n, double dropout) {
+        int complete = n - 1;
+        for (int k = NeighbourGraph.defaultDegree(n); k < complete; k += 2) {
+            int t = SecAggParameters.defaultThreshold(k);
+            if (n * binomialTailAbove(k, dropout, k - t) <= 1e-6) {
+                return k;
+            }
+        }
+        return complete;
+    }
+
+    /** P(Bin(k, p) > m). */
+    private static double binomialTailAbove(int k, double p, int m) {
+        double tail = 0;
+        for (int j = m + 1; j <= k; j++) {
+            tail += Math.exp(logChoose(k, j) + j * Math.log(p) + (k - j) * Math.log1p(-p));
+        }
+        return tail;
+    }
+
+    private static double logChoose(int n, int k) {
+        double r = 0;
+        for (int i = 1; i <= k; i++) {
+            r += Math.log(n - k + i) - Math.log(i);
+        }
+        return r;
+    }
+
+    /** The SecAgg round id: the run and the round, so no key, share or mask serves two rounds. */
+    public static String roundId(String runId, int round) {
+        return runId + "/" + round;
+    }
+
+    /** The protocol parameters for a model of {@code modelLength} values (plus one weight coordinate). */
+    public SecAggParameters parameters(String runId, int round, int modelLength) {
+        return SecAggParameters.of(roundId(runId, round), participants, threshold, degree, modelLength + 1,
+                Quantizer.forParticipants(clipNorm, participants.size()), roundSeed);
+    }
+
+    /** The setup's canonical bytes, as a transcript hash covers them. */
+    byte[] canonicalBytes() {
+        CanonicalWriter w = new CanonicalWriter("mycel/fl/secagg-setup/v1").bytes(roundSeed).u32(participants.size());
+        for (String p : participants) {
+            w.text(p);
+        }
+        return w.u32(threshold).u32(degree).u64(Double.doubleToLongBits(clipNorm)).u64(weightBound).toByteArray();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SecureSetup s && java.util.Arrays.equals(canonicalBytes(), s.canonicalBytes());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(participants, threshold, degree, clipNorm, weightBound);
+    }
+}

@@ -1,0 +1,281 @@
+package dev.mycel.federated.round;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
+import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
+import dev.mycel.federated.strategy.ClientUpdate;
+import dev.mycel.federated.strategy.FedAvg;
+import dev.mycel.federated.strategy.FedMedian;
+import dev.mycel.federated.strategy.LocalTraining;
+import dev.mycel.net.identity.NodeIdentity;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rounds with secure aggregation, with clients whose "training" is a known vector, so the true
+ * weighted mean is known: the secure round gives it up to the fixed-point rounding; clients that
+ * drop after sharing their keys (up to a third) leave exactly the plain sum of the others; every
+ * audit passes; a coordinator that publishes another aggregate, or unmasks with a seed that is
+ * not the client's, is caught.
+ */
+class SecureRoundTest {
+    private static final int SIZE = 40;
+    private static final LocalTraining LOCAL = new LocalTraining(1, 8, 0.1);
+    private static final double CLIP = 4.0;
+
+    /** A client that trains to global + a vector of its own and takes part in secure aggregation; it may drop at one exchange. */
+    private static final class Client implements FederatedClient {
+        final NodeIdentity key;
+        final int index;
+        final int examples;
+        final int dropAt;
+        final SecureParticipant secure;
+
+        Client(int index, int examples, int dropAt) {
+            byte[] seed = new byte[32];
+            seed[0] = (byte) index;
+            seed[1] = 77;
+            this.key = NodeIdentity.fromSeed(seed);
+            this.index = index;
+            this.examples = examples;
+            this.dropAt = dropAt;
+            this.secure = new SecureParticipant(key, new SecureRandom());
+        }
+
+        @Override
+        public String id() {
+            return key.peerId().toString();
+        }
+
+        float[] trained(float[] global) {
+            float[] w = global.clone();
+            SplittableRandom r = new SplittableRandom(index);
+            for (int i = 0; i < w.length; i++) {
+                w[i] += (float) (r.nextDouble() - 0.5) * 0.2f;
+            }
+            return w;
+        }
+
+        private void maybeDrop(int stage) throws java.io.IOException {
+            if (stage == dropAt) {
+                throw new java.io.IOException("gone");
+            }
+        }
+
+        @Override
+        public SignedUpdate fit(FitRequest r) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public SignedKeys secureFit(SecureFitRequest r) throws Exception {
+            maybeDrop(0);
+            return secure.begin(r, new ClientUpdate(id(), trained(r.fit().global()), examples));
+        }
+
+        @Override
+        public ShareKeys shareKeys(String runId, int round, List<SignedKeys> keys) throws Exception {
+            maybeDrop(1);
+            return secure.shareKeys(runId, round, keys);
+        }
+
+        @Override
+        public SignedMaskedInput maskedInput(String runId, int round, ForwardedShares shares) throws Exception {
+            maybeDrop(2);
+            return secure.maskedInput(runId, round, shares);
+        }
+
+        @Override
+        public UnmaskResponse unmask(String runId, int round, UnmaskRequest request) throws Exception {
+            maybeDrop(3);
+            return secure.unmask(runId, round, request);
+        }
+    }
+
+    private static NodeIdentity coordinatorKey() {
+        byte[] seed = new byte[32];
+        seed[5] = 9;
+        return NodeIdentity.fromSeed(seed);
+    }
+
+    private static FederatedRun.Settings settings(long weightBound) {
+        return new FederatedRun.Settings("secure-run", 1, 1.0, false, 1, Duration.ofSeconds(30), 7, 100, null,
+                new SecureAggregation(CLIP, weightBound));
+    }
+
+    private static RoundOutcome run(FederatedRun.Settings s, List<Client> clients) throws Exception {
+        List<RoundOutcome> out = new ArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            new FederatedRun(s, new FedAvg(LOCAL), new ArrayList<>(clients), coordinatorKey(), ex, new SplittableRandom(1))
+                    .run(new float[SIZE], w -> new double[] {0, 0}, out::add);
+        }
+        return out.getFirst();
+    }
+
+    /** The example-weighted mean of the survivors' updates, in double. */
+    private static double[] plainMean(List<Client> clients, List<String> survivors, long weightBound) {
+        double[] acc = new double[SIZE];
+        double total = 0;
+        for (Client c : clients) {
+            if (!survivors.contains(c.id())) {
+                continue;
+            }
+            double w = SecureInput.weight(c.examples, weightBound);
+            float[] t = c.trained(new float[SIZE]);
+            for (int i = 0; i < SIZE; i++) {
+                acc[i] += w * t[i];
+            }
+            total += w;
+        }
+        for (int i = 0; i < SIZE; i++) {
+            acc[i] /= total;
+        }
+        return acc;
+    }
+
+    private static void assertClose(double[] expected, float[] actual, double tolerance) {
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], tolerance, "coordinate " + i);
+        }
+    }
+
+    @Test
+    void theSecureMeanIsThePlainWeightedMeanAndTheAuditPasses() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            clients.add(new Client(i, 10 + 5 * i, -1));
+        }
+        RoundOutcome o = run(settings(50), clients);
+        assertTrue(o.record().applied(), o.record().refused().toString());
+        assertEquals(8, o.record().inputs().size());
+        assertTrue(o.inputs().isEmpty(), "no update is seen in the clear");
+        // Fixed point with headroom for 8 clients over [-4, 4]: far finer than float32 noise here.
+        assertClose(plainMean(clients, o.secure().survivors(), 50), o.model(), 1e-5);
+        Client own = clients.get(3);
+        assertEquals(List.of(), RoundAudit.checkSecure(o.record(), o.start(), o.secure(), new FedAvg(LOCAL), own.id(),
+                own.secure.maskSeedSha256("secure-run", 1)));
+    }
+
+    @Test
+    void aThirdDroppingAfterSharingKeysLeavesExactlyTheSumOfTheOthers() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            clients.add(new Client(i, 20, i < 4 ? 2 : -1));
+        }
+        RoundOutcome o = run(settings(0), clients);
+        assertTrue(o.record().applied(), o.record().refused().toString());
+        assertEquals(8, o.secure().survivors().size());
+        assertEquals(4, o.secure().dropped().size());
+        assertEquals(4, o.record().refused().size(), o.record().refused().toString());
+        assertClose(plainMean(clients, o.secure().survivors(), 0), o.model(), 1e-5);
+        assertEquals(List.of(), RoundAudit.checkSecure(o.record(), o.start(), o.secure(), new FedAvg(LOCAL), null, null));
+    }
+
+    @Test
+    void dropOutsAtEveryExchangeCostOnlyTheirOwnInputs() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            // One drops while training, one before sharing, one after sharing, one after sending its masked input.
+            clients.add(new Client(i, 20, i < 4 ? i : -1));
+        }
+        RoundOutcome o = run(settings(0), clients);
+        assertTrue(o.record().applied(), o.record().refused().toString());
+        // The one that left after masking is in the sum: its neighbours revealed its seed.
+        assertEquals(9, o.secure().survivors().size());
+        assertTrue(o.secure().survivors().contains(clients.get(3).id()));
+        assertEquals(List.of(clients.get(2).id()), o.secure().dropped());
+        assertClose(plainMean(clients, o.secure().survivors(), 0), o.model(), 1e-5);
+        assertEquals(List.of(), RoundAudit.checkSecure(o.record(), o.start(), o.secure(), new FedAvg(LOCAL), null, null));
+    }
+
+    @Test
+    void tooManyDropOutsEndTheRoundWithoutASumNeverAWrongOne() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            clients.add(new Client(i, 20, i < 5 ? 2 : -1));
+        }
+        RoundOutcome o = run(settings(0), clients);
+        assertFalse(o.record().applied());
+        assertArrayEquals(o.start(), o.model());
+        assertTrue(o.record().refused().toString().contains("round not applied: too many drop-outs"), o.record().refused().toString());
+    }
+
+    @Test
+    void aCoordinatorThatLiesIsCaught() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            clients.add(new Client(i, 10, i == 0 ? 2 : -1));
+        }
+        RoundOutcome o = run(settings(0), clients);
+        RoundRecord r = o.record();
+        SecureTranscript t = o.secure();
+        // Another aggregate, signed by the coordinator.
+        byte[] other = Hashes.sha256(new float[SIZE]);
+        RoundRecord lie = new RoundRecord(r.runId(), r.round(), r.strategy(), r.startSha256(), r.inputs(), r.refused(), true,
+                r.preparation(), other, false, other, r.secureSha256(), "", new byte[0]).signedBy(coordinatorKey());
+        assertTrue(RoundAudit.checkSecure(lie, o.start(), t, new FedAvg(LOCAL), null, null).toString().contains("the record claims"));
+        // A transcript whose published seed for a survivor is not that survivor's: the survivor sees it.
+        Client own = clients.get(2);
+        Map<String, byte[]> seeds = new TreeMap<>(t.seeds());
+        seeds.put(own.id(), new byte[32]);
+        SecureTranscript forged = new SecureTranscript(t.runId(), t.round(), t.modelLength(), t.setup(), t.keys(), t.dropped(),
+                t.masked(), seeds, t.droppedKeys());
+        RoundRecord consistent = new RoundRecord(r.runId(), r.round(), r.strategy(), r.startSha256(), r.inputs(), r.refused(), true,
+                r.preparation(), r.aggregateSha256(), false, r.modelSha256(), forged.sha256(), "", new byte[0])
+                .signedBy(coordinatorKey());
+        assertTrue(RoundAudit.checkSecure(consistent, o.start(), forged, new FedAvg(LOCAL), own.id(),
+                own.secure.maskSeedSha256("secure-run", 1)).toString().contains("is not its own"));
+        // A dropped client's key swapped for another: it is not the key that client signed.
+        String dropped = t.dropped().getFirst();
+        Map<String, byte[]> keys = new TreeMap<>(t.droppedKeys());
+        byte[] k = keys.get(dropped).clone();
+        k[5] ^= 1; // not a bit X25519 clamps away
+        keys.put(dropped, k);
+        SecureTranscript badKey = new SecureTranscript(t.runId(), t.round(), t.modelLength(), t.setup(), t.keys(), t.dropped(),
+                t.masked(), t.seeds(), keys);
+        RoundRecord withBadKey = new RoundRecord(r.runId(), r.round(), r.strategy(), r.startSha256(), r.inputs(), r.refused(), true,
+                r.preparation(), r.aggregateSha256(), false, r.modelSha256(), badKey.sha256(), "", new byte[0])
+                .signedBy(coordinatorKey());
+        assertTrue(RoundAudit.checkSecure(withBadKey, o.start(), badKey, new FedAvg(LOCAL), null, null).toString()
+                .contains("is not the key it advertised"));
+        // The honest record, for contrast, passes.
+        assertEquals(List.of(), RoundAudit.checkSecure(r, o.start(), t, new FedAvg(LOCAL), null, null));
+    }
+
+    @Test
+    void theGraphIsSparseOnlyWhereDropOutsCannotCutASurvivorOff() {
+        // A third dropping: every other client up to hundreds of clients.
+        assertEquals(11, SecureSetup.degreeFor(12, 1.0 / 3));
+        assertEquals(99, SecureSetup.degreeFor(100, 1.0 / 3));
+        // Rare drop-outs over many clients: SecAgg+'s logarithmic degree, or close to it.
+        int k = SecureSetup.degreeFor(1000, 0.01);
+        assertTrue(k >= 20 && k <= 40, "degree " + k);
+    }
+
+    @Test
+    void robustRulesAndTooFewClientsAreRefusedClearly() throws Exception {
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FederatedRun(settings(0),
+                    new FedMedian(LOCAL), List.of(new Client(1, 10, -1)), coordinatorKey(), ex, new SplittableRandom(1)));
+            assertTrue(e.getMessage().contains("secure aggregation hides"), e.getMessage());
+        }
+        RoundOutcome o = run(settings(0), List.of(new Client(1, 10, -1), new Client(2, 10, -1)));
+        assertFalse(o.record().applied());
+        assertTrue(o.record().refused().toString().contains("at least 3 clients"), o.record().refused().toString());
+    }
+}
