@@ -60,35 +60,79 @@ public final class FederatedGrpcService extends FederatedGrpc.FederatedImplBase 
 
     @Override
     public void fit(FitCall call, StreamObserver<FitReply> out) {
+        answer(call.getRunId(), call.getRound(), out, () -> SecureMessages.fitRequest(call), request -> {
+            SignedUpdate s = local.fit(request);
+            return FitReply.newBuilder().setRunId(s.runId()).setRound(s.round()).setClientId(s.update().clientId())
+                    .setParameters(FloatBytes.encode(s.update().parameters())).setNumExamples(s.update().numExamples())
+                    .putAllMetrics(s.update().metrics()).setSignature(com.google.protobuf.ByteString.copyFrom(s.signature()))
+                    .build();
+        });
+    }
+
+    @Override
+    public void secureFit(dev.mycel.federated.proto.SecureFitCall call, StreamObserver<dev.mycel.federated.proto.SignedKeysMessage> out) {
+        answer(call.getFit().getRunId(), call.getFit().getRound(), out, () -> SecureMessages.secureFitRequest(call),
+                request -> SecureMessages.keys(local.secureFit(request)));
+    }
+
+    @Override
+    public void shareKeys(dev.mycel.federated.proto.ShareKeysCall call, StreamObserver<dev.mycel.federated.proto.ShareKeysReply> out) {
+        answer(call.getRunId(), call.getRound(), out, () -> SecureMessages.neighbours(call),
+                keys -> SecureMessages.shareKeysReply(local.shareKeys(call.getRunId(), call.getRound(), keys)));
+    }
+
+    @Override
+    public void maskInput(dev.mycel.federated.proto.MaskInputCall call, StreamObserver<dev.mycel.federated.proto.MaskedInputReply> out) {
+        answer(call.getRunId(), call.getRound(), out, () -> SecureMessages.forwarded(call),
+                shares -> SecureMessages.maskedInputReply(local.maskedInput(call.getRunId(), call.getRound(), shares)));
+    }
+
+    @Override
+    public void unmask(dev.mycel.federated.proto.UnmaskCall call, StreamObserver<dev.mycel.federated.proto.UnmaskReply> out) {
+        answer(call.getRunId(), call.getRound(), out, () -> SecureMessages.unmaskRequest(call),
+                request -> SecureMessages.unmaskReply(local.unmask(call.getRunId(), call.getRound(), request)));
+    }
+
+    private interface Work<Q, R> {
+        R apply(Q request) throws Exception;
+    }
+
+    /**
+     * The shape of every call: only the coordinator may make it; a malformed call is refused as
+     * INVALID_ARGUMENT, a protocol refusal (a bad signature, a step out of order) as
+     * FAILED_PRECONDITION, anything else as INTERNAL, each with the reason.
+     */
+    private <Q, R> void answer(String runId, int round, StreamObserver<R> out, java.util.function.Supplier<Q> decode,
+                               Work<Q, R> work) {
         if (!allowed()) {
             out.onError(Status.PERMISSION_DENIED.withDescription("this node trains only for coordinator " + coordinator)
                     .asRuntimeException());
             return;
         }
-        FitRequest request;
+        Q request;
         try {
-            if (call.getRunId().isEmpty()) {
-                throw new IllegalArgumentException("a fit call needs a run id");
-            }
-            RoundConfig config = new RoundConfig(call.getRound(), call.getLocalEpochs(), call.getBatchSize(),
-                    call.getLearningRate(), call.getProximalMu());
-            request = new FitRequest(call.getRunId(), call.getRound(), FloatBytes.decode(call.getGlobal(), "global"), config);
-        } catch (IllegalArgumentException e) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            request = decode.get();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(String.valueOf(e.getMessage())).asRuntimeException());
             return;
         }
-        SignedUpdate s;
+        R reply;
         try {
-            s = local.fit(request);
+            reply = work.apply(request);
+        } catch (dev.mycel.federated.secagg.SecAggException | IllegalArgumentException | IllegalStateException e) {
+            out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (java.io.IOException e) {
+            // A lost connection or a simulated drop-out: expected in federated runs, no stack trace.
+            LOG.log(Level.FINE, "round " + round + " of run " + runId + " failed here: " + e.getMessage());
+            out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException());
+            return;
         } catch (Exception e) {
-            LOG.log(Level.INFO, "round " + call.getRound() + " of run " + call.getRunId() + " failed here", e);
+            LOG.log(Level.INFO, "round " + round + " of run " + runId + " failed here", e);
             out.onError(Status.INTERNAL.withDescription("local training failed: " + e.getMessage()).asRuntimeException());
             return;
         }
-        out.onNext(FitReply.newBuilder().setRunId(s.runId()).setRound(s.round()).setClientId(s.update().clientId())
-                .setParameters(FloatBytes.encode(s.update().parameters())).setNumExamples(s.update().numExamples())
-                .putAllMetrics(s.update().metrics()).setSignature(com.google.protobuf.ByteString.copyFrom(s.signature()))
-                .build());
+        out.onNext(reply);
         out.onCompleted();
     }
 }

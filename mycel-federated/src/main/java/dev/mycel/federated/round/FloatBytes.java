@@ -24,4 +24,20 @@ final class FloatBytes {
         bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
         return v;
     }
+
+    /** Unsigned 32-bit words (held in ints) as little-endian bytes. */
+    static ByteString encodeWords(int[] v) {
+        ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(v.length, 4)).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(v);
+        return ByteString.copyFrom(b.array());
+    }
+
+    static int[] decodeWords(ByteString bytes, String field) {
+        if (bytes.size() % 4 != 0) {
+            throw new IllegalArgumentException(field + " has " + bytes.size() + " bytes, not a whole number of 32-bit words");
+        }
+        int[] v = new int[bytes.size() / 4];
+        bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(v);
+        return v;
+    }
 }

@@ -1,5 +1,11 @@
 package dev.mycel.federated.round;
 
+import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
+import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
+import java.util.List;
+
 import dev.mycel.federated.proto.FederatedGrpc;
 import dev.mycel.federated.proto.FitCall;
 import dev.mycel.federated.proto.FitReply;
@@ -22,13 +28,64 @@ public final class RemoteFederatedClient implements FederatedClient {
     private final int port;
     private final PeerChannels channels;
     private final Duration deadline;
+    private final Traffic traffic;
 
     public RemoteFederatedClient(PeerId peer, String host, int port, PeerChannels channels, Duration deadline) {
+        this(peer, host, port, channels, deadline, new Traffic());
+    }
+
+    /** A client whose calls and replies are counted in {@code traffic}. */
+    public RemoteFederatedClient(PeerId peer, String host, int port, PeerChannels channels, Duration deadline, Traffic traffic) {
         this.peer = peer;
         this.host = host;
         this.port = port;
         this.channels = channels;
         this.deadline = deadline;
+        this.traffic = traffic;
+    }
+
+    /** One call with the round's deadline; a failed call becomes an IOException with the status, and both messages are counted. */
+    private <Q extends com.google.protobuf.MessageLite, R extends com.google.protobuf.MessageLite> R call(Q request,
+            java.util.function.BiFunction<FederatedGrpc.FederatedBlockingStub, Q, R> rpc) throws java.io.IOException {
+        traffic.sent(request.getSerializedSize());
+        R reply;
+        try {
+            reply = rpc.apply(FederatedGrpc.newBlockingStub(channels.channel(peer, host, port))
+                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS), request);
+        } catch (StatusRuntimeException e) {
+            throw new java.io.IOException(e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
+                    : ": " + e.getStatus().getDescription()));
+        }
+        traffic.received(reply.getSerializedSize());
+        return reply;
+    }
+
+    @Override
+    public SignedKeys secureFit(SecureFitRequest request) throws Exception {
+        return SecureMessages.keys(call(SecureMessages.secureFitCall(request), FederatedGrpc.FederatedBlockingStub::secureFit));
+    }
+
+    @Override
+    public ShareKeys shareKeys(String runId, int round, List<SignedKeys> neighbourKeys) throws Exception {
+        return SecureMessages.shareKeys(call(SecureMessages.shareKeysCall(runId, round, neighbourKeys),
+                FederatedGrpc.FederatedBlockingStub::shareKeys));
+    }
+
+    @Override
+    public SignedMaskedInput maskedInput(String runId, int round, ForwardedShares shares) throws Exception {
+        return SecureMessages.maskedInput(call(SecureMessages.maskInputCall(runId, round, shares),
+                FederatedGrpc.FederatedBlockingStub::maskInput));
+    }
+
+    @Override
+    public UnmaskResponse unmask(String runId, int round, UnmaskRequest request) throws Exception {
+        return SecureMessages.unmaskResponse(call(SecureMessages.unmaskCall(runId, round, request),
+                FederatedGrpc.FederatedBlockingStub::unmask));
+    }
+
+    /** The port the client node serves on. */
+    public int port() {
+        return port;
     }
 
     @Override
@@ -38,17 +95,7 @@ public final class RemoteFederatedClient implements FederatedClient {
 
     @Override
     public SignedUpdate fit(FitRequest r) throws Exception {
-        FitCall call = FitCall.newBuilder().setRunId(r.runId()).setRound(r.round()).setGlobal(FloatBytes.encode(r.global()))
-                .setLocalEpochs(r.config().localEpochs()).setBatchSize(r.config().batchSize())
-                .setLearningRate(r.config().learningRate()).setProximalMu(r.config().proximalMu()).build();
-        FitReply reply;
-        try {
-            reply = FederatedGrpc.newBlockingStub(channels.channel(peer, host, port))
-                    .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).fit(call);
-        } catch (StatusRuntimeException e) {
-            throw new java.io.IOException(e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
-                    : ": " + e.getStatus().getDescription()));
-        }
+        FitReply reply = call(SecureMessages.fitCall(r), FederatedGrpc.FederatedBlockingStub::fit);
         if (reply.getClientId().isEmpty()) {
             throw new java.io.IOException("the reply names no client");
         }

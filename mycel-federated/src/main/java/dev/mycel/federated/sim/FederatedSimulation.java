@@ -13,6 +13,7 @@ import dev.mycel.federated.round.FederatedRun;
 import dev.mycel.federated.round.RoundAudit;
 import dev.mycel.federated.round.RoundOutcome;
 import dev.mycel.federated.round.SecureAggregation;
+import dev.mycel.federated.round.Traffic;
 import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.federated.strategy.Strategy;
 import dev.mycel.net.identity.NodeIdentity;
@@ -93,8 +94,9 @@ public final class FederatedSimulation {
     }
 
     /** The end of a run. */
+    /** The end of a run; {@code bytesUp} and {@code bytesDown} are -1 when nothing crossed a network (memory transport). */
     public record Result(float[] model, int rounds, double loss, double accuracy, double epsilon, String modelSha256,
-                         double seconds, boolean budgetStopped) {
+                         double seconds, boolean budgetStopped, long bytesUp, long bytesDown) {
     }
 
     private final Options o;
@@ -185,6 +187,7 @@ public final class FederatedSimulation {
         List<NetServer> servers = new ArrayList<>();
         PeerChannels channels = null;
         List<FederatedClient> clients = new ArrayList<>();
+        traffic = o.transport().equals("network") ? new Traffic() : null;
         try {
             if (o.transport().equals("network")) {
                 // Every client a node on loopback, reached over mycel-net's mutually authenticated
@@ -197,7 +200,7 @@ public final class FederatedSimulation {
                             List.of(new FederatedGrpcService(sims.get(i), coordinator.peerId())), null);
                     servers.add(server);
                     clients.add(new RemoteFederatedClient(identities.get(i).peerId(), "127.0.0.1", server.port(), channels,
-                            o.deadline()));
+                            o.deadline(), traffic));
                 }
             } else {
                 clients.addAll(sims);
@@ -217,6 +220,7 @@ public final class FederatedSimulation {
     }
 
     private SecureAggregation secureAggregation;
+    private Traffic traffic;
 
     private Result runRounds(ThreadPool pool, Mnist data, Listener listener, List<FederatedClient> clients,
                              NodeIdentity coordinator, Strategy strategy, String spec, LocalTraining local, int f,
@@ -286,7 +290,8 @@ public final class FederatedSimulation {
             });
         }
         return new Result(result, rounds[0], last[0], last[1], last[2], FederatedRun.sha256(result),
-                (System.nanoTime() - started) / 1e9, budget[0]);
+                (System.nanoTime() - started) / 1e9, budget[0], traffic == null ? -1 : traffic.bytesUp(),
+                traffic == null ? -1 : traffic.bytesDown());
     }
 
     /** Client i's key (the coordinator's for -1), derived from the seed so that a run repeats. */

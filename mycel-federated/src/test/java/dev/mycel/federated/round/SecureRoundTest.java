@@ -39,7 +39,7 @@ class SecureRoundTest {
     private static final double CLIP = 4.0;
 
     /** A client that trains to global + a vector of its own and takes part in secure aggregation; it may drop at one exchange. */
-    private static final class Client implements FederatedClient {
+    static final class Client implements FederatedClient {
         final NodeIdentity key;
         final int index;
         final int examples;

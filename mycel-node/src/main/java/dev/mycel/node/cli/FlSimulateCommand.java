@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
         description = {
             "Deals the first 8,000 bundled MNIST digits to --clients simulated clients (each with its own node key, signing its updates), and runs --rounds rounds: each picks a fraction of the clients, they train locally, the coordinator aggregates with --strategy and signs a round record, and an audit recomputes the aggregate from the signed inputs. The last 2,000 digits evaluate the global model after every round. Each client is a node on loopback in this process, reached over mycel-net's mutually authenticated TLS connections (--transport memory: direct calls).",
             "",
-            "Writes to --out: rounds.jsonl (every round record) and accuracy.png. With --json: one object per round, the last line the result {\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"model_sha256\":..,\"seconds\":..}.",
+            "Writes to --out: rounds.jsonl (every round record) and accuracy.png. With --json: one object per round, the last line the result {\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"model_sha256\":..,\"bytes_up\":..,\"bytes_down\":..,\"seconds\":..} (bytes: protobuf bytes over the network; null with --transport memory).",
             "",
             "Example: mycel fl simulate --clients 100 --fraction 0.1 --rounds 50 --strategy fedavg --partition shards:2"
         })
@@ -98,6 +98,16 @@ final class FlSimulateCommand implements Callable<Integer> {
             description = "Malicious clients: e.g. 0.2:signflip; attacks signflip, gaussian, alie, ipm.")
     String byzantine;
 
+    @Option(names = "--secagg", description = {"Secure aggregation (SecAgg+): each client clips, weighs, quantises and masks its",
+        "update; the coordinator learns only the sum. Mean-based strategies only (fedavg, fedavgm,",
+        "fedprox, fedadagrad, fedadam, fedyogi)."})
+    boolean secagg;
+
+    @Option(names = "--secagg-clip", paramLabel = "S", defaultValue = "10",
+            description = {"With --secagg: the L2 norm each update is clipped to, also the fixed-point range of each",
+                "value (default: ${DEFAULT-VALUE}; with --dp client, the DP clipping norm --clip is used)."})
+    double secaggClip;
+
     @Option(names = "--min-clients", paramLabel = "K", defaultValue = "1", description = "Fewest usable updates for a round to count (default: ${DEFAULT-VALUE}).")
     int minClients;
 
@@ -159,7 +169,11 @@ final class FlSimulateCommand implements Callable<Integer> {
         try (ThreadPool pool = new ThreadPool(k);
              Writer records = Files.newBufferedWriter(dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8);
              TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null, "clients")) {
-            FederatedSimulation.Result result = new FederatedSimulation(options).run(pool, Mnist.bundled(),
+            FederatedSimulation simulation = new FederatedSimulation(options);
+            if (secagg) {
+                simulation.withSecureAggregation(secaggClip);
+            }
+            FederatedSimulation.Result result = simulation.run(pool, Mnist.bundled(),
                     new FederatedSimulation.Listener() {
                         @Override
                         public void started(double sigma, int byz) {
@@ -218,6 +232,15 @@ final class FlSimulateCommand implements Callable<Integer> {
                     o.put("epsilon", result.epsilon());
                 }
                 o.put("model_sha256", result.modelSha256());
+                if (result.bytesUp() < 0) {
+                    // Direct calls (--transport memory): nothing crossed a network.
+                    o.putNull("bytes_up");
+                    o.putNull("bytes_down");
+                } else {
+                    o.put("bytes_up", result.bytesUp());
+                    o.put("bytes_down", result.bytesDown());
+                }
+                o.put("secagg", secagg);
                 o.put("seconds", result.seconds());
                 o.put("budget_stopped", result.budgetStopped());
                 o.put("out", dir.toString());
@@ -241,7 +264,7 @@ final class FlSimulateCommand implements Callable<Integer> {
         RoundOutcome o = r.outcome();
         ObjectNode line = Json.object();
         line.put("round", o.record().round());
-        line.put("clients", o.inputs().size());
+        line.put("clients", o.record().inputs().size());
         line.put("picked", o.picked().size());
         line.put("refused", o.record().refused().size());
         line.put("applied", o.record().applied());
@@ -284,6 +307,9 @@ final class FlSimulateCommand implements Callable<Integer> {
         o.put("aggregate_sha256", Hashes.hex(rec.aggregateSha256()));
         o.put("coordinator_noise", rec.coordinatorNoise());
         o.put("model_sha256", Hashes.hex(rec.modelSha256()));
+        if (rec.secureSha256().length > 0) {
+            o.put("secure_transcript_sha256", Hashes.hex(rec.secureSha256()));
+        }
         o.put("coordinator", rec.coordinator());
         o.put("signature", Hashes.hex(rec.signature()));
         return o;
