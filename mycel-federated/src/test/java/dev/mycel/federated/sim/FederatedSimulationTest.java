@@ -51,6 +51,38 @@ class FederatedSimulationTest {
     }
 
     @Test
+    void secureAggregationWithDropOutsGivesTheSameModelOnEveryThreadCountAndTransport() throws Exception {
+        // Three participants recomputing the run: on 2 threads over loopback TLS, on 1 and on 3
+        // threads in memory. The masks differ every time (fresh keys); the unmasked sums do not.
+        List<FederatedSimulation.Round> seen = new ArrayList<>();
+        FederatedSimulation.Options network = options("fedavg", "iid", 0.6, 2, 0.3, 0, "signflip", "network");
+        FederatedSimulation.Options memory = options("fedavg", "iid", 0.6, 2, 0.3, 0, "signflip", "memory");
+        FederatedSimulation.Result two;
+        FederatedSimulation.Result one;
+        FederatedSimulation.Result three;
+        try (ThreadPool pool = new ThreadPool(2)) {
+            two = new FederatedSimulation(network).withSecureAggregation(10).run(pool, DATA, seen::add);
+        }
+        try (ThreadPool pool = new ThreadPool(1)) {
+            one = new FederatedSimulation(memory).withSecureAggregation(10).run(pool, DATA, r -> { });
+        }
+        try (ThreadPool pool = new ThreadPool(3)) {
+            three = new FederatedSimulation(memory).withSecureAggregation(10).run(pool, DATA, r -> { });
+        }
+        assertEquals(two.modelSha256(), one.modelSha256());
+        assertEquals(two.modelSha256(), three.modelSha256());
+        assertTrue(two.bytesUp() > 0 && one.bytesUp() == -1);
+        int dropped = 0;
+        for (FederatedSimulation.Round r : seen) {
+            assertTrue(r.outcome().record().applied(), r.outcome().record().refused().toString());
+            assertEquals(List.of(), r.auditProblems());
+            assertTrue(r.outcome().inputs().isEmpty(), "no update in the clear");
+            dropped += r.outcome().record().refused().size();
+        }
+        assertTrue(dropped > 0, "30 % drop-out over 12 requests dropped none");
+    }
+
+    @Test
     void dropOutsCostTheirUpdatesNotTheRound() throws Exception {
         List<FederatedSimulation.Round> seen = new ArrayList<>();
         run(options("fedavg", "iid", 1.0, 2, 0.3, 0, "signflip", "network"), 2, seen);
