@@ -14,6 +14,8 @@ import dev.mycel.federated.round.FederatedRun;
 import dev.mycel.federated.round.Hashes;
 import dev.mycel.federated.round.RemoteFederatedClient;
 import dev.mycel.federated.round.RoundOutcome;
+import dev.mycel.federated.round.SecureAggregation;
+import dev.mycel.federated.round.Traffic;
 import dev.mycel.federated.round.RunDirectory;
 import dev.mycel.net.dht.DhtNode;
 import dev.mycel.federated.sim.Strategies;
@@ -62,12 +64,15 @@ import picocli.CommandLine.Option;
             "`fraction`, the coordinator clipping and adding noise calibrated to spend `epsilon` over",
             "the rounds; the run stops before exceeding it):",
             "  dp = \"client\"  epsilon = 8.0  delta = 1e-5  clip = 1.0  accountant = \"rdp\"  adaptive_clip = false",
+            "Secure aggregation (SecAgg+; the coordinator learns only the sum of the clients' clipped,",
+            "weighted updates; mean-based strategies only; with dp = \"client\" the clients clip to `clip`):",
+            "  secagg = true  secagg_clip = 10.0",
             "Every key is optional; unknown keys are refused."
         })
 final class FlServeCommand implements Callable<Integer> {
     private static final Set<String> KEYS = Set.of("run", "rounds", "strategy", "clients", "fraction", "min_clients",
             "join_timeout", "deadline", "local_epochs", "batch", "lr", "seed", "listen", "dp", "epsilon", "delta", "clip",
-            "accountant", "adaptive_clip");
+            "accountant", "adaptive_clip", "secagg", "secagg_clip");
 
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "The run file (TOML).")
     Path config;
@@ -136,8 +141,14 @@ final class FlServeCommand implements Callable<Integer> {
         } else if (c.has("epsilon") || c.has("delta") || c.has("clip") || c.has("accountant") || c.has("adaptive_clip")) {
             throw new UserException(config + ": epsilon, delta, clip, accountant and adaptive_clip go with dp = \"client\"");
         }
-        FederatedRun.Settings settings = new FederatedRun.Settings(runId, rounds, fraction, dp != null,
-                c.path("min_clients").asInt(1), deadline, c.path("seed").asLong(1), 1e6, dp);
+        boolean secagg = c.path("secagg").asBoolean(false);
+        if (!secagg && c.has("secagg_clip")) {
+            throw new UserException(config + ": secagg_clip goes with secagg = true");
+        }
+        if (secagg && !strategy.aggregatesWeightedMean()) {
+            throw new UserException(config + ": " + strategy.name() + " looks at each client's update, which secure aggregation"
+                    + " hides; with secagg = true use fedavg, fedavgm, fedprox, fedadagrad, fedadam or fedyogi");
+        }
         NodeIdentity identity = NodeIdentity.loadOrCreate(nodeDir != null ? nodeDir : NodeConfig.defaultDataDir());
         Path dir = out != null ? out : Path.of("fl-serve");
         Files.createDirectories(dir);
@@ -180,11 +191,18 @@ final class FlServeCommand implements Callable<Integer> {
                 throw new UserException("no client joined run " + runId + " in time");
             }
             List<FederatedClient> clients = new ArrayList<>();
+            Traffic traffic = new Traffic();
+            long mostExamples = 1;
             for (CoordinatorGrpcService.Member m : members) {
-                clients.add(new RemoteFederatedClient(m.peer(), m.host(), m.port(), channels, deadline));
+                clients.add(new RemoteFederatedClient(m.peer(), m.host(), m.port(), channels, deadline, traffic));
+                mostExamples = Math.max(mostExamples, m.examples());
             }
+            // Under secure aggregation a client weighs min(n, W) / W, W the largest count a member announced.
+            FederatedRun.Settings settings = new FederatedRun.Settings(runId, rounds, fraction, dp != null,
+                    c.path("min_clients").asInt(1), deadline, c.path("seed").asLong(1), 1e6, dp,
+                    secagg ? new SecureAggregation(c.path("secagg_clip").asDouble(10.0), mostExamples) : null);
             Mnist data = Mnist.bundled();
-            MnistCnn model = new MnistCnn(settings.seed(), 0.25f);
+            MnistCnn model = new MnistCnn(c.path("seed").asLong(1), 0.25f);
             float[] initial = ParameterVector.of(model.parameters());
             long started = System.nanoTime();
             int[] done = {0};
@@ -204,7 +222,7 @@ final class FlServeCommand implements Callable<Integer> {
                             stdout.println(Json.write(roundLine(o)));
                         } else {
                             System.err.printf(Locale.ROOT, "round %d: %d updates, %d refused, held-out accuracy %.2f%%%n",
-                                    o.record().round(), o.inputs().size(), o.record().refused().size(), 100 * o.accuracy());
+                                    o.record().round(), o.record().inputs().size(), o.record().refused().size(), 100 * o.accuracy());
                         }
                     });
             for (CoordinatorGrpcService.Member m : members) {
@@ -225,6 +243,9 @@ final class FlServeCommand implements Callable<Integer> {
                 o.put("accuracy", eval[1]);
                 o.put("loss", eval[0]);
                 o.put("model_sha256", FederatedRun.sha256(result));
+                o.put("bytes_up", traffic.bytesUp());
+                o.put("bytes_down", traffic.bytesDown());
+                o.put("secagg", secagg);
                 o.put("seconds", seconds);
                 stdout.println(Json.write(o));
             } else {
@@ -246,7 +267,7 @@ final class FlServeCommand implements Callable<Integer> {
     private static ObjectNode roundLine(RoundOutcome o) {
         ObjectNode line = Json.object();
         line.put("round", o.record().round());
-        line.put("clients", o.inputs().size());
+        line.put("clients", o.record().inputs().size());
         line.put("refused", o.record().refused().size());
         line.put("applied", o.record().applied());
         line.put("accuracy", o.accuracy());
@@ -255,6 +276,9 @@ final class FlServeCommand implements Callable<Integer> {
             line.put("epsilon", o.epsilon());
         }
         line.put("model_sha256", Hashes.hex(o.record().modelSha256()));
+        if (o.record().secureSha256().length > 0) {
+            line.put("secure_transcript_sha256", Hashes.hex(o.record().secureSha256()));
+        }
         line.put("record_signature", Hashes.hex(o.record().signature()));
         return line;
     }

@@ -28,6 +28,10 @@ class FlCommandTest {
         Files.writeString(exampleDp, "dp = \"example\"\nepsilon = 2.0\n");
         r = Cli.run("fl", "serve", "--config", exampleDp.toString(), "--node-dir", dir.resolve("n").toString());
         assertTrue(r.err().contains("dp must be \"client\""), r.err());
+        Path robust = dir.resolve("robust.toml");
+        Files.writeString(robust, "secagg = true\nstrategy = \"fedmedian\"\n");
+        r = Cli.run("fl", "serve", "--config", robust.toString(), "--node-dir", dir.resolve("n").toString());
+        assertTrue(r.err().contains("secure aggregation hides"), r.err());
         Path broken = dir.resolve("broken.toml");
         Files.writeString(broken, "rounds = = 3\n");
         r = Cli.run("fl", "serve", "--config", broken.toString(), "--node-dir", dir.resolve("n").toString());
@@ -67,9 +71,13 @@ class FlCommandTest {
             {"--byzantine", "lots:signflip"},
             {"--byzantine", "0.2:flood"},
             {"--transport", "carrier-pigeon"},
+            {"--secagg", "--strategy", "krum", "--transport", "memory"},
+            {"--secagg", "--secagg-clip", "0", "--transport", "memory"},
+            {"--secagg", "--dp", "client", "--epsilon", "8", "--adaptive-clip", "--transport", "memory"},
         };
         String[] said = {"unknown strategy", "not a number", "needs --epsilon", "go with --dp", "FRACTION:ATTACK",
-            "unknown attack", "network or memory"};
+            "unknown attack", "network or memory", "secure aggregation hides", "finite clipping norm above 0",
+            "use a fixed clipping norm with --secagg"};
         for (int i = 0; i < bad.length; i++) {
             String[] args = new String[bad[i].length + 8];
             args[0] = "fl";
