@@ -219,6 +219,9 @@ final class TrainLocalCommand implements Callable<Integer> {
         boolean exported = export != null && !mnist && result.steps() == steps;
         if (json) {
             ObjectNode o = Json.object();
+            // The fields every training command's result line has (fl simulate's too): a local run
+            // is one round, and nothing crosses a network.
+            o.put("rounds", 1);
             o.put("steps", result.steps());
             o.put("loss", result.loss());
             if (Double.isNaN(result.accuracy())) {
@@ -235,12 +238,17 @@ final class TrainLocalCommand implements Callable<Integer> {
             if (exported) {
                 o.put("export", export.toString());
             }
+            o.put("bytes_up", 0);
+            o.put("bytes_down", 0);
             if (privacy != null) {
                 o.put("epsilon", privacy.spent().epsilon());
                 o.put("delta", privacy.spent().delta());
                 o.put("noise_multiplier", privacy.noiseMultiplier());
                 o.put("accountant", privacy.accountant());
                 o.put("budget_exhausted", privacy.budgetExhausted());
+            } else {
+                o.putNull("epsilon");
+                o.putNull("delta");
             }
             stdout.println(Json.write(o));
             return;

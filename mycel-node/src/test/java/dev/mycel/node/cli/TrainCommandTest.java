@@ -29,7 +29,10 @@ class TrainCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         JsonNode last = lastLine(r.out());
         assertEquals(3, last.get("steps").asInt());
-        for (String key : List.of("loss", "accuracy", "model_sha256", "seconds")) {
+        assertTrue(last.get("epsilon").isNull() && last.get("delta").isNull(), "no DP: " + last);
+        assertEquals(0, last.get("bytes_up").asLong());
+        assertEquals(1, last.get("rounds").asInt());
+        for (String key : List.of("loss", "accuracy", "model_sha256", "seconds", "bytes_down")) {
             assertTrue(last.has(key), "missing " + key + " in " + last);
         }
         assertEquals(64, last.get("model_sha256").asText().length());
