@@ -61,8 +61,11 @@ public final class LocalMnistClient implements FederatedClient {
         RoundConfig c = request.config();
         MnistLocalTrainer.Settings s = new MnistLocalTrainer.Settings(c.localEpochs(), c.batchSize(), "sgd", c.learningRate(),
                 0.9, c.proximalMu(), 0.25f);
+        long started = System.nanoTime();
         MnistLocalTrainer.Outcome o = trainer.train(request.global(), s, seed, (long) request.round() << 20, dp, (x, y) -> { });
-        return new ClientUpdate(id(), o.parameters(), o.examples(), Map.of("loss", o.meanLoss()));
+        // Informational (not signed, not in any hash): what a round's overhead is measured against.
+        return new ClientUpdate(id(), o.parameters(), o.examples(), Map.of("loss", o.meanLoss(),
+                FederatedClient.TRAIN_SECONDS, (System.nanoTime() - started) / 1e9));
     }
 
     /** The update signed with this node's key for the request's run and round. */

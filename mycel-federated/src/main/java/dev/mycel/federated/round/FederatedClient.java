@@ -13,6 +13,9 @@ import java.util.List;
  * data stays where the client is; only the signed update comes back.
  */
 public interface FederatedClient {
+    /** The metric with a client's local training time in a round, in seconds (informational). */
+    String TRAIN_SECONDS = "train_seconds";
+
     /** The client's node id (its peer id's printable form). */
     String id();
 

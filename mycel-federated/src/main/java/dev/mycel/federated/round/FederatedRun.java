@@ -208,9 +208,12 @@ public final class FederatedRun {
                     new byte[0]).signedBy(coordinator);
             float[] start = global;
             global = model;
+            // The round's time is training and coordination; the coordinator's evaluation is not part of it.
+            double seconds = (System.nanoTime() - started) / 1e9;
             double[] eval = evaluate.apply(global);
             listener.roundEnded(new RoundOutcome(record, picked, accepted, before, start, global, eval[0], eval[1], epsilon,
-                    (System.nanoTime() - started) / 1e9, null));
+                    seconds, null,
+                    slowest(accepted.stream().map(a -> a.update().metrics()).toList())));
         }
         return global;
     }
@@ -269,9 +272,11 @@ public final class FederatedRun {
         RoundRecord record = new RoundRecord(settings.runId(), round, strategy.name(), Hashes.sha256(global), inputs, refused,
                 applied, preparation, Hashes.sha256(aggregate), coordinatorNoise, Hashes.sha256(model), transcriptHash, "",
                 new byte[0]).signedBy(coordinator);
+        double seconds = (System.nanoTime() - started) / 1e9;
         double[] eval = evaluate.apply(model);
         listener.roundEnded(new RoundOutcome(record, picked, List.of(), before, global, model, eval[0], eval[1], epsilon,
-                (System.nanoTime() - started) / 1e9, transcript));
+                seconds, transcript,
+                transcript == null ? Double.NaN : slowest(transcript.keys().stream().map(SignedKeys::metrics).toList())));
         return model;
     }
 
@@ -332,6 +337,18 @@ public final class FederatedRun {
             return v.reason();
         }
         return null;
+    }
+
+    /** The largest reported training time, NaN when no client reported one. */
+    private static double slowest(List<java.util.Map<String, Double>> metrics) {
+        double max = Double.NaN;
+        for (var m : metrics) {
+            Double t = m.get(FederatedClient.TRAIN_SECONDS);
+            if (t != null && Double.isFinite(t) && !(t <= max)) {
+                max = t;
+            }
+        }
+        return max;
     }
 
     /** The model's SHA-256, as round records give it. */

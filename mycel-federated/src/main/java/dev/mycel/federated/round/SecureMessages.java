@@ -70,7 +70,7 @@ final class SecureMessages {
         return SignedKeysMessage.newBuilder().setRunId(k.runId()).setRound(k.round()).setSecaggRound(k.keys().roundId())
                 .setClientId(k.keys().clientId()).setShareEncryptionKey(ByteString.copyFrom(k.keys().shareEncryptionKey()))
                 .setMaskAgreementKey(ByteString.copyFrom(k.keys().maskAgreementKey()))
-                .setSignature(ByteString.copyFrom(k.signature())).build();
+                .setSignature(ByteString.copyFrom(k.signature())).putAllMetrics(k.metrics()).build();
     }
 
     static SignedKeys keys(SignedKeysMessage m) {
@@ -78,7 +78,8 @@ final class SecureMessages {
             throw new IllegalArgumentException("signed keys name no client");
         }
         return new SignedKeys(m.getRunId(), m.getRound(), new AdvertiseKeys(m.getSecaggRound(), m.getClientId(),
-                m.getShareEncryptionKey().toByteArray(), m.getMaskAgreementKey().toByteArray()), m.getSignature().toByteArray());
+                m.getShareEncryptionKey().toByteArray(), m.getMaskAgreementKey().toByteArray()), m.getSignature().toByteArray(),
+                m.getMetricsMap());
     }
 
     static ShareKeysCall shareKeysCall(String runId, int round, List<SignedKeys> neighbours) {

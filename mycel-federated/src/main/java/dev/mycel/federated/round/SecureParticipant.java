@@ -54,7 +54,7 @@ public final class SecureParticipant {
         this.quantised = params.quantizer().quantize(encoded);
         this.client = new SecAggClient(params, id(), random);
         AdvertiseKeys keys = client.advertiseKeys();
-        return SignedKeys.sign(identity, runId, round, keys);
+        return SignedKeys.sign(identity, runId, round, keys).withMetrics(trained.metrics());
     }
 
     /** Exchange 2: checks each neighbour's signed keys, then seals this client's shares for them. */

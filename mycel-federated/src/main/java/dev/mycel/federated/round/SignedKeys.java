@@ -12,9 +12,23 @@ import dev.mycel.net.identity.Signatures;
  * shares neighbours send each other): every client checks its neighbours' signatures before it
  * seals anything for them, and an auditor checks them before trusting a rebuilt key.
  */
-public record SignedKeys(String runId, int round, AdvertiseKeys keys, byte[] signature) {
+public record SignedKeys(String runId, int round, AdvertiseKeys keys, byte[] signature, java.util.Map<String, Double> metrics) {
     public SignedKeys {
         signature = signature.clone();
+        metrics = java.util.Map.copyOf(metrics);
+    }
+
+    /** Keys without metrics. */
+    public SignedKeys(String runId, int round, AdvertiseKeys keys, byte[] signature) {
+        this(runId, round, keys, signature, java.util.Map.of());
+    }
+
+    /**
+     * The same keys carrying the client's informational metrics (its training time): outside the
+     * signature and every hash, since nothing depends on them but the coordinator's reports.
+     */
+    public SignedKeys withMetrics(java.util.Map<String, Double> metrics) {
+        return new SignedKeys(runId, round, keys, signature, metrics);
     }
 
     @Override

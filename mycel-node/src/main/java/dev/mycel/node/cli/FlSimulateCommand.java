@@ -279,6 +279,10 @@ final class FlSimulateCommand implements Callable<Integer> {
         line.put("model_sha256", Hashes.hex(o.record().modelSha256()));
         line.put("verified", r.auditProblems().isEmpty());
         line.put("seconds", o.seconds());
+        if (Double.isFinite(o.trainingSeconds())) {
+            // The slowest client's local training: the rest of the round is coordination.
+            line.put("training_seconds", o.trainingSeconds());
+        }
         return line;
     }
 
