@@ -85,6 +85,12 @@ public final class LocalMnistClient implements FederatedClient {
         return secure.begin(request, trained);
     }
 
+    /** Exchange 1 adding client-level DP noise of {@code noiseStd} after clipping (see {@link SecureParticipant#begin}). */
+    public SignedKeys secureFit(SecureFitRequest request, ClientUpdate trained, double noiseStd,
+                                java.util.random.RandomGenerator noise) {
+        return secure.begin(request, trained, noiseStd, noise);
+    }
+
     @Override
     public ShareKeys shareKeys(String runId, int round, List<SignedKeys> neighbourKeys) {
         return secure.shareKeys(runId, round, neighbourKeys);

@@ -82,6 +82,14 @@ public record ClientLevelDp(Mode mode, double noiseMultiplier, double clipNorm, 
         PrivacyAccountant.named(accountant);
     }
 
+    /**
+     * The noise each client adds in client mode: of about m clients a round each adds
+     * N(0, (σS)²/m), so that their mean carries σS/m, what the coordinator would add.
+     */
+    public static double clientNoiseShare(ClientLevelDp dp, double expectedClientsPerRound) {
+        return dp.noiseMultiplier() * dp.clipNorm() / Math.sqrt(Math.max(1, expectedClientsPerRound));
+    }
+
     /** ‖w − global‖₂, in double, in index order. */
     public static double updateNorm(float[] global, float[] w) {
         double sq = 0;

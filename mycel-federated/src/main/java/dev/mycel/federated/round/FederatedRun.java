@@ -64,10 +64,6 @@ public final class FederatedRun {
                 throw new IllegalArgumentException("adaptive clipping needs each update's norm, which secure aggregation hides:"
                         + " use a fixed clipping norm with --secagg");
             }
-            if (secure != null && dp != null && dp.mode() == ClientLevelDp.Mode.CLIENT) {
-                throw new IllegalArgumentException("client-side noise with --secagg is not supported yet: use --dp client (the"
-                        + " clients clip, the coordinator adds the noise to the secure sum) or --dp example");
-            }
         }
     }
 
@@ -239,6 +235,10 @@ public final class FederatedRun {
         List<RoundRecord.Input> inputs = new ArrayList<>();
         try {
             SecureSetup setup = SecureSetup.draw(picked, clip, weightBound, secureRandom);
+            if (settings.dp() != null && settings.dp().mode() == ClientLevelDp.Mode.CLIENT) {
+                // Each client adds N(0, (σS)²/m) after clipping, m the expected clients a round.
+                setup = setup.withNoiseRoom(ClientLevelDp.clientNoiseShare(settings.dp(), settings.sampleRate() * clients.size()));
+            }
             FitRequest request = new FitRequest(settings.runId(), round, global, strategy.configureRound(round));
             SecureRound.Outcome outcome = new SecureRound(settings.runId(), round, clients, executor, settings.deadline(), refused,
                     r -> listener.refused(round, r)).run(request, setup);

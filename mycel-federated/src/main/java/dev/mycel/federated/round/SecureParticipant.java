@@ -41,6 +41,20 @@ public final class SecureParticipant {
 
     /** Exchange 1: takes the round's trained update, quantises it and advertises this round's keys. */
     public synchronized SignedKeys begin(SecureFitRequest request, ClientUpdate trained) {
+        return begin(request, trained, 0, null);
+    }
+
+    /**
+     * Exchange 1 for a client that adds its share of client-level DP noise itself: after
+     * clipping, before quantising and masking, N(0, noiseStd²) on each value of the update (not
+     * on the weight), so the sum carries the noise of all and no party ever sees an update
+     * without its share of it.
+     *
+     * @throws IllegalArgumentException when the setup's fixed-point range leaves too little room
+     *     for that noise (the values would be clamped, and the noise with them)
+     */
+    public synchronized SignedKeys begin(SecureFitRequest request, ClientUpdate trained, double noiseStd,
+                                         java.util.random.RandomGenerator noise) {
         FitRequest fit = request.fit();
         SecureSetup setup = request.setup();
         if (!setup.participants().contains(id())) {
@@ -49,6 +63,15 @@ public final class SecureParticipant {
         SecAggParameters params = setup.parameters(fit.runId(), fit.round(), fit.global().length);
         float[] encoded = SecureInput.encode(fit.global(), trained.parameters(), trained.numExamples(), setup.clipNorm(),
                 setup.weightBound());
+        if (noiseStd > 0) {
+            if (setup.valueRange() < setup.clipNorm() + 6 * noiseStd) {
+                throw new IllegalArgumentException("the round's fixed-point range " + setup.valueRange() + " leaves no room for noise"
+                        + " of standard deviation " + noiseStd + " on updates clipped to " + setup.clipNorm());
+            }
+            for (int i = 0; i < fit.global().length; i++) {
+                encoded[i] = (float) (encoded[i] + noiseStd * noise.nextGaussian());
+            }
+        }
         this.runId = fit.runId();
         this.round = fit.round();
         this.quantised = params.quantizer().quantize(encoded);

@@ -21,7 +21,12 @@ import java.util.Objects;
  * work, named in the notes.
  */
 public record SecureSetup(byte[] roundSeed, List<String> participants, int threshold, int degree, double clipNorm,
-                          long weightBound) {
+                          long weightBound, double valueRange) {
+    /** A setup whose values are the clipped updates alone (no client adds noise): the range is the clipping norm. */
+    public SecureSetup(byte[] roundSeed, List<String> participants, int threshold, int degree, double clipNorm, long weightBound) {
+        this(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm);
+    }
+
     public SecureSetup {
         roundSeed = roundSeed.clone();
         participants = List.copyOf(participants);
@@ -31,6 +36,19 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
         if (weightBound < 0) {
             throw new IllegalArgumentException("the weight bound must be 0 (equal weights) or positive, not " + weightBound);
         }
+        if (!(valueRange >= clipNorm) || Double.isInfinite(valueRange)) {
+            throw new IllegalArgumentException("the fixed-point range must be finite and at least the clipping norm " + clipNorm
+                    + ", not " + valueRange);
+        }
+    }
+
+    /**
+     * The same setup with room for noise each client adds after clipping, of standard deviation
+     * {@code noiseStd} per value: the fixed-point range grows to {@code S + 8 noiseStd}, so a
+     * value is clamped with probability about 10<sup>-15</sup>.
+     */
+    public SecureSetup withNoiseRoom(double noiseStd) {
+        return new SecureSetup(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm + 8 * noiseStd);
     }
 
     @Override
@@ -108,7 +126,7 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
     /** The protocol parameters for a model of {@code modelLength} values (plus one weight coordinate). */
     public SecAggParameters parameters(String runId, int round, int modelLength) {
         return SecAggParameters.of(roundId(runId, round), participants, threshold, degree, modelLength + 1,
-                Quantizer.forParticipants(clipNorm, participants.size()), roundSeed);
+                Quantizer.forParticipants(valueRange, participants.size()), roundSeed);
     }
 
     /** The setup's canonical bytes, as a transcript hash covers them. */
@@ -117,7 +135,8 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
         for (String p : participants) {
             w.text(p);
         }
-        return w.u32(threshold).u32(degree).u64(Double.doubleToLongBits(clipNorm)).u64(weightBound).toByteArray();
+        return w.u32(threshold).u32(degree).u64(Double.doubleToLongBits(clipNorm)).u64(weightBound)
+                .u64(Double.doubleToLongBits(valueRange)).toByteArray();
     }
 
     @Override

@@ -67,7 +67,7 @@ final class SimulatedClient implements FederatedClient {
             withdraw(request.round());
             throw new java.io.IOException("connection lost (simulated drop-out)");
         }
-        return node.sign(request, trainOrForge(request));
+        return node.sign(request, trainOrForge(request, true));
     }
 
     /** Whether this client drops out of the round (seeded: the same in every repeat of the run). */
@@ -85,10 +85,10 @@ final class SimulatedClient implements FederatedClient {
         }
     }
 
-    private ClientUpdate trainOrForge(FitRequest request) throws InterruptedException {
+    private ClientUpdate trainOrForge(FitRequest request, boolean clientNoise) throws InterruptedException {
         ClientUpdate update;
         try {
-            update = train(request);
+            update = clientNoise ? train(request) : node.train(request, dpSgd);
         } catch (RuntimeException e) {
             withdraw(request.round());
             throw e;
@@ -121,7 +121,13 @@ final class SimulatedClient implements FederatedClient {
             withdraw(round);
         }
         maybeDrop(round, 0);
-        return node.secureFit(request, trainOrForge(request.fit()));
+        if (clientDp != null && clientDp.mode() == ClientLevelDp.Mode.CLIENT) {
+            // Client-side DP under secure aggregation: the participant clips, then adds the noise
+            // share, then quantises and masks; nobody sees the update without its noise.
+            return node.secureFit(request, trainOrForge(request.fit(), false),
+                    ClientLevelDp.clientNoiseShare(clientDp, expectedClientsPerRound), noise);
+        }
+        return node.secureFit(request, trainOrForge(request.fit(), true));
     }
 
     @Override
@@ -152,9 +158,7 @@ final class SimulatedClient implements FederatedClient {
             return update;
         }
         float[] params = ClientLevelDp.clip(request.global(), update.parameters(), clientDp.clipNorm());
-        double share = clientDp.noiseMultiplier() * clientDp.clipNorm() / Math.sqrt(expectedClientsPerRound);
-        // Each of about m clients adds N(0, (σS)²/m): their mean carries σS/m, the coordinator's would.
-        ClientLevelDp.addNoise(params, share, noise);
+        ClientLevelDp.addNoise(params, ClientLevelDp.clientNoiseShare(clientDp, expectedClientsPerRound), noise);
         return new ClientUpdate(id, params, update.numExamples(), update.metrics());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mycel.federated.privacy.ClientLevelDp;
 import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
 import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
 import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
@@ -45,6 +46,7 @@ class SecureRoundTest {
         final int examples;
         final int dropAt;
         final SecureParticipant secure;
+        double noiseStd;
 
         Client(int index, int examples, int dropAt) {
             byte[] seed = new byte[32];
@@ -85,7 +87,8 @@ class SecureRoundTest {
         @Override
         public SignedKeys secureFit(SecureFitRequest r) throws Exception {
             maybeDrop(0);
-            return secure.begin(r, new ClientUpdate(id(), trained(r.fit().global()), examples));
+            return secure.begin(r, new ClientUpdate(id(), trained(r.fit().global()), examples), noiseStd,
+                    new SplittableRandom(1000 + index));
         }
 
         @Override
@@ -255,6 +258,47 @@ class SecureRoundTest {
                 .contains("is not the key it advertised"));
         // The honest record, for contrast, passes.
         assertEquals(List.of(), RoundAudit.checkSecure(r, o.start(), t, new FedAvg(LOCAL), null, null));
+    }
+
+    @Test
+    void clientsAddingTheirNoiseShareGiveTheNoisyMeanAndTheAuditStillPasses() throws Exception {
+        // Client-level DP, client side: sigma 1, S = 4, 10 clients; each adds N(0, (sigma S)^2 / 10).
+        ClientLevelDp dp = new ClientLevelDp(ClientLevelDp.Mode.CLIENT, 1.0, CLIP, 1e-5, 100, "rdp", null);
+        List<Client> clients = new ArrayList<>();
+        double share = ClientLevelDp.clientNoiseShare(dp, 10);
+        for (int i = 0; i < 10; i++) {
+            Client c = new Client(i, 10, -1);
+            c.noiseStd = share;
+            clients.add(c);
+        }
+        FederatedRun.Settings s = new FederatedRun.Settings("secure-run", 1, 1.0, true, 1, Duration.ofSeconds(30), 7, 100, dp,
+                new SecureAggregation(CLIP, 0));
+        List<RoundOutcome> out = new ArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            new FederatedRun(s, new FedAvg(LOCAL), new ArrayList<>(clients), coordinatorKey(), ex, new SplittableRandom(1))
+                    .run(new float[SIZE], w -> new double[] {0, 0}, out::add);
+        }
+        RoundOutcome o = out.getFirst();
+        assertTrue(o.record().applied(), o.record().refused().toString());
+        assertFalse(o.record().coordinatorNoise(), "the noise is the clients'");
+        double[] plain = plainMean(clients, o.secure().survivors(), 0);
+        double sq = 0;
+        for (int i = 0; i < SIZE; i++) {
+            sq += (o.model()[i] - plain[i]) * (o.model()[i] - plain[i]);
+        }
+        // The mean of m shares has std share / sqrt(m) = sigma S / m per value.
+        double std = Math.sqrt(sq / SIZE);
+        double expected = share / Math.sqrt(o.secure().survivors().size());
+        assertTrue(std > expected / 2 && std < expected * 2, "noise std " + std + ", expected about " + expected);
+        assertEquals(List.of(), RoundAudit.checkSecure(o.record(), o.start(), o.secure(), new FedAvg(LOCAL), null, null));
+        // A setup without room for the noise is refused by the client rather than clamping it.
+        Client c = clients.getFirst();
+        SecureSetup tight = SecureSetup.draw(clients.stream().map(Client::id).toList(), CLIP, 0, new SecureRandom());
+        FitRequest fit = new FitRequest("secure-run", 2, new float[SIZE], LOCAL.forRound(2, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> c.secureFit(new SecureFitRequest(fit, tight)));
+        assertTrue(e.getMessage().contains("leaves no room for noise"), e.getMessage());
+        assertTrue(tight.withNoiseRoom(share).valueRange() >= CLIP + 8 * share);
     }
 
     @Test
