@@ -48,7 +48,15 @@ public record ClientLevelDp(Mode mode, double noiseMultiplier, double clipNorm, 
                     within++;
                 }
             }
-            double fraction = (within + countNoise * gaussian) / Math.max(1, norms.length);
+            return nextFromCount(clipNorm, within, norms.length, gaussian);
+        }
+
+        /**
+         * The next round's norm from the count of the m updates within this round's norm, as
+         * secure aggregation gives it (a sum of flags, never one norm).
+         */
+        public double nextFromCount(double clipNorm, double within, int m, double gaussian) {
+            double fraction = (within + countNoise * gaussian) / Math.max(1, m);
             return clipNorm * StrictMath.exp(-learningRate * (fraction - targetQuantile));
         }
 

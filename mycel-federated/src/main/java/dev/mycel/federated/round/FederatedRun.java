@@ -60,10 +60,6 @@ public final class FederatedRun {
             if (dp != null && !poisson) {
                 throw new IllegalArgumentException("client-level DP needs Poisson sampling of clients (its accountant assumes it)");
             }
-            if (secure != null && dp != null && dp.adaptive() != null) {
-                throw new IllegalArgumentException("adaptive clipping needs each update's norm, which secure aggregation hides:"
-                        + " use a fixed clipping norm with --secagg");
-            }
         }
     }
 
@@ -90,6 +86,8 @@ public final class FederatedRun {
     private final RandomGenerator noise;
     private final UpdateValidator validator;
     private final java.security.SecureRandom secureRandom = new java.security.SecureRandom();
+    /** This round's clipping norm under client-level DP (adaptive clipping moves it between rounds). */
+    private double clipNorm;
 
     public FederatedRun(Settings settings, Strategy strategy, List<FederatedClient> clients, NodeIdentity coordinator,
                         ExecutorService executor, RandomGenerator noise) {
@@ -129,7 +127,7 @@ public final class FederatedRun {
     public float[] run(float[] initial, Function<float[], double[]> evaluate, Listener listener) throws InterruptedException {
         float[] global = initial.clone();
         List<String> ids = new ArrayList<>(clients.keySet());
-        double clipNorm = settings.dp() == null ? Double.POSITIVE_INFINITY : settings.dp().clipNorm();
+        clipNorm = settings.dp() == null ? Double.POSITIVE_INFINITY : settings.dp().clipNorm();
         for (int round = 1; round <= settings.rounds(); round++) {
             long started = System.nanoTime();
             // The round is charged before it runs: its ε is what the run will have spent after it.
@@ -224,7 +222,8 @@ public final class FederatedRun {
                                 double epsilon, long started, Function<float[], double[]> evaluate, Listener listener)
             throws InterruptedException {
         SecureAggregation secure = settings.secure();
-        double clip = settings.dp() != null ? settings.dp().clipNorm() : secure.clipNorm();
+        double clip = settings.dp() != null ? clipNorm : secure.clipNorm();
+        ClientLevelDp.AdaptiveClipping adaptive = settings.dp() == null ? null : settings.dp().adaptive();
         long weightBound = settings.dp() != null ? 0 : secure.weightBound();
         UpdatePreparation preparation = new UpdatePreparation(clip, weightBound == 0);
         float[] aggregate = global;
@@ -235,6 +234,9 @@ public final class FederatedRun {
         List<RoundRecord.Input> inputs = new ArrayList<>();
         try {
             SecureSetup setup = SecureSetup.draw(picked, clip, weightBound, secureRandom);
+            if (adaptive != null) {
+                setup = setup.withWithinCount();
+            }
             if (settings.dp() != null && settings.dp().mode() == ClientLevelDp.Mode.CLIENT) {
                 // Each client adds N(0, (σS)²/m) after clipping, m the expected clients a round.
                 setup = setup.withNoiseRoom(ClientLevelDp.clientNoiseShare(settings.dp(), settings.sampleRate() * clients.size()));
@@ -255,9 +257,16 @@ public final class FederatedRun {
                 model = aggregate;
                 applied = true;
                 if (settings.dp() != null && settings.dp().mode() == ClientLevelDp.Mode.COORDINATOR) {
+                    double sigma = adaptive == null ? settings.dp().noiseMultiplier()
+                            : adaptive.updateNoiseMultiplier(settings.dp().noiseMultiplier());
                     model = aggregate.clone();
-                    ClientLevelDp.addNoise(model, settings.dp().noiseMultiplier() * clip / survivors, noise);
+                    ClientLevelDp.addNoise(model, sigma * clip / survivors, noise);
                     coordinatorNoise = true;
+                    if (adaptive != null) {
+                        // The count of updates within the norm comes out of the secure sum (a flag each).
+                        long within = Math.round(SecureInput.withinCount(global, outcome.sum(), clip));
+                        clipNorm = adaptive.nextFromCount(clip, within, survivors, noise.nextGaussian());
+                    }
                 }
             }
         } catch (IllegalArgumentException | dev.mycel.federated.secagg.SecAggException e) {

@@ -28,6 +28,15 @@ public final class SecureInput {
      * @throws IllegalArgumentException when the update has a NaN or an infinity, or the wrong length
      */
     public static float[] encode(float[] global, float[] parameters, long examples, double clipNorm, long weightBound) {
+        return encode(global, parameters, examples, clipNorm, weightBound, false);
+    }
+
+    /**
+     * As {@link #encode(float[], float[], long, double, long)}, with one more value when {@code
+     * countWithin}: S if the update's norm was at most S before clipping, else 0.
+     */
+    public static float[] encode(float[] global, float[] parameters, long examples, double clipNorm, long weightBound,
+                                 boolean countWithin) {
         if (parameters.length != global.length) {
             throw new IllegalArgumentException("the update has " + parameters.length + " values, the model " + global.length);
         }
@@ -42,12 +51,23 @@ public final class SecureInput {
         }
         double norm = Math.sqrt(sq);
         double scale = weight(examples, weightBound) * (norm > clipNorm ? clipNorm / norm : 1.0);
-        float[] out = new float[global.length + 1];
+        float[] out = new float[global.length + (countWithin ? 2 : 1)];
         for (int i = 0; i < delta.length; i++) {
             out[i] = (float) (scale * delta[i]);
         }
         out[global.length] = (float) (weight(examples, weightBound) * clipNorm);
+        if (countWithin) {
+            out[global.length + 1] = norm <= clipNorm ? (float) clipNorm : 0f;
+        }
         return out;
+    }
+
+    /** From a sum with the within-clip values: how many clients' updates were within the clipping norm (not rounded). */
+    public static double withinCount(float[] global, double[] sum, double clipNorm) {
+        if (sum.length != global.length + 2) {
+            throw new IllegalArgumentException("the sum has no within-clip count");
+        }
+        return sum[global.length + 1] / clipNorm;
     }
 
     /**
@@ -56,8 +76,8 @@ public final class SecureInput {
      * @throws IllegalArgumentException when the weights sum to zero or less (nothing to average)
      */
     public static float[] meanModel(float[] global, double[] sum, double clipNorm) {
-        if (sum.length != global.length + 1) {
-            throw new IllegalArgumentException("the sum has " + sum.length + " values, the model " + global.length + " plus one");
+        if (sum.length != global.length + 1 && sum.length != global.length + 2) {
+            throw new IllegalArgumentException("the sum has " + sum.length + " values, the model " + global.length + " plus one or two");
         }
         double totalWeight = sum[global.length] / clipNorm;
         if (!(totalWeight > 0)) {

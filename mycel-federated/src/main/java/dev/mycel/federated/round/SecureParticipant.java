@@ -62,7 +62,7 @@ public final class SecureParticipant {
         }
         SecAggParameters params = setup.parameters(fit.runId(), fit.round(), fit.global().length);
         float[] encoded = SecureInput.encode(fit.global(), trained.parameters(), trained.numExamples(), setup.clipNorm(),
-                setup.weightBound());
+                setup.weightBound(), setup.countWithin());
         if (noiseStd > 0) {
             if (setup.valueRange() < setup.clipNorm() + 6 * noiseStd) {
                 throw new IllegalArgumentException("the round's fixed-point range " + setup.valueRange() + " leaves no room for noise"

@@ -21,10 +21,10 @@ import java.util.Objects;
  * work, named in the notes.
  */
 public record SecureSetup(byte[] roundSeed, List<String> participants, int threshold, int degree, double clipNorm,
-                          long weightBound, double valueRange) {
+                          long weightBound, double valueRange, boolean countWithin) {
     /** A setup whose values are the clipped updates alone (no client adds noise): the range is the clipping norm. */
     public SecureSetup(byte[] roundSeed, List<String> participants, int threshold, int degree, double clipNorm, long weightBound) {
-        this(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm);
+        this(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm, false);
     }
 
     public SecureSetup {
@@ -48,7 +48,22 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
      * value is clamped with probability about 10<sup>-15</sup>.
      */
     public SecureSetup withNoiseRoom(double noiseStd) {
-        return new SecureSetup(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm + 8 * noiseStd);
+        return new SecureSetup(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm + 8 * noiseStd,
+                countWithin);
+    }
+
+    /**
+     * The same setup with one more value per client: S when its update was within the clipping
+     * norm before clipping, else 0. Their sum is the count adaptive clipping (Andrew et al. 2021)
+     * needs, learnt without seeing any one norm.
+     */
+    public SecureSetup withWithinCount() {
+        return new SecureSetup(roundSeed, participants, threshold, degree, clipNorm, weightBound, valueRange, true);
+    }
+
+    /** How many values a client sends: the model's, its weight, and the within-clip flag when counted. */
+    public int vectorLength(int modelLength) {
+        return modelLength + (countWithin ? 2 : 1);
     }
 
     @Override
@@ -123,9 +138,9 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
         return runId + "/" + round;
     }
 
-    /** The protocol parameters for a model of {@code modelLength} values (plus one weight coordinate). */
+    /** The protocol parameters for a model of {@code modelLength} values (see {@link #vectorLength}). */
     public SecAggParameters parameters(String runId, int round, int modelLength) {
-        return SecAggParameters.of(roundId(runId, round), participants, threshold, degree, modelLength + 1,
+        return SecAggParameters.of(roundId(runId, round), participants, threshold, degree, vectorLength(modelLength),
                 Quantizer.forParticipants(valueRange, participants.size()), roundSeed);
     }
 
@@ -136,7 +151,7 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
             w.text(p);
         }
         return w.u32(threshold).u32(degree).u64(Double.doubleToLongBits(clipNorm)).u64(weightBound)
-                .u64(Double.doubleToLongBits(valueRange)).toByteArray();
+                .u64(Double.doubleToLongBits(valueRange)).u8(countWithin ? 1 : 0).toByteArray();
     }
 
     @Override

@@ -302,6 +302,37 @@ class SecureRoundTest {
     }
 
     @Test
+    void adaptiveClippingLearnsItsCountFromTheSecureSum() throws Exception {
+        // Every update (norm about 0.37) is well within S = 4: the count says so and the norm shrinks.
+        ClientLevelDp dp = new ClientLevelDp(ClientLevelDp.Mode.COORDINATOR, 1.0, CLIP, 1e-5, 100, "rdp",
+                new ClientLevelDp.AdaptiveClipping(0.5, 0.2, 0.6));
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            clients.add(new Client(i, 10, -1));
+        }
+        FederatedRun.Settings s = new FederatedRun.Settings("secure-run", 3, 1.0, true, 1, Duration.ofSeconds(30), 7, 100, dp,
+                new SecureAggregation(CLIP, 0));
+        List<RoundOutcome> out = new ArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            new FederatedRun(s, new FedAvg(LOCAL), new ArrayList<>(clients), coordinatorKey(), ex, new SplittableRandom(1))
+                    .run(new float[SIZE], w -> new double[] {0, 0}, out::add);
+        }
+        assertEquals(3, out.size());
+        double previous = Double.POSITIVE_INFINITY;
+        for (RoundOutcome o : out) {
+            assertTrue(o.record().applied(), o.record().refused().toString());
+            double clip = o.record().preparation().clipNorm();
+            assertTrue(clip < previous, "the clipping norm should shrink: " + clip + " after " + previous);
+            previous = clip;
+            assertTrue(o.secure().setup().countWithin());
+            // The record states the norm each round used; the audit repeats the round with it.
+            FedAvg replay = new FedAvg(LOCAL);
+            assertEquals(List.of(), RoundAudit.checkSecure(o.record(), o.start(), o.secure(), replay, null, null));
+        }
+        assertEquals(CLIP, out.getFirst().record().preparation().clipNorm());
+    }
+
+    @Test
     void theGraphIsSparseOnlyWhereDropOutsCannotCutASurvivorOff() {
         // A third dropping: every other client up to hundreds of clients.
         assertEquals(11, SecureSetup.degreeFor(12, 1.0 / 3));

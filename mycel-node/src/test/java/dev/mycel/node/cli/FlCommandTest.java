@@ -73,11 +73,9 @@ class FlCommandTest {
             {"--transport", "carrier-pigeon"},
             {"--secagg", "--strategy", "krum", "--transport", "memory"},
             {"--secagg", "--secagg-clip", "0", "--transport", "memory"},
-            {"--secagg", "--dp", "client", "--epsilon", "8", "--adaptive-clip", "--transport", "memory"},
         };
         String[] said = {"unknown strategy", "not a number", "needs --epsilon", "go with --dp", "FRACTION:ATTACK",
-            "unknown attack", "network or memory", "secure aggregation hides", "finite clipping norm above 0",
-            "use a fixed clipping norm with --secagg"};
+            "unknown attack", "network or memory", "secure aggregation hides", "finite clipping norm above 0"};
         for (int i = 0; i < bad.length; i++) {
             String[] args = new String[bad[i].length + 8];
             args[0] = "fl";
