@@ -33,7 +33,7 @@ final class SimulatedClient implements FederatedClient {
     SimulatedClient(NodeIdentity identity, ThreadPool pool, Mnist digits, double dropout, long seed, Coalition coalition,
                     DpSgd dpSgd, ClientLevelDp clientDp, double expectedClientsPerRound, RandomGenerator noise) {
         this.id = identity.peerId().toString();
-        this.node = new LocalMnistClient(identity, pool, digits, seed * 31 + id.hashCode());
+        this.node = new LocalMnistClient(identity, pool, digits, trainingSeed(seed, id));
         this.dropout = dropout;
         this.seed = seed;
         this.coalition = coalition;
@@ -41,6 +41,17 @@ final class SimulatedClient implements FederatedClient {
         this.clientDp = clientDp;
         this.expectedClientsPerRound = expectedClientsPerRound;
         this.noise = noise;
+    }
+
+    /** The seed of a client's local training (the order of its examples), from its seed and node id. */
+    static long trainingSeed(long seed, String id) {
+        return seed * 31 + id.hashCode();
+    }
+
+    /** Whether the client with this seed and id drops out of this round, for the chance {@code dropout}. */
+    static boolean dropsOut(double dropout, long seed, int round, String id) {
+        SplittableRandom fate = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * round) ^ id.hashCode());
+        return dropout > 0 && fate.nextDouble() < dropout;
     }
 
     @Override
@@ -54,8 +65,7 @@ final class SimulatedClient implements FederatedClient {
 
     @Override
     public SignedUpdate fit(FitRequest request) throws Exception {
-        SplittableRandom fate = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * request.round()) ^ id.hashCode());
-        if (dropout > 0 && fate.nextDouble() < dropout) {
+        if (dropsOut(dropout, seed, request.round(), id)) {
             if (coalition != null && coalition.member(id)) {
                 coalition.withdraw(request.round(), id);
             }

@@ -1,0 +1,177 @@
+package dev.mycel.node.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fl simulate --processes}: every client a {@code fl join} process of its own on loopback,
+ * joined to the simulation's coordinator over mutually authenticated TLS. Ten client processes,
+ * two of them killed (SIGKILL) while training in round 1: both rounds run on with the other
+ * eight, the two refused with their reason, and no client process outlives the run. And with
+ * every client alive, the processes give the in-JVM simulation's model bit for bit (each holds
+ * the digits and key the in-JVM run gives it; drop-outs fall in the same rounds).
+ */
+class ProcessesSimulationTest {
+    private static final Pattern CLIENT = Pattern.compile("(?m)^client (\\d+): pid (\\d+), node (\\S+), log (.+)$");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void tenClientProcessesTwoKilledWhileTrainingAndTheRunCompletes() throws Exception {
+        long started = System.nanoTime();
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("simulate.log");
+        try (NodeProcesses procs = new NodeProcesses(NodeProcesses.BIG_MODEL_JVM_FLAGS)) {
+            Process sim = procs.start(log, "fl", "simulate", "--processes", "--clients", "10", "--fraction", "1", "--rounds", "2",
+                    "--threads", "1", "--json", "--out", out.toString());
+            Map<Integer, Long> pids = new TreeMap<>();
+            Map<Integer, String> nodes = new TreeMap<>();
+            NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> {
+                assertTrue(sim.isAlive(), () -> "fl simulate ended: " + NodeProcesses.tail(log));
+                Matcher m = CLIENT.matcher(read(log));
+                while (m.find()) {
+                    pids.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+                    nodes.put(Integer.parseInt(m.group(1)), m.group(3));
+                }
+                return pids.size() == 10;
+            }, () -> "fl simulate did not start its ten client processes: " + NodeProcesses.tail(log));
+
+            // Each victim is killed as soon as it says it is training for round 1.
+            int[] victims = {3, 8};
+            Set<Integer> killed = new HashSet<>();
+            NodeProcesses.awaitTrue(Duration.ofSeconds(150), () -> {
+                assertTrue(sim.isAlive(), () -> "fl simulate ended before the kills: " + procs.logs());
+                for (int v : victims) {
+                    if (!killed.contains(v) && read(clientLog(out, v)).contains("round 1 of run sim-1: training")) {
+                        ProcessHandle.of(pids.get(v)).ifPresent(p -> {
+                            p.destroyForcibly();
+                            p.onExit().join();
+                        });
+                        killed.add(v);
+                    }
+                }
+                return killed.size() == victims.length;
+            }, () -> "the victims never started round 1: " + NodeProcesses.tail(log));
+            for (int v : victims) {
+                // Killed mid-round: neither had finished its training.
+                assertFalse(read(clientLog(out, v)).contains("trained in"), read(clientLog(out, v)));
+            }
+
+            assertTrue(sim.waitFor(4, TimeUnit.MINUTES), () -> "the run did not finish: " + procs.logs());
+            assertEquals(0, sim.exitValue(), () -> NodeProcesses.tail(log));
+            for (long pid : pids.values()) {
+                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "client process " + pid + " outlived the run");
+            }
+            for (int i = 0; i < 10; i++) {
+                if (i != victims[0] && i != victims[1]) {
+                    String c = read(clientLog(out, i));
+                    assertTrue(c.contains("this node trained in 2 rounds"), "client " + i + ": " + c);
+                }
+            }
+
+            List<JsonNode> lines = new ArrayList<>();
+            for (String l : Files.readAllLines(log)) {
+                if (l.startsWith("{")) {
+                    lines.add(Json.MAPPER.readTree(l));
+                }
+            }
+            assertEquals(3, lines.size(), () -> NodeProcesses.tail(log));
+            for (int r = 0; r < 2; r++) {
+                JsonNode round = lines.get(r);
+                assertEquals(r + 1, round.get("round").asInt());
+                assertEquals(10, round.get("picked").asInt(), round.toString());
+                assertEquals(8, round.get("clients").asInt(), round.toString());
+                assertEquals(2, round.get("refused").asInt(), round.toString());
+                assertTrue(round.get("applied").asBoolean() && round.get("verified").asBoolean(), round.toString());
+            }
+            JsonNode result = lines.get(2);
+            assertEquals(2, result.get("rounds").asInt(), result.toString());
+            assertTrue(result.get("accuracy").asDouble() > 0.5, result.toString());
+            assertTrue(Double.isFinite(result.get("loss").asDouble()), result.toString());
+            assertTrue(result.get("model_sha256").asText().matches("[0-9a-f]{64}"), result.toString());
+            assertEquals(lines.get(1).get("model_sha256").asText(), result.get("model_sha256").asText());
+            assertTrue(result.get("epsilon").isNull() && !result.get("budget_stopped").asBoolean(), result.toString());
+
+            List<String> records = Files.readAllLines(out.resolve("rounds.jsonl"));
+            assertEquals(2, records.size());
+            Set<String> victimIds = Set.of(nodes.get(victims[0]), nodes.get(victims[1]));
+            for (String line : records) {
+                JsonNode rec = Json.MAPPER.readTree(line);
+                Set<String> refused = new HashSet<>();
+                for (JsonNode ref : rec.get("refused")) {
+                    refused.add(ref.get("client").asText());
+                    assertFalse(ref.get("reason").asText().isBlank(), line);
+                }
+                assertEquals(victimIds, refused, line);
+                for (JsonNode in : rec.get("inputs")) {
+                    assertFalse(victimIds.contains(in.get("client").asText()), line);
+                }
+            }
+            assertTrue(Files.exists(out.resolve("accuracy.png")));
+        }
+        System.out.printf("ProcessesSimulationTest: ten client processes, two killed, two rounds: %.1f s%n",
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    @Test
+    void clientProcessesGiveTheInJvmModelBitForBit() throws Exception {
+        String[] run = {"fl", "simulate", "--clients", "4", "--fraction", "0.5", "--rounds", "1", "--partition", "shards:2",
+            "--dropout", "0.3", "--threads", "1", "--json"};
+        Cli.Result inJvm = Cli.run(concat(run, "--transport", "memory", "--out", dir.resolve("memory").toString()));
+        assertEquals(0, inJvm.exitCode(), inJvm.err());
+        Path log = dir.resolve("processes.log");
+        try (NodeProcesses procs = new NodeProcesses(NodeProcesses.BIG_MODEL_JVM_FLAGS)) {
+            Process sim = procs.start(log, concat(run, "--processes", "--out", dir.resolve("processes").toString()));
+            assertTrue(sim.waitFor(3, TimeUnit.MINUTES), () -> "the run did not finish: " + procs.logs());
+            assertEquals(0, sim.exitValue(), () -> NodeProcesses.tail(log));
+        }
+        JsonNode memory = Json.MAPPER.readTree(last(inJvm.out().lines().toList()));
+        JsonNode processes = Json.MAPPER.readTree(last(Files.readAllLines(log)));
+        // One of the two picked clients drops out with this seed, in both.
+        JsonNode round = Json.MAPPER.readTree(inJvm.out().lines().findFirst().orElseThrow());
+        assertEquals(1, round.get("refused").asInt(), round.toString());
+        assertEquals(memory.get("model_sha256"), processes.get("model_sha256"), () -> NodeProcesses.tail(log));
+        assertEquals(memory.get("accuracy"), processes.get("accuracy"));
+    }
+
+    private static String last(List<String> lines) {
+        return lines.stream().filter(l -> l.startsWith("{\"rounds\"")).reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError("no result line in " + lines));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static Path clientLog(Path out, int client) {
+        return out.resolve("clients").resolve("client-" + client + ".log");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}
