@@ -4,6 +4,8 @@ import dev.mycel.federated.proto.EndCall;
 import dev.mycel.federated.proto.FederatedGrpc;
 import dev.mycel.federated.round.CoordinatorGrpcService;
 import dev.mycel.federated.round.FederatedClient;
+import dev.mycel.federated.round.FitRequest;
+import dev.mycel.federated.round.SignedUpdate;
 import dev.mycel.federated.round.RemoteFederatedClient;
 import dev.mycel.federated.sim.ClientFleet;
 import dev.mycel.federated.sim.FederatedSimulation;
@@ -130,7 +132,8 @@ final class ClientProcesses implements ClientFleet, AutoCloseable {
             }
             err.printf("client %d: pid %d, node %s, log %s%n", m.index(), p.pid(), m.identity().peerId(), log);
         }
-        awaitJoins(wanted, Duration.ofSeconds(60 + 2L * wanted.size()));
+        // Generous: on two busy cores ten JVMs take most of a minute to start.
+        awaitJoins(wanted, Duration.ofSeconds(120 + 3L * wanted.size()));
         members = joins.awaitMembers(wanted.size(), Duration.ZERO);
         Map<PeerId, CoordinatorGrpcService.Member> byPeer = new HashMap<>();
         for (CoordinatorGrpcService.Member m : members) {
@@ -139,10 +142,34 @@ final class ClientProcesses implements ClientFleet, AutoCloseable {
         List<FederatedClient> clients = new ArrayList<>();
         for (Member w : wanted) {
             CoordinatorGrpcService.Member m = byPeer.get(w.identity().peerId());
-            clients.add(new RemoteFederatedClient(m.peer(), m.host(), m.port(), channels, o.deadline()));
+            clients.add(new Watched(new RemoteFederatedClient(m.peer(), m.host(), m.port(), channels, o.deadline()),
+                    processes.get(w.index())));
         }
         err.printf(Locale.ROOT, "%d client processes joined in %.1f s%n", wanted.size(), (System.nanoTime() - started) / 1e9);
         return clients;
+    }
+
+    /** A client process as the coordinator calls it: a call that fails because the process died says so. */
+    private record Watched(FederatedClient remote, Process process) implements FederatedClient {
+        @Override
+        public String id() {
+            return remote.id();
+        }
+
+        @Override
+        public SignedUpdate fit(FitRequest request) throws Exception {
+            try {
+                return remote.fit(request);
+            } catch (IOException e) {
+                // The connection breaks as the process dies; give the JVM a moment to see it go.
+                if (process.waitFor(2, TimeUnit.SECONDS)) {
+                    int code = process.exitValue();
+                    throw new IOException("its process (pid " + process.pid() + ") ended with exit code " + code
+                            + (code > 128 ? " (signal " + (code - 128) + ")" : "") + "; " + e.getMessage(), e);
+                }
+                throw e;
+            }
+        }
     }
 
     /** Waits until every wanted client joined; fails at once when one of their processes ends first. */
