@@ -58,8 +58,11 @@ final class ClientProcesses implements ClientFleet, AutoCloseable {
     private final Path logDir;
     private final PrintStream err;
     private final List<Process> processes = new ArrayList<>();
-    private final Thread killer = new Thread(this::killAll, "mycel-fl-client-processes");
-    private Path nodeDirs;
+    private final Thread killer = new Thread(() -> {
+        killAll();
+        deleteNodeDirs();
+    }, "mycel-fl-client-processes");
+    private volatile Path nodeDirs;
     private NetServer door;
     private CoordinatorGrpcService joins;
     private PeerChannels channels;
@@ -331,15 +334,16 @@ final class ClientProcesses implements ClientFleet, AutoCloseable {
     }
 
     private void deleteNodeDirs() {
-        if (nodeDirs == null) {
+        Path dirs = nodeDirs;
+        if (dirs == null || !Files.exists(dirs)) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(nodeDirs)) {
+        try (Stream<Path> walk = Files.walk(dirs)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            err.println("mycel: could not remove the client processes' node folders in " + nodeDirs + ": " + e.getMessage());
+            err.println("mycel: could not remove the client processes' node folders in " + dirs + ": " + e.getMessage());
         }
     }
 }
