@@ -66,6 +66,11 @@ public final class CoordinatorGrpcService extends FederatedCoordinatorGrpc.Feder
         out.onCompleted();
     }
 
+    /** The nodes that joined so far, in node id order. */
+    public synchronized List<Member> members() {
+        return new ArrayList<>(members.values());
+    }
+
     /** Waits until {@code count} nodes joined or the timeout passes; then closes joining and returns who joined. */
     public synchronized List<Member> awaitMembers(int count, java.time.Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();

@@ -118,17 +118,17 @@ public final class FederatedSimulation {
     }
 
     public Result run(ThreadPool pool, Mnist data, Listener listener) throws InterruptedException {
+        return run(pool, data, null, listener);
+    }
+
+    /**
+     * The run with its clients in {@code fleet} (each a process of its own: {@code fl simulate
+     * --processes}) instead of this JVM; null keeps them here, as {@link #run(ThreadPool, Mnist, Listener)} does.
+     */
+    public Result run(ThreadPool pool, Mnist data, ClientFleet fleet, Listener listener) throws InterruptedException {
         long started = System.nanoTime();
-        if (data.size() <= TRAIN_COUNT) {
-            throw new IllegalArgumentException("the simulation deals the first " + TRAIN_COUNT
-                    + " digits to clients and evaluates on the rest: give more than " + TRAIN_COUNT + " digits");
-        }
-        int[] trainIdx = new int[TRAIN_COUNT];
-        for (int i = 0; i < TRAIN_COUNT; i++) {
-            trainIdx[i] = i;
-        }
-        Mnist train = data.select(trainIdx);
-        int[][] parts = partition(train);
+        Mnist train = trainingDigits(data);
+        int[][] parts = partition(train, o.partition(), o.clients(), o.seed());
         if (!Double.isNaN(secureClip)) {
             // Clients weigh min(n, W) / W with W the largest share, so weights stay in (0, 1].
             int largest = 1;
@@ -189,7 +189,9 @@ public final class FederatedSimulation {
         List<FederatedClient> clients = new ArrayList<>();
         traffic = o.transport().equals("network") ? new Traffic() : null;
         try {
-            if (o.transport().equals("network")) {
+            if (fleet != null) {
+                clients.addAll(ClientFleet.startAll(fleet, o, coordinator, identities, traffic));
+            } else if (o.transport().equals("network")) {
                 // Every client a node on loopback, reached over mycel-net's mutually authenticated
                 // TLS as a real deployment reaches it; it trains only for this coordinator.
                 NetLimits limits = NetLimits.defaults();
@@ -205,6 +207,7 @@ public final class FederatedSimulation {
             } else {
                 clients.addAll(sims);
             }
+            external = fleet != null;
             return runRounds(pool, data, listener, clients, coordinator, strategy, spec, local, f, clientDp, clientLevel, sims,
                     coalition, secure, expected, started);
         } catch (java.io.IOException e) {
@@ -221,6 +224,7 @@ public final class FederatedSimulation {
 
     private SecureAggregation secureAggregation;
     private Traffic traffic;
+    private boolean external;
 
     private Result runRounds(ThreadPool pool, Mnist data, Listener listener, List<FederatedClient> clients,
                              NodeIdentity coordinator, Strategy strategy, String spec, LocalTraining local, int f,
@@ -263,7 +267,8 @@ public final class FederatedSimulation {
                     } else {
                         // The audit of a survivor: it also checks that the seed published for it is its own.
                         List<String> survivors = outcome.secure().survivors();
-                        SimulatedClient auditor = survivors.isEmpty() ? null : byId.get(survivors.getFirst());
+                        // (In a fleet the clients are elsewhere: the audit is an outsider's, without a seed of its own.)
+                        SimulatedClient auditor = survivors.isEmpty() || external ? null : byId.get(survivors.getFirst());
                         problems = RoundAudit.checkSecure(outcome.record(), outcome.start(), outcome.secure(), replay,
                                 auditor == null ? null : auditor.id(),
                                 auditor == null ? null : auditor.maskSeedSha256(settings.runId(), outcome.record().round()));
@@ -300,18 +305,43 @@ public final class FederatedSimulation {
                 new dev.mycel.net.identity.CanonicalWriter("mycel/fl-simulation-key/v1").u64(seed).u32(client).toByteArray()));
     }
 
-    private int[][] partition(Mnist train) {
-        String p = o.partition();
+    /** The digits the simulation deals to clients: the first {@value #TRAIN_COUNT} of {@code data}. */
+    public static Mnist trainingDigits(Mnist data) {
+        if (data.size() <= TRAIN_COUNT) {
+            throw new IllegalArgumentException("the simulation deals the first " + TRAIN_COUNT
+                    + " digits to clients and evaluates on the rest: give more than " + TRAIN_COUNT + " digits");
+        }
+        int[] trainIdx = new int[TRAIN_COUNT];
+        for (int i = 0; i < TRAIN_COUNT; i++) {
+            trainIdx[i] = i;
+        }
+        return data.select(trainIdx);
+    }
+
+    /**
+     * Client {@code client}'s digits (from 0) of {@code clients}, dealt from {@code data}'s training
+     * digits exactly as a simulation with this partition and seed deals them ({@code fl join --shard}).
+     */
+    public static Mnist clientDigits(Mnist data, String partition, int clients, int client, long seed) {
+        if (clients < 1 || clients > TRAIN_COUNT || client < 0 || client >= clients) {
+            throw new IllegalArgumentException("a shard is I/N with 0 <= I < N <= " + TRAIN_COUNT + ", not " + client + "/" + clients);
+        }
+        Mnist train = trainingDigits(data);
+        return train.select(partition(train, partition, clients, seed)[client]);
+    }
+
+    /** The indices into {@code train} of each client's digits: iid, dirichlet:ALPHA or shards:K, seeded. */
+    public static int[][] partition(Mnist train, String p, int clients, long seed) {
         int colon = p.indexOf(':');
         String name = colon < 0 ? p : p.substring(0, colon);
         String arg = colon < 0 ? null : p.substring(colon + 1);
         try {
             return switch (name) {
-                case "iid" -> Partitioners.iid(TRAIN_COUNT, o.clients(), o.seed());
-                case "dirichlet" -> Partitioners.dirichlet(train.labels(), Mnist.CLASSES, o.clients(),
-                        arg == null ? 0.5 : Double.parseDouble(arg), 1, o.seed());
-                case "shards" -> Partitioners.shards(train.labels(), Mnist.CLASSES, o.clients(),
-                        arg == null ? 2 : Integer.parseInt(arg), o.seed());
+                case "iid" -> Partitioners.iid(train.size(), clients, seed);
+                case "dirichlet" -> Partitioners.dirichlet(train.labels(), Mnist.CLASSES, clients,
+                        arg == null ? 0.5 : Double.parseDouble(arg), 1, seed);
+                case "shards" -> Partitioners.shards(train.labels(), Mnist.CLASSES, clients,
+                        arg == null ? 2 : Integer.parseInt(arg), seed);
                 default -> throw new IllegalArgumentException("unknown partition '" + p + "': use iid, dirichlet:ALPHA or shards:K");
             };
         } catch (NumberFormatException e) {

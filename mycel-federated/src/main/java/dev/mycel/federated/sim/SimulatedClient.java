@@ -42,7 +42,7 @@ final class SimulatedClient implements FederatedClient {
     SimulatedClient(NodeIdentity identity, ThreadPool pool, Mnist digits, double dropout, long seed, Coalition coalition,
                     DpSgd dpSgd, ClientLevelDp clientDp, double expectedClientsPerRound, RandomGenerator noise) {
         this.id = identity.peerId().toString();
-        this.node = new LocalMnistClient(identity, pool, digits, seed * 31 + id.hashCode());
+        this.node = new LocalMnistClient(identity, pool, digits, trainingSeed(seed, id));
         this.dropout = dropout;
         this.seed = seed;
         this.coalition = coalition;
@@ -50,6 +50,17 @@ final class SimulatedClient implements FederatedClient {
         this.clientDp = clientDp;
         this.expectedClientsPerRound = expectedClientsPerRound;
         this.noise = noise;
+    }
+
+    /** The seed of a client's local training (the order of its examples), from its seed and node id. */
+    static long trainingSeed(long seed, String id) {
+        return seed * 31 + id.hashCode();
+    }
+
+    /** Whether the client with this seed and id drops out of this round, for the chance {@code dropout}. */
+    static boolean dropsOut(double dropout, long seed, int round, String id) {
+        SplittableRandom fate = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * round) ^ id.hashCode());
+        return dropout > 0 && fate.nextDouble() < dropout;
     }
 
     @Override
@@ -63,21 +74,13 @@ final class SimulatedClient implements FederatedClient {
 
     @Override
     public SignedUpdate fit(FitRequest request) throws Exception {
-        if (drops(request.round())) {
+        if (dropsOut(dropout, seed, request.round(), id)) {
             withdraw(request.round());
             throw new java.io.IOException("connection lost (simulated drop-out)");
         }
         return node.sign(request, trainOrForge(request, true));
     }
 
-    /** Whether this client drops out of the round (seeded: the same in every repeat of the run). */
-    private boolean drops(int round) {
-        return dropout > 0 && fate(round).nextDouble() < dropout;
-    }
-
-    private SplittableRandom fate(int round) {
-        return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * round) ^ id.hashCode());
-    }
 
     private void withdraw(int round) {
         if (coalition != null && coalition.member(id)) {
@@ -103,13 +106,14 @@ final class SimulatedClient implements FederatedClient {
     // the same seeded fate: while training, after advertising its keys, after sharing them (its
     // pairwise masks are then removed through its neighbours' shares), or after sending its
     // masked input (it is in the sum; its neighbours reveal its seed).
-    private int dropStage(int round) {
-        SplittableRandom f = fate(round);
-        return f.nextDouble() < dropout ? f.nextInt(4) : -1;
+    // The first draw is dropsOut's, so a client drops in the same rounds with and without it.
+    static int dropStage(double dropout, long seed, int round, String id) {
+        SplittableRandom fate = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * round) ^ id.hashCode());
+        return dropout > 0 && fate.nextDouble() < dropout ? fate.nextInt(4) : -1;
     }
 
     private void maybeDrop(int round, int stage) throws java.io.IOException {
-        if (dropout > 0 && dropStage(round) == stage) {
+        if (dropStage(dropout, seed, round, id) == stage) {
             throw new java.io.IOException("connection lost (simulated drop-out)");
         }
     }
@@ -117,7 +121,7 @@ final class SimulatedClient implements FederatedClient {
     @Override
     public SignedKeys secureFit(SecureFitRequest request) throws Exception {
         int round = request.fit().round();
-        if (dropout > 0 && dropStage(round) >= 0) {
+        if (dropStage(dropout, seed, round, id) >= 0) {
             withdraw(round);
         }
         maybeDrop(round, 0);

@@ -86,6 +86,15 @@ public final class NodeIdentity {
         return load(file);
     }
 
+    /**
+     * Writes this identity as {@code identity.key} into {@code dataDir} (created if missing), owner-only,
+     * so that a node started on that folder has this key; refuses to replace a key already there.
+     */
+    public void saveTo(Path dataDir) throws IOException {
+        Files.createDirectories(dataDir);
+        writeOwnerOnly(dataDir.resolve(FILE_NAME), toPem());
+    }
+
     /** Loads a key file; the error names the file and what is wrong with it. */
     public static NodeIdentity load(Path file) throws IOException {
         checkOwnerOnly(file);

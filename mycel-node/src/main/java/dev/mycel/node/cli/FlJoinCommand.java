@@ -6,8 +6,16 @@ import dev.mycel.federated.proto.FederatedCoordinatorGrpc;
 import dev.mycel.federated.proto.JoinCall;
 import dev.mycel.federated.proto.JoinReply;
 import dev.mycel.federated.round.FederatedClient;
+import dev.mycel.federated.round.SecureFitRequest;
+import dev.mycel.federated.round.SignedKeys;
+import dev.mycel.federated.round.SignedMaskedInput;
+import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
+import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
 import dev.mycel.federated.round.FederatedGrpcService;
 import dev.mycel.federated.round.RunDirectory;
+import dev.mycel.federated.sim.FederatedSimulation;
 import dev.mycel.net.dht.DhtNode;
 import dev.mycel.federated.round.FitRequest;
 import dev.mycel.federated.round.SignedUpdate;
@@ -36,7 +44,7 @@ import picocli.CommandLine.Option;
 @Command(name = "join", header = "Join a federated run and train on this node's own data.", mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Joins the run a coordinator serves (mycel fl serve; found by address, or by the run's name in the DHT with --run and --bootstrap), then trains the MNIST CNN on this node's digits whenever the coordinator picks it, sending back signed updates; the digits never leave this machine. Only the coordinator it joined may call it. Exits when the run ends. Data: --data DIR (images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz]) or --digits FROM:TO (a slice of the bundled training digits, 0..7999, for trying it out)."
+            "Joins the run a coordinator serves (mycel fl serve; found by address, or by the run's name in the DHT with --run and --bootstrap), then trains the MNIST CNN on this node's digits whenever the coordinator picks it, sending back signed updates; the digits never leave this machine. Only the coordinator it joined may call it. Exits when the run ends. Data: --data DIR (images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz]), or, for trying it out, --digits FROM:TO (a slice of the bundled training digits, 0..7999) or --shard I/N (client I's share of those digits as fl simulate deals them to N clients; fl simulate --processes starts its clients so)."
         })
 final class FlJoinCommand implements Callable<Integer> {
     @Option(names = "--coordinator", paramLabel = "HOST:PORT", description = "Where the coordinator listens (or find it with --run).")
@@ -57,6 +65,29 @@ final class FlJoinCommand implements Callable<Integer> {
     @Option(names = "--digits", paramLabel = "FROM:TO", description = "A slice of the bundled training digits instead of --data.")
     String digits;
 
+    @Option(names = "--shard", paramLabel = "I/N",
+            description = "Client I's share (from 0) of the bundled training digits dealt to N clients as fl simulate deals them, instead of --data.")
+    String shard;
+
+    @Option(names = "--partition", paramLabel = "KIND",
+            description = "With --shard: how the digits are dealt: iid, dirichlet:ALPHA or shards:K (default: iid).")
+    String partition;
+
+    @Option(names = "--partition-seed", paramLabel = "S", description = "With --shard: the seed of the dealing, fl simulate's --seed (default: 1).")
+    Long partitionSeed;
+
+    /** Set by fl simulate --processes: a client it started does not outlive it, even when it is killed. */
+    @Option(names = "--watch-parent", hidden = true)
+    boolean watchParent;
+
+    /**
+     * For tests and devnets: "hang-after-sharing:R" makes this node stop answering once it has
+     * shared its keys in secure round R (its masking call never returns), so that a test can kill
+     * it at exactly the point where its neighbours' shares must recover its masks.
+     */
+    @Option(names = "--fault", hidden = true)
+    String fault;
+
     @Option(names = "--node-dir", paramLabel = "DIR", description = "This node's data folder, for its key (default: $MYCEL_HOME, else ~/.mycel).")
     Path nodeDir;
 
@@ -74,10 +105,20 @@ final class FlJoinCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((data == null) == (digits == null)) {
-            throw new UserException("give exactly one of --data DIR and --digits FROM:TO", true);
+        if ((data != null ? 1 : 0) + (digits != null ? 1 : 0) + (shard != null ? 1 : 0) != 1) {
+            throw new UserException("give exactly one of --data DIR, --digits FROM:TO and --shard I/N", true);
         }
-        Mnist mine = data != null ? Mnist.load(data) : bundledSlice(digits);
+        if (shard == null && (partition != null || partitionSeed != null)) {
+            throw new UserException("--partition and --partition-seed go with --shard I/N", true);
+        }
+        if (watchParent) {
+            // A parent killed with SIGKILL cannot end its children: they notice it went and leave.
+            ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> {
+                System.err.println("mycel: the process that started this node (pid " + p.pid() + ") ended; leaving the run");
+                System.exit(1);
+            }));
+        }
+        Mnist mine = data != null ? Mnist.load(data) : digits != null ? bundledSlice(digits) : bundledShard(shard);
         NodeIdentity identity = NodeIdentity.loadOrCreate(nodeDir != null ? nodeDir : NodeConfig.defaultDataDir());
         if ((coordinator == null) == (run == null)) {
             throw new UserException("give --coordinator HOST:PORT, or --run NAME with --bootstrap HOST:PORT", true);
@@ -90,6 +131,14 @@ final class FlJoinCommand implements Callable<Integer> {
         int k = threads != null ? threads : Defaults.threads();
         NetLimits limits = NetLimits.defaults();
         AtomicInteger rounds = new AtomicInteger();
+        int hangRound = -1;
+        if (fault != null) {
+            if (!fault.matches("hang-after-sharing:\\d+")) {
+                throw new UserException("--fault takes hang-after-sharing:ROUND, not '" + fault + "'", true);
+            }
+            hangRound = Integer.parseInt(fault.substring(fault.indexOf(':') + 1));
+        }
+        int hang = hangRound;
         try (ThreadPool pool = new ThreadPool(k);
              PeerChannels channels = new PeerChannels(new TlsContexts(identity), limits, 4)) {
             LocalMnistClient local = new LocalMnistClient(identity, pool, mine, seed);
@@ -101,13 +150,69 @@ final class FlJoinCommand implements Callable<Integer> {
 
                 @Override
                 public SignedUpdate fit(FitRequest request) {
+                    long started = System.nanoTime();
+                    if (!json) {
+                        System.err.printf("round %d of run %s: training on %d digits%n", request.round(), request.runId(),
+                                local.examples());
+                    }
                     SignedUpdate s = local.fit(request);
                     rounds.incrementAndGet();
                     if (!json) {
-                        System.err.printf("round %d of run %s: trained on %d digits%n", request.round(), request.runId(),
-                                local.examples());
+                        System.err.printf(java.util.Locale.ROOT, "round %d of run %s: trained in %.1f s, sending the signed update%n",
+                                request.round(), request.runId(), (System.nanoTime() - started) / 1e9);
                     }
                     return s;
+                }
+
+                // Secure aggregation: the same training, then three more exchanges; the update
+                // leaves this node only masked.
+                @Override
+                public SignedKeys secureFit(SecureFitRequest request) {
+                    FitRequest fit = request.fit();
+                    long started = System.nanoTime();
+                    if (!json) {
+                        System.err.printf("round %d of run %s: training on %d digits (secure aggregation, %d clients)%n", fit.round(),
+                                fit.runId(), local.examples(), request.setup().participants().size());
+                    }
+                    SignedKeys keys = local.secureFit(request);
+                    rounds.incrementAndGet();
+                    if (!json) {
+                        System.err.printf(java.util.Locale.ROOT, "round %d of run %s: trained in %.1f s, sending signed keys%n",
+                                fit.round(), fit.runId(), (System.nanoTime() - started) / 1e9);
+                    }
+                    return keys;
+                }
+
+                @Override
+                public ShareKeys shareKeys(String runId, int round, List<SignedKeys> neighbourKeys) {
+                    return local.shareKeys(runId, round, neighbourKeys);
+                }
+
+                @Override
+                public SignedMaskedInput maskedInput(String runId, int round, ForwardedShares shares) {
+                    if (hang == round) {
+                        System.err.printf("round %d of run %s: hanging after sharing keys (--fault)%n", round, runId);
+                        try {
+                            Thread.sleep(Long.MAX_VALUE);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        throw new IllegalStateException("interrupted while hanging (--fault)");
+                    }
+                    if (!json) {
+                        System.err.printf("round %d of run %s: masking the update with %d neighbours' shares%n", round, runId,
+                                shares.shares().size());
+                    }
+                    SignedMaskedInput masked = local.maskedInput(runId, round, shares);
+                    if (!json) {
+                        System.err.printf("round %d of run %s: sent the masked update%n", round, runId);
+                    }
+                    return masked;
+                }
+
+                @Override
+                public UnmaskResponse unmask(String runId, int round, UnmaskRequest request) {
+                    return local.unmask(runId, round, request);
                 }
             };
             PeerId pinned = coordinatorId != null ? PeerId.parse(coordinatorId) : null;
@@ -197,6 +302,23 @@ final class FlJoinCommand implements Callable<Integer> {
             idx[i] = from + i;
         }
         return Mnist.bundled().select(idx);
+    }
+
+    private Mnist bundledShard(String spec) {
+        int slash = spec.indexOf('/');
+        int i;
+        int n;
+        try {
+            i = Integer.parseInt(spec.substring(0, slash));
+            n = Integer.parseInt(spec.substring(slash + 1));
+        } catch (RuntimeException e) {
+            throw new UserException("--shard takes I/N (client I of N, from 0), e.g. 3/10, not '" + spec + "'", true);
+        }
+        if (n < 1 || n > FederatedSimulation.TRAIN_COUNT || i < 0 || i >= n) {
+            throw new UserException("--shard I/N needs 0 <= I < N <= " + FederatedSimulation.TRAIN_COUNT + ", not '" + spec + "'", true);
+        }
+        return FederatedSimulation.clientDigits(Mnist.bundled(), partition != null ? partition : "iid", n, i,
+                partitionSeed != null ? partitionSeed : 1);
     }
 
     private static String[] hostPort(String s, String option) {

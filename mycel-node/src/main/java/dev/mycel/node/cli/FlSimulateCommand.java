@@ -32,6 +32,8 @@ import picocli.CommandLine.Option;
         description = {
             "Deals the first 8,000 bundled MNIST digits to --clients simulated clients (each with its own node key, signing its updates), and runs --rounds rounds: each picks a fraction of the clients, they train locally, the coordinator aggregates with --strategy and signs a round record, and an audit recomputes the aggregate from the signed inputs. The last 2,000 digits evaluate the global model after every round. Each client is a node on loopback in this process, reached over mycel-net's mutually authenticated TLS connections (--transport memory: direct calls).",
             "",
+            "With --processes every client is a `mycel fl join` process of its own on loopback instead (one JVM each, training on --process-threads threads; --threads is then the coordinator's, for evaluation), holding the key and digits the in-JVM run would give it and joining this process's coordinator as a node of a real deployment does: while every client lives the run has the in-JVM bits, and a client process that dies (kill -9) costs only its updates, refused with the reason. Their logs go to --out's clients/ folder; each is killed when the simulation ends.",
+            "",
             "Writes to --out: rounds.jsonl (every round record) and accuracy.png. With --json: one object per round, the last line the result {\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"model_sha256\":..,\"bytes_up\":..,\"bytes_down\":..,\"seconds\":..} (bytes: protobuf bytes over the network; null with --transport memory).",
             "",
             "Example: mycel fl simulate --clients 100 --fraction 0.1 --rounds 50 --strategy fedavg --partition shards:2"
@@ -120,6 +122,18 @@ final class FlSimulateCommand implements Callable<Integer> {
                 "(default: ${DEFAULT-VALUE})."})
     String transport;
 
+    @Option(names = "--processes", description = {"Run every client as a `mycel fl join` process of its own on loopback",
+        "(not with --byzantine, --dp client-side or --dp example)."})
+    boolean processes;
+
+    /** For tests and devnets: "I:FAULT" starts client process I with fl join --fault FAULT. */
+    @Option(names = "--client-fault", hidden = true)
+    List<String> clientFaults;
+
+    @Option(names = "--process-threads", paramLabel = "K", defaultValue = "1",
+            description = "With --processes: training threads of each client process (default: ${DEFAULT-VALUE}).")
+    int processThreads;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the partition, the sampling and the model (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -160,20 +174,24 @@ final class FlSimulateCommand implements Callable<Integer> {
         FederatedSimulation.Options options = new FederatedSimulation.Options(clients, fraction, rounds, strategy, partition,
                 localEpochs, batch, lr, level, epsilon == null ? 1 : epsilon, delta == null ? 1e-5 : delta, clip, accountant,
                 dropout, byzFraction, attack, seed, minClients, Duration.ofMillis((long) (deadline * 1000)), adaptiveClip, transport);
+        if (processes) {
+            ClientProcesses.check(options);
+        }
         Path dir = out != null ? out : Path.of("fl-simulate");
         Files.createDirectories(dir);
         PrintStream stdout = System.out;
         int k = threads != null ? threads : Defaults.threads();
         List<double[]> accuracies = new ArrayList<>();
         long started = System.nanoTime();
-        try (ThreadPool pool = new ThreadPool(k);
+        try (ClientProcesses fleet = processes ? new ClientProcesses(processThreads, dir.resolve("clients"), System.err, faults()) : null;
+             ThreadPool pool = new ThreadPool(k);
              Writer records = Files.newBufferedWriter(dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8);
              TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null, "clients")) {
             FederatedSimulation simulation = new FederatedSimulation(options);
             if (secagg) {
                 simulation.withSecureAggregation(secaggClip);
             }
-            FederatedSimulation.Result result = simulation.run(pool, Mnist.bundled(),
+            FederatedSimulation.Result result = simulation.run(pool, Mnist.bundled(), fleet,
                     new FederatedSimulation.Listener() {
                         @Override
                         public void started(double sigma, int byz) {
@@ -254,6 +272,19 @@ final class FlSimulateCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    private java.util.Map<Integer, String> faults() {
+        java.util.Map<Integer, String> out = new java.util.HashMap<>();
+        for (String f : clientFaults == null ? List.<String>of() : clientFaults) {
+            int colon = f.indexOf(':');
+            try {
+                out.put(Integer.parseInt(f.substring(0, Math.max(0, colon))), f.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new UserException("--client-fault takes CLIENT:FAULT, not '" + f + "'", true);
+            }
+        }
+        return out;
     }
 
     private static String shortId(String id) {

@@ -46,8 +46,14 @@ class FlCommandTest {
             {"--coordinator", "127.0.0.1:1", "--digits", "0:9000"},
             {"--coordinator", "127.0.0.1:1", "--digits", "a:b"},
             {"--coordinator", "nowhere", "--digits", "0:10"},
+            {"--coordinator", "127.0.0.1:1", "--digits", "0:10", "--shard", "0/2"},
+            {"--coordinator", "127.0.0.1:1", "--shard", "10/10"},
+            {"--coordinator", "127.0.0.1:1", "--shard", "three"},
+            {"--coordinator", "127.0.0.1:1", "--digits", "0:10", "--partition", "iid"},
+            {"--coordinator", "127.0.0.1:1", "--shard", "0/10", "--partition", "zipf"},
         };
-        String[] said = {"exactly one of --data", "within 0:8000", "FROM:TO", "HOST:PORT"};
+        String[] said = {"exactly one of --data", "within 0:8000", "FROM:TO", "HOST:PORT", "exactly one of --data",
+            "0 <= I < N", "takes I/N", "go with --shard", "unknown partition 'zipf'"};
         for (int i = 0; i < bad.length; i++) {
             String[] args = new String[bad[i].length + 4];
             args[0] = "fl";
@@ -73,9 +79,17 @@ class FlCommandTest {
             {"--transport", "carrier-pigeon"},
             {"--secagg", "--strategy", "krum", "--transport", "memory"},
             {"--secagg", "--secagg-clip", "0", "--transport", "memory"},
+            {"--processes", "--byzantine", "0.2:signflip"},
+            {"--processes", "--dp", "example", "--epsilon", "2"},
+            {"--processes", "--dp", "client-side", "--epsilon", "2"},
+            {"--processes", "--transport", "memory"},
+            {"--processes", "--process-threads", "0"},
         };
         String[] said = {"unknown strategy", "not a number", "needs --epsilon", "go with --dp", "FRACTION:ATTACK",
-            "unknown attack", "network or memory", "secure aggregation hides", "finite clipping norm above 0"};
+            "unknown attack", "network or memory", "secure aggregation hides", "finite clipping norm above 0",
+            "--byzantine cannot go with --processes", "--dp example cannot go with --processes",
+            "--dp client-side cannot go with --processes", "--transport memory calls the clients in this process",
+            "--process-threads must be at least 1"};
         for (int i = 0; i < bad.length; i++) {
             String[] args = new String[bad[i].length + 8];
             args[0] = "fl";
