@@ -22,7 +22,8 @@ class FederatedSimulationTest {
     private static FederatedSimulation.Options options(String strategy, String partition, double fraction, int rounds,
                                                        double dropout, double byzantine, String attack, String transport) {
         return new FederatedSimulation.Options(10, fraction, rounds, strategy, partition, 1, 32, 0.02, "none", 1, 1e-5, 1.0,
-                "rdp", dropout, byzantine, attack, 5, 1, Duration.ofMinutes(5), false, transport);
+                "rdp", dropout, byzantine, attack, 5, 1, Duration.ofMinutes(5), false, transport,
+                FederatedSimulation.Options.NO_TARGET);
     }
 
 
@@ -77,7 +78,8 @@ class FederatedSimulationTest {
     @Test
     void attackersThatDropOutDoNotStallTheirCoalition() throws Exception {
         FederatedSimulation.Options o = new FederatedSimulation.Options(10, 1.0, 2, "krum", "iid", 1, 32, 0.02, "none", 1, 1e-5,
-                1.0, "rdp", 0.4, 0.3, "signflip:4", 11, 1, Duration.ofMinutes(2), false, "network");
+                1.0, "rdp", 0.4, 0.3, "signflip:4", 11, 1, Duration.ofMinutes(2), false, "network",
+                FederatedSimulation.Options.NO_TARGET);
         long t0 = System.nanoTime();
         List<FederatedSimulation.Round> seen = new ArrayList<>();
         run(o, 2, seen);
