@@ -166,7 +166,8 @@ final class FlSimulateCommand implements Callable<Integer> {
         long started = System.nanoTime();
         try (ThreadPool pool = new ThreadPool(k);
              Writer records = Files.newBufferedWriter(dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8);
-             RoundMetrics metrics = new RoundMetrics(dir, "federated MNIST CNN, " + strategy);
+             RoundMetrics metrics = new RoundMetrics(dir, "federated MNIST CNN, " + strategy + ", " + partition + ", E=" + localEpochs
+                     + " B=" + (batch == 0 ? "all" : Integer.toString(batch)) + (dp == null ? "" : ", DP " + dp + " eps " + epsilon));
              TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null, "clients")) {
             FederatedSimulation.Result result = new FederatedSimulation(options).run(pool, Mnist.bundled(),
                     new FederatedSimulation.Listener() {
