@@ -31,8 +31,20 @@ import java.util.Objects;
  * digits, about 1 / q steps an epoch), clips each digit's gradient, adds noise and divides by
  * the expected batch size ({@link GaussianMechanism}); the run stops early if the budget would
  * be exceeded. FedProx's proximal term μ/2·‖w − w_start‖² adds μ·(w − w_start) to the gradient.
+ *
+ * <p>A batch size of {@link #FULL_BATCH} (0) takes the owner's whole data set as one batch: one
+ * step an epoch on the exact gradient of the local loss (McMahan et al.'s FedSGD, with one epoch).
+ * The gradient is summed over chunks of at most {@link #CHUNK} digits, each weighted by its share
+ * of the data, so a large owner does not need one tape over all its digits; an owner with at most
+ * {@code CHUNK} digits takes one plain step over all of them. With DP-SGD it means q = 1: every
+ * digit in every step.
  */
 public final class MnistLocalTrainer {
+    /** The batch size that means "all of the owner's digits". */
+    public static final int FULL_BATCH = 0;
+    /** The most digits on one tape for a full batch (memory, not arithmetic, sets it). */
+    static final int CHUNK = 512;
+
     /** How to train: the optimiser ({@code sgd} with momentum, or {@code adam}), its rate, epochs and batch. */
     public record Settings(int epochs, int batchSize, String optimizer, double lr, double momentum, double proximalMu,
                            float dropout) {
@@ -40,8 +52,9 @@ public final class MnistLocalTrainer {
             if (epochs < 1) {
                 throw new IllegalArgumentException("local epochs must be at least 1, not " + epochs);
             }
-            if (batchSize < 1 || batchSize > 4096) {
-                throw new IllegalArgumentException("batch must be between 1 and 4096, not " + batchSize);
+            if (batchSize < 0 || batchSize > 4096) {
+                throw new IllegalArgumentException("batch must be between 1 and 4096 (or 0: the whole local data set), not "
+                        + batchSize);
             }
             if (!optimizer.equals("sgd") && !optimizer.equals("adam")) {
                 throw new IllegalArgumentException("optimizer must be sgd or adam, not " + optimizer);
@@ -109,11 +122,14 @@ public final class MnistLocalTrainer {
                     order[i] = i;
                 }
                 SeededRandom.of(seed * 0x9E3779B97F4A7C15L + epoch + 1).shuffle(order);
-                for (int at = 0; at < n; at += s.batchSize()) {
-                    int b = Math.min(s.batchSize(), n - at);
+                int size = s.batchSize() == FULL_BATCH ? n : s.batchSize();
+                for (int at = 0; at < n; at += size) {
+                    int b = Math.min(size, n - at);
                     int[] batch = java.util.Arrays.copyOfRange(order, at, at + b);
                     optimizer.zeroGrad();
-                    double loss = plainStep(model, batch, firstStep + steps, workspace);
+                    double loss = b <= CHUNK
+                            ? plainStep(model, batch, firstStep + steps, workspace)
+                            : chunkedStep(model, params, batch, firstStep + steps, workspace);
                     lossSum += loss;
                     proximal(params, start, s.proximalMu());
                     step(optimizer, s.lr(), firstStep + steps);
@@ -125,7 +141,9 @@ public final class MnistLocalTrainer {
         } else {
             int n = digits.size();
             long planned = (long) s.epochs() * Math.max(1, Math.round(1 / dp.sampleRate()));
-            PerExampleGradients perExample = new PerExampleGradients(params, s.batchSize());
+            // The per-example tape's capacity: the batch, or for a full batch its chunk.
+            int capacity = s.batchSize() == FULL_BATCH ? Math.min(n, CHUNK) : s.batchSize();
+            PerExampleGradients perExample = new PerExampleGradients(params, capacity);
             for (long k = 0; k < planned; k++) {
                 if (!dp.canStep()) {
                     exhausted = true;
@@ -133,7 +151,7 @@ public final class MnistLocalTrainer {
                 }
                 int[] batch = poissonSample(n, dp);
                 optimizer.zeroGrad();
-                double loss = privateStep(model, params, batch, perExample, s.batchSize(), dp, firstStep + steps, workspace);
+                double loss = privateStep(model, params, batch, perExample, capacity, dp, firstStep + steps, workspace);
                 lossSum += loss;
                 proximal(params, start, s.proximalMu());
                 step(optimizer, s.lr(), firstStep + steps);
@@ -164,6 +182,41 @@ public final class MnistLocalTrainer {
         }
         tape.backward(loss);
         return value;
+    }
+
+    /**
+     * The gradient of the mean loss over a batch larger than {@link #CHUNK}: each chunk's mean
+     * gradient weighted by its share of the batch and summed in double, in chunk order (the same
+     * bits on any machine), then left in the parameters' gradients for the optimiser.
+     */
+    private double chunkedStep(MnistCnn model, List<Parameter> params, int[] batch, long step, Workspace workspace) {
+        double[][] sum = new double[params.size()][];
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = new double[params.get(i).grad().length];
+        }
+        double lossSum = 0;
+        for (int at = 0; at < batch.length; at += CHUNK) {
+            int[] chunk = java.util.Arrays.copyOfRange(batch, at, Math.min(batch.length, at + CHUNK));
+            double share = (double) chunk.length / batch.length;
+            for (Parameter p : params) {
+                java.util.Arrays.fill(p.grad(), 0f);
+            }
+            lossSum += share * plainStep(model, chunk, step, workspace);
+            workspace.recycle();
+            for (int i = 0; i < sum.length; i++) {
+                float[] g = params.get(i).grad();
+                for (int j = 0; j < g.length; j++) {
+                    sum[i][j] += share * g[j];
+                }
+            }
+        }
+        for (int i = 0; i < sum.length; i++) {
+            float[] g = params.get(i).grad();
+            for (int j = 0; j < g.length; j++) {
+                g[j] = (float) sum[i][j];
+            }
+        }
+        return lossSum;
     }
 
     /**

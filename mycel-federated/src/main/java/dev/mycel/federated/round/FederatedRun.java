@@ -73,6 +73,14 @@ public final class FederatedRun {
 
         void roundEnded(RoundOutcome outcome);
 
+        /**
+         * Asked after each round (after {@link #roundEnded}): true ends the run there, before its
+         * last round (a target accuracy reached, say). No later round is started or charged.
+         */
+        default boolean stopAfter(RoundOutcome outcome) {
+            return false;
+        }
+
         /** The run stopped before its last round: the privacy budget would have been exceeded. */
         default void budgetStop(int round, double epsilonIfRun) {
         }
@@ -205,9 +213,12 @@ public final class FederatedRun {
             // The round's time is training and coordination; the coordinator's evaluation is not part of it.
             double seconds = (System.nanoTime() - started) / 1e9;
             double[] eval = evaluate.apply(global);
-            listener.roundEnded(new RoundOutcome(record, picked, accepted, before, start, global, eval[0], eval[1], epsilon,
-                    seconds, null,
-                    slowest(accepted.stream().map(a -> a.update().metrics()).toList())));
+            RoundOutcome outcome = new RoundOutcome(record, picked, accepted, before, start, global, eval[0], eval[1], epsilon,
+                    seconds, null, slowest(accepted.stream().map(a -> a.update().metrics()).toList()));
+            listener.roundEnded(outcome);
+            if (listener.stopAfter(outcome)) {
+                break;
+            }
         }
         return global;
     }

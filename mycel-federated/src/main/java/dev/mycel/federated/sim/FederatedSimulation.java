@@ -52,8 +52,18 @@ public final class FederatedSimulation {
     public record Options(int clients, double fraction, int rounds, String strategy, String partition, int localEpochs,
                           int batch, double lr, String dp, double epsilon, double delta, double clipNorm,
                           String accountant, double dropout, double byzantineFraction, String attack, long seed,
-                          int minClients, Duration deadline, boolean adaptiveClip, String transport) {
+                          int minClients, Duration deadline, boolean adaptiveClip, String transport, double targetAccuracy) {
+        /** No target accuracy: the run goes on for all its rounds. */
+        public static final double NO_TARGET = Double.NaN;
+
         public Options {
+            if (!Double.isNaN(targetAccuracy) && !(targetAccuracy > 0 && targetAccuracy <= 1)) {
+                throw new IllegalArgumentException("--target-accuracy must be in (0, 1], not " + targetAccuracy);
+            }
+            if (batch < 0) {
+                throw new IllegalArgumentException("--batch must be at least 1, or 0 for the whole local data set (FedSGD), not "
+                        + batch);
+            }
             if (clients < 1 || clients > TRAIN_COUNT) {
                 throw new IllegalArgumentException("--clients must be between 1 and " + TRAIN_COUNT + ", not " + clients);
             }
@@ -93,10 +103,13 @@ public final class FederatedSimulation {
         }
     }
 
-    /** The end of a run. */
-    /** The end of a run; {@code bytesUp} and {@code bytesDown} are -1 when nothing crossed a network (memory transport). */
+    /**
+     * The end of a run. {@code targetRound} is the first round whose held-out accuracy reached the
+     * target (the run's last), or 0 when there was no target or it was not reached; {@code
+     * bytesUp} and {@code bytesDown} are -1 when nothing crossed a network (memory transport).
+     */
     public record Result(float[] model, int rounds, double loss, double accuracy, double epsilon, String modelSha256,
-                         double seconds, boolean budgetStopped, long bytesUp, long bytesDown) {
+                         double seconds, boolean budgetStopped, int targetRound, long bytesUp, long bytesDown) {
     }
 
     private final Options o;
@@ -165,14 +178,20 @@ public final class FederatedSimulation {
         }
         Coalition coalition = byzantine == 0 ? null : new Coalition(Attacks.parse(o.attack(), o.seed()), attackers);
         List<SimulatedClient> sims = new ArrayList<>();
+        // DP-SGD's noise is calibrated for the rounds a client is likely to be picked in (a
+        // quantile of Binomial(rounds, m / n), see ParticipationBound), not for every round;
+        // a client refuses to train once its own budget is spent.
+        int perRound = Math.max(1, (int) Math.round(o.fraction() * o.clients()));
+        int participation = ParticipationBound.rounds(o.rounds(), (double) perRound / o.clients(),
+                ParticipationBound.QUANTILE);
         // Clients with the same sampling rate share one noise calibration and one budget search.
         java.util.Map<Double, DpSgd> calibrated = new java.util.HashMap<>();
         for (int i = 0; i < o.clients(); i++) {
             DpSgd dpSgd = null;
             if (o.dp().equals("example")) {
-                double q = Math.min(1.0, (double) o.batch() / parts[i].length);
+                double q = o.batch() == 0 ? 1.0 : Math.min(1.0, (double) o.batch() / parts[i].length);
                 DpSgd first = calibrated.computeIfAbsent(q, rate -> {
-                    long steps = (long) o.rounds() * o.localEpochs() * Math.max(1, Math.round(1 / rate));
+                    long steps = (long) participation * o.localEpochs() * Math.max(1, Math.round(1 / rate));
                     DpSgdSettings s = DpSgdSettings.calibrated(o.epsilon(), o.delta(), rate, steps, o.clipNorm(), o.accountant());
                     return new DpSgd(s, rate, secure);
                 });
@@ -240,6 +259,7 @@ public final class FederatedSimulation {
         }
         double[] last = {Double.NaN, Double.NaN, Double.NaN};
         int[] rounds = {0};
+        int[] reached = {0};
         boolean[] budget = {false};
         float[] result;
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -288,6 +308,15 @@ public final class FederatedSimulation {
                 }
 
                 @Override
+                public boolean stopAfter(RoundOutcome outcome) {
+                    if (!Double.isNaN(o.targetAccuracy()) && outcome.accuracy() >= o.targetAccuracy()) {
+                        reached[0] = outcome.record().round();
+                        return true;
+                    }
+                    return false;
+                }
+
+                @Override
                 public void budgetStop(int round, double eps) {
                     budget[0] = true;
                     listener.budgetStop(round, eps);
@@ -295,7 +324,7 @@ public final class FederatedSimulation {
             });
         }
         return new Result(result, rounds[0], last[0], last[1], last[2], FederatedRun.sha256(result),
-                (System.nanoTime() - started) / 1e9, budget[0], traffic == null ? -1 : traffic.bytesUp(),
+                (System.nanoTime() - started) / 1e9, budget[0], reached[0], traffic == null ? -1 : traffic.bytesUp(),
                 traffic == null ? -1 : traffic.bytesDown());
     }
 

@@ -157,6 +157,12 @@ final class SimulatedClient implements FederatedClient {
     }
 
     private ClientUpdate train(FitRequest request) {
+        if (dpSgd != null && !dpSgd.canStep()) {
+            // Its budget is spent: an untrained update would only dilute the others' mean.
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "privacy budget spent (epsilon %.3f of %s after %d DP-SGD steps)", dpSgd.spent().epsilon(),
+                    dpSgd.settings().targetEpsilon(), dpSgd.steps()));
+        }
         ClientUpdate update = node.train(request, dpSgd);
         if (clientDp == null || clientDp.mode() != ClientLevelDp.Mode.CLIENT) {
             return update;

@@ -6,7 +6,8 @@ package dev.mycel.federated.strategy;
  * aggregation rule is used with many client settings.
  *
  * @param localEpochs passes over the client's own data per round, at least 1
- * @param batchSize examples per local step, at least 1
+ * @param batchSize examples per local step, at least 1; or 0, the client's whole data set as one
+ *     batch (one step an epoch: with one epoch, McMahan et al.'s FedSGD baseline)
  * @param learningRate the client's learning rate (Flower's {@code eta_l} for the FedOpt family),
  *     positive and finite
  */
@@ -18,8 +19,9 @@ public record LocalTraining(int localEpochs, int batchSize, double learningRate)
         if (localEpochs < 1) {
             throw new IllegalArgumentException("local epochs must be at least 1, got " + localEpochs);
         }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        if (batchSize < 0) {
+            throw new IllegalArgumentException("batch size must be at least 1 (or 0: the whole local data set), got "
+                    + batchSize);
         }
         if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
             throw new IllegalArgumentException("learning rate must be positive and finite, got " + learningRate);

@@ -6,7 +6,8 @@ package dev.mycel.federated.strategy;
  *
  * @param round the round number, counting from 1
  * @param localEpochs passes over the client's own data, at least 1
- * @param batchSize examples per local step, at least 1
+ * @param batchSize examples per local step, at least 1; 0 means the client's whole data set as one
+ *     batch (FedSGD)
  * @param learningRate the client's learning rate, positive and finite
  * @param proximalMu FedProx's proximal factor: the client adds {@code mu/2 * ||w - global||^2} to
  *     its loss; 0 (plain local training) for every other strategy
@@ -19,8 +20,9 @@ public record RoundConfig(int round, int localEpochs, int batchSize, double lear
         if (localEpochs < 1) {
             throw new IllegalArgumentException("local epochs must be at least 1, got " + localEpochs);
         }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        if (batchSize < 0) {
+            throw new IllegalArgumentException("batch size must be at least 1 (or 0: the whole local data set), got "
+                    + batchSize);
         }
         if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
             throw new IllegalArgumentException("learning rate must be positive and finite, got " + learningRate);

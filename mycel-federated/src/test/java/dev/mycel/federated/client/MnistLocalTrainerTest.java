@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mycel.federated.privacy.DpSgd;
 import dev.mycel.federated.privacy.DpSgdSettings;
+import dev.mycel.federated.round.FitRequest;
+import dev.mycel.federated.strategy.ClientUpdate;
+import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
 import dev.mycel.train.models.MnistCnn;
@@ -14,7 +17,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-/** A client's local training: plain (bit-exact), FedProx, and DP-SGD with its budget. */
+/** A client's local training: plain (bit-exact), FedProx, a full batch (FedSGD), and DP-SGD with its budget. */
 class MnistLocalTrainerTest {
     private static final ThreadPool POOL = new ThreadPool(2);
     private static final Mnist ALL = Mnist.bundled();
@@ -86,6 +89,63 @@ class MnistLocalTrainerTest {
                 .train(start, s, 3, 0, new DpSgd(settings, 0.125, new SplittableRandom(9)), (x, y) -> { }).parameters();
         assertArrayEquals(a, b);
         assertFalse(java.util.Arrays.equals(a, c));
+    }
+
+    @Test
+    void aFullBatchIsOneStepAnEpochOverAllTheDigits() {
+        float[] start = ParameterVector.of(new MnistCnn(5, 0.25f).parameters());
+        MnistLocalTrainer trainer = new MnistLocalTrainer(POOL, DIGITS);
+        MnistLocalTrainer.Settings full = new MnistLocalTrainer.Settings(2, MnistLocalTrainer.FULL_BATCH, "sgd", 0.05, 0.9, 0,
+                0.25f);
+        MnistLocalTrainer.Outcome o = trainer.train(start, full, 7, 0, null, (s, l) -> { });
+        assertEquals(2, o.steps());
+        // 256 digits fit one tape: the same bits as naming the batch size.
+        MnistLocalTrainer.Settings named = new MnistLocalTrainer.Settings(2, 256, "sgd", 0.05, 0.9, 0, 0.25f);
+        assertArrayEquals(trainer.train(start, named, 7, 0, null, (s, l) -> { }).parameters(), o.parameters());
+    }
+
+    @Test
+    void aFullBatchLargerThanAChunkTakesTheGradientOfTheWholeBatch() {
+        // 600 digits: chunks of 512 and 88, weighted by their shares; against one tape of 600.
+        // No dropout (its masks go by position in the tape) and no momentum (one step anyway).
+        float[] start = ParameterVector.of(new MnistCnn(5, 0f).parameters());
+        MnistLocalTrainer trainer = new MnistLocalTrainer(POOL, ALL.select(range(0, 600)));
+        MnistLocalTrainer.Outcome chunked = trainer.train(start,
+                new MnistLocalTrainer.Settings(1, MnistLocalTrainer.FULL_BATCH, "sgd", 0.1, 0, 0, 0f), 7, 0, null, (s, l) -> { });
+        MnistLocalTrainer.Outcome whole = trainer.train(start,
+                new MnistLocalTrainer.Settings(1, 600, "sgd", 0.1, 0, 0, 0f), 7, 0, null, (s, l) -> { });
+        assertEquals(1, chunked.steps());
+        assertEquals(whole.meanLoss(), chunked.meanLoss(), 1e-5);
+        double size = distance(whole.parameters(), start);
+        assertTrue(size > 0);
+        // Float sums in another order: equal to rounding, far below the step itself.
+        assertTrue(distance(chunked.parameters(), whole.parameters()) < 1e-4 * size,
+                distance(chunked.parameters(), whole.parameters()) + " against a step of " + size);
+    }
+
+    @Test
+    void aClientAskedForTheWholeBatchTrainsFedSgd() {
+        float[] start = ParameterVector.of(new MnistCnn(5, 0.25f).parameters());
+        dev.mycel.net.identity.NodeIdentity id = dev.mycel.net.identity.NodeIdentity.fromSeed(new byte[32]);
+        LocalMnistClient client = new LocalMnistClient(id, POOL, DIGITS, 11);
+        FitRequest request = new FitRequest("run", 3, start,
+                new LocalTraining(1, MnistLocalTrainer.FULL_BATCH, 0.05).forRound(3, 0));
+        ClientUpdate update = client.train(request, null);
+        MnistLocalTrainer.Outcome direct = new MnistLocalTrainer(POOL, DIGITS).train(start,
+                new MnistLocalTrainer.Settings(1, 256, "sgd", 0.05, 0.9, 0, 0.25f), 11, 3L << 20, null, (s, l) -> { });
+        assertArrayEquals(direct.parameters(), update.parameters());
+        assertEquals(256, update.numExamples());
+    }
+
+    @Test
+    void dpSgdWithAFullBatchSamplesEveryDigitOnceAStep() {
+        float[] start = ParameterVector.of(new MnistCnn(5, 0f).parameters());
+        DpSgd dp = new DpSgd(new DpSgdSettings(5.0, 1.0, 1e-5, 50, "rdp"), 1.0, new SplittableRandom(4));
+        MnistLocalTrainer.Settings s = new MnistLocalTrainer.Settings(2, MnistLocalTrainer.FULL_BATCH, "sgd", 0.05, 0, 0, 0f);
+        MnistLocalTrainer.Outcome o = new MnistLocalTrainer(POOL, DIGITS).train(start, s, 3, 0, dp, (x, y) -> { });
+        assertEquals(2, o.steps());
+        assertEquals(2, dp.steps());
+        assertFalse(java.util.Arrays.equals(start, o.parameters()));
     }
 
     private static double distance(float[] a, float[] b) {

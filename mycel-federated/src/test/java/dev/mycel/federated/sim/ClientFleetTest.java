@@ -27,7 +27,8 @@ class ClientFleetTest {
     @Test
     void aFleetOfJoinedClientsGivesTheInJvmRunBitForBit() throws Exception {
         FederatedSimulation.Options o = new FederatedSimulation.Options(10, 0.2, 2, "fedavg", "shards:2", 1, 32, 0.02, "none", 1,
-                1e-5, 1.0, "rdp", 0.3, 0, "signflip", 5, 1, Duration.ofMinutes(5), false, "memory");
+                1e-5, 1.0, "rdp", 0.3, 0, "signflip", 5, 1, Duration.ofMinutes(5), false, "memory",
+                FederatedSimulation.Options.NO_TARGET);
         List<FederatedSimulation.Round> inJvm = new ArrayList<>();
         List<FederatedSimulation.Round> inFleet = new ArrayList<>();
         List<Integer> started = new ArrayList<>();

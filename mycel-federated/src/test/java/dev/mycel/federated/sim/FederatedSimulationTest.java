@@ -1,8 +1,13 @@
 package dev.mycel.federated.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mycel.federated.privacy.DpSgd;
+import dev.mycel.federated.privacy.DpSgdSettings;
+import dev.mycel.federated.round.FitRequest;
+import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
 import java.time.Duration;
@@ -22,7 +27,8 @@ class FederatedSimulationTest {
     private static FederatedSimulation.Options options(String strategy, String partition, double fraction, int rounds,
                                                        double dropout, double byzantine, String attack, String transport) {
         return new FederatedSimulation.Options(10, fraction, rounds, strategy, partition, 1, 32, 0.02, "none", 1, 1e-5, 1.0,
-                "rdp", dropout, byzantine, attack, 5, 1, Duration.ofMinutes(5), false, transport);
+                "rdp", dropout, byzantine, attack, 5, 1, Duration.ofMinutes(5), false, transport,
+                FederatedSimulation.Options.NO_TARGET);
     }
 
 
@@ -109,11 +115,88 @@ class FederatedSimulationTest {
     @Test
     void attackersThatDropOutDoNotStallTheirCoalition() throws Exception {
         FederatedSimulation.Options o = new FederatedSimulation.Options(10, 1.0, 2, "krum", "iid", 1, 32, 0.02, "none", 1, 1e-5,
-                1.0, "rdp", 0.4, 0.3, "signflip:4", 11, 1, Duration.ofMinutes(2), false, "network");
+                1.0, "rdp", 0.4, 0.3, "signflip:4", 11, 1, Duration.ofMinutes(2), false, "network",
+                FederatedSimulation.Options.NO_TARGET);
         long t0 = System.nanoTime();
         List<FederatedSimulation.Round> seen = new ArrayList<>();
         run(o, 2, seen);
         assertTrue((System.nanoTime() - t0) / 1e9 < 100, "the round waited for a dropped attacker");
         assertEquals(2, seen.size());
+    }
+
+    @Test
+    void aTargetAccuracyEndsTheRunAtTheFirstRoundThatReachesIt() throws Exception {
+        // 100 clients of 80 digits, 10 a round, FedSGD (one full-batch step each): cheap rounds.
+        List<FederatedSimulation.Round> seen = new ArrayList<>();
+        FederatedSimulation.Options o = new FederatedSimulation.Options(100, 0.1, 12, "fedavg", "iid", 1, 0, 0.3, "none", 1,
+                1e-5, 1.0, "rdp", 0, 0, "signflip", 5, 1, Duration.ofMinutes(2), false, "memory", 0.3);
+        FederatedSimulation.Result r = run(o, 2, seen);
+        assertTrue(r.targetRound() > 0 && r.targetRound() < 12, "target round " + r.targetRound());
+        assertEquals(r.targetRound(), r.rounds());
+        assertEquals(r.rounds(), seen.size());
+        assertTrue(seen.getLast().outcome().accuracy() >= 0.3);
+        for (FederatedSimulation.Round earlier : seen.subList(0, seen.size() - 1)) {
+            assertTrue(earlier.outcome().accuracy() < 0.3);
+        }
+        FederatedSimulation.Options never = new FederatedSimulation.Options(100, 0.1, 1, "fedavg", "iid", 1, 0, 0.3, "none", 1,
+                1e-5, 1.0, "rdp", 0, 0, "signflip", 5, 1, Duration.ofMinutes(2), false, "memory", 1.0);
+        FederatedSimulation.Result missed = run(never, 2, new ArrayList<>());
+        assertEquals(0, missed.targetRound());
+        assertEquals(1, missed.rounds());
+        assertThrows(IllegalArgumentException.class, () -> new FederatedSimulation.Options(100, 0.1, 1, "fedavg", "iid", 1, 0,
+                0.3, "none", 1, 1e-5, 1.0, "rdp", 0, 0, "signflip", 5, 1, Duration.ofMinutes(2), false, "memory", 1.5));
+        assertThrows(IllegalArgumentException.class, () -> new FederatedSimulation.Options(100, 0.1, 1, "fedavg", "iid", 1, -1,
+                0.3, "none", 1, 1e-5, 1.0, "rdp", 0, 0, "signflip", 5, 1, Duration.ofMinutes(2), false, "memory",
+                FederatedSimulation.Options.NO_TARGET));
+    }
+
+    @Test
+    void dpSgdNoiseIsCalibratedForTheRoundsAClientIsLikelyPickedIn() throws Exception {
+        // 3 rounds picking 5 of 100: 99 % of clients train in at most one, so the noise is for
+        // one round of 5 steps (q = 16 / 80), not the three rounds it once assumed.
+        double[] sigma = {Double.NaN};
+        List<FederatedSimulation.Round> seen = new ArrayList<>();
+        FederatedSimulation.Options o = new FederatedSimulation.Options(100, 0.05, 3, "fedavg", "iid", 1, 16, 0.05, "example", 2,
+                1e-5, 1.0, "rdp", 0, 0, "signflip", 5, 1, Duration.ofMinutes(2), false, "memory",
+                FederatedSimulation.Options.NO_TARGET);
+        try (ThreadPool pool = new ThreadPool(2)) {
+            new FederatedSimulation(o).run(pool, DATA, new FederatedSimulation.Listener() {
+                @Override
+                public void started(double noiseMultiplier, int byzantineClients) {
+                    sigma[0] = noiseMultiplier;
+                }
+
+                @Override
+                public void round(FederatedSimulation.Round round) {
+                    seen.add(round);
+                }
+            });
+        }
+        assertEquals(1, ParticipationBound.rounds(3, 0.05, ParticipationBound.QUANTILE));
+        double planned = DpSgdSettings.calibrated(2, 1e-5, 0.2, 5, 1.0, "rdp").noiseMultiplier();
+        double everyRound = DpSgdSettings.calibrated(2, 1e-5, 0.2, 15, 1.0, "rdp").noiseMultiplier();
+        assertEquals(planned, sigma[0], 1e-12);
+        assertTrue(planned < everyRound, planned + " against " + everyRound);
+        for (FederatedSimulation.Round r : seen) {
+            // The accountant composes the steps each client ran: none past the budget.
+            assertTrue(r.clientEpsilon() <= 2.0, "client epsilon " + r.clientEpsilon());
+            for (var refusal : r.outcome().record().refused()) {
+                assertTrue(refusal.reason().contains("privacy budget spent"), refusal.reason());
+            }
+        }
+    }
+
+    @Test
+    void aClientWhoseBudgetIsSpentRefusesToTrain() {
+        float[] global = dev.mycel.federated.client.ParameterVector.of(new dev.mycel.train.models.MnistCnn(5, 0f).parameters());
+        DpSgdSettings settings = new DpSgdSettings(1.0, 1.0, 1e-5, 2.0, "rdp");
+        try (ThreadPool pool = new ThreadPool(1)) {
+            SimulatedClient client = new SimulatedClient(FederatedSimulation.simulatedIdentity(5, 0), pool,
+                    DATA.select(new int[] {0, 1, 2, 3}), 0, 5, null, new DpSgd(settings, 0.5, new java.util.SplittableRandom(1), 0),
+                    null, 1, new java.util.SplittableRandom(2));
+            FitRequest request = new FitRequest("run", 1, global, new LocalTraining(1, 2, 0.05).forRound(1, 0));
+            Exception e = assertThrows(IllegalStateException.class, () -> client.fit(request));
+            assertTrue(e.getMessage().contains("privacy budget spent"), e.getMessage());
+        }
     }
 }

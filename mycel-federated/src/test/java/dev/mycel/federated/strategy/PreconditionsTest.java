@@ -91,6 +91,7 @@ class PreconditionsTest {
         refused("fedyogi: tau must be positive and finite, got 0.0", () -> new FedYogi(LOCAL, 0.1, 0.9, 0.99, 0));
         refused("fedprox: proximal mu must be at least 0 and finite, got -1.0", () -> new FedProx(LOCAL, -1));
         refused("local epochs must be at least 1, got 0", () -> new LocalTraining(0, 32, 0.1));
+        refused("batch size must be at least 1 (or 0: the whole local data set), got -1", () -> new LocalTraining(1, -1, 0.1));
         refused("learning rate must be positive and finite, got NaN", () -> new LocalTraining(1, 32, Double.NaN));
         refused("round must be at least 1, got 0", () -> new FedAvg().configureRound(0));
     }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = {
             "Federated learning: a coordinator sends the global model to clients, each trains on its own data, and the coordinator aggregates their signed updates through a strategy, publishing a signed round record that any participant can recompute bit for bit."
         },
-        subcommands = {FlSimulateCommand.class, FlServeCommand.class, FlJoinCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {FlSimulateCommand.class, FlServeCommand.class, FlJoinCommand.class, FlChartCommand.class, CommandLine.HelpCommand.class})
 final class FlCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -67,7 +67,11 @@ import picocli.CommandLine.Option;
             "Secure aggregation (SecAgg+; the coordinator learns only the sum of the clients' clipped,",
             "weighted updates; mean-based strategies only; with dp = \"client\" the clients clip to `clip`):",
             "  secagg = true  secagg_clip = 10.0",
-            "Every key is optional; unknown keys are refused."
+            "Every key is optional; unknown keys are refused. batch = 0 trains on each client's whole data as one batch",
+            "(with local_epochs = 1: FedSGD).",
+            "Writes to --out: rounds.jsonl, metrics.csv (round, clients, refused, accuracy, loss, epsilon (empty without",
+            "dp), seconds: one line as each round ends) and the charts accuracy.png, loss.png and, with dp, epsilon.png.",
+            "With --json the last line is the result, with epsilon and delta (null without dp)."
         })
 final class FlServeCommand implements Callable<Integer> {
     private static final Set<String> KEYS = Set.of("run", "rounds", "strategy", "clients", "fraction", "min_clients",
@@ -166,7 +170,8 @@ final class FlServeCommand implements Callable<Integer> {
              PeerChannels channels = new PeerChannels(new TlsContexts(identity), limits, 10_000);
              ThreadPool pool = new ThreadPool(k);
              ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-             Writer records = Files.newBufferedWriter(dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8)) {
+             Writer records = Files.newBufferedWriter(dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8);
+             RoundMetrics metrics = new RoundMetrics(dir, "federated MNIST CNN, " + strategySpec)) {
             int boundPort = server instanceof DhtNode d ? d.port() : ((NetServer) server).port();
             String where = host + ":" + boundPort;
             if (server instanceof DhtNode node) {
@@ -206,15 +211,19 @@ final class FlServeCommand implements Callable<Integer> {
             float[] initial = ParameterVector.of(model.parameters());
             long started = System.nanoTime();
             int[] done = {0};
+            double[] spent = {Double.NaN};
             float[] result = new FederatedRun(settings, strategy, clients, identity, executor, new SecureRandom())
                     .run(initial, w -> {
                         ParameterVector.load(w, model.parameters());
                         return MnistEvaluation.evaluate(pool, model, data, 8000, data.size() - 8000);
                     }, (RoundOutcome o) -> {
                         done[0] = o.record().round();
+                        spent[0] = o.epsilon();
                         try {
                             records.write(Json.write(roundLine(o)) + "\n");
                             records.flush();
+                            metrics.round(o.record().round(), o.inputs().size(), o.record().refused().size(), o.accuracy(),
+                                    o.loss(), o.epsilon(), o.seconds());
                         } catch (IOException e) {
                             throw new java.io.UncheckedIOException(e);
                         }
@@ -236,12 +245,23 @@ final class FlServeCommand implements Callable<Integer> {
             ParameterVector.load(result, model.parameters());
             double[] eval = MnistEvaluation.evaluate(pool, model, data, 8000, data.size() - 8000);
             double seconds = (System.nanoTime() - started) / 1e9;
+            metrics.charts();
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("rounds", done[0]);
                 o.put("clients", members.size());
                 o.put("accuracy", eval[1]);
                 o.put("loss", eval[0]);
+                if (dp == null || Double.isNaN(spent[0])) {
+                    o.putNull("epsilon");
+                } else {
+                    o.put("epsilon", spent[0]);
+                }
+                if (dp == null) {
+                    o.putNull("delta");
+                } else {
+                    o.put("delta", dp.delta());
+                }
                 o.put("model_sha256", FederatedRun.sha256(result));
                 o.put("bytes_up", traffic.bytesUp());
                 o.put("bytes_down", traffic.bytesDown());

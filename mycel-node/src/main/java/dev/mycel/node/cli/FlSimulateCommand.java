@@ -10,7 +10,6 @@ import dev.mycel.federated.sim.FederatedSimulation;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
 import dev.mycel.train.run.EvalReport;
-import dev.mycel.train.run.LineChart;
 import dev.mycel.train.run.StepReport;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -34,9 +32,12 @@ import picocli.CommandLine.Option;
             "",
             "With --processes every client is a `mycel fl join` process of its own on loopback instead (one JVM each, training on --process-threads threads; --threads is then the coordinator's, for evaluation), holding the key and digits the in-JVM run would give it and joining this process's coordinator as a node of a real deployment does: while every client lives the run has the in-JVM bits, and a client process that dies (kill -9) costs only its updates, refused with the reason. Their logs go to --out's clients/ folder; each is killed when the simulation ends.",
             "",
-            "Writes to --out: rounds.jsonl (every round record) and accuracy.png. With --json: one object per round, the last line the result {\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"model_sha256\":..,\"bytes_up\":..,\"bytes_down\":..,\"seconds\":..} (bytes: protobuf bytes over the network; null with --transport memory).",
+            "Writes to --out: rounds.jsonl (every round record), metrics.csv (round, clients, refused, accuracy, loss, epsilon (empty without --dp), seconds: one line as each round ends) and the charts accuracy.png, loss.png and, with --dp, epsilon.png. With --json: one object per round, the last line the result {\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"delta\":..,\"target_round\":..,\"model_sha256\":..,\"bytes_up\":..,\"bytes_down\":..,\"seconds\":..} (epsilon and delta null without --dp, target_round null unless --target-accuracy was reached, bytes: protobuf bytes over the network, null with --transport memory).",
             "",
-            "Example: mycel fl simulate --clients 100 --fraction 0.1 --rounds 50 --strategy fedavg --partition shards:2"
+            "FedSGD (McMahan et al.'s baseline: one full-batch gradient step per client and round) is fedavg with --local-epochs 1 --batch 0.",
+            "",
+            "Examples: mycel fl simulate --clients 100 --fraction 0.1 --rounds 50 --strategy fedavg --partition shards:2",
+            "  mycel fl simulate --local-epochs 5 --batch 10 --lr 0.05 --rounds 300 --target-accuracy 0.97"
         })
 final class FlSimulateCommand implements Callable<Integer> {
     @Option(names = "--clients", paramLabel = "N", defaultValue = "100", description = "Simulated clients (default: ${DEFAULT-VALUE}).")
@@ -64,7 +65,9 @@ final class FlSimulateCommand implements Callable<Integer> {
     @Option(names = "--local-epochs", paramLabel = "E", defaultValue = "1", description = "Local epochs per round (default: ${DEFAULT-VALUE}).")
     int localEpochs;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "32", description = "Local batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "32",
+            description = {"Local batch size; 0: each client's whole data set as one batch (one step an epoch;",
+                "with --local-epochs 1, FedSGD) (default: ${DEFAULT-VALUE})."})
     int batch;
 
     @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.02", description = "Clients' SGD learning rate, momentum 0.9 (default: ${DEFAULT-VALUE}).")
@@ -115,6 +118,11 @@ final class FlSimulateCommand implements Callable<Integer> {
 
     @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "600", description = "A round waits this long for clients (default: ${DEFAULT-VALUE}).")
     double deadline;
+
+    @Option(names = "--target-accuracy", paramLabel = "A",
+            description = {"Stop after the first round whose held-out accuracy reaches A (in (0, 1]); the result's",
+                "target_round says which (null if --rounds ran out first)."})
+    Double targetAccuracy;
 
     @Option(names = "--transport", paramLabel = "KIND", defaultValue = "network",
             description = {"network: every client a node on loopback, reached over mycel-net's mutually",
@@ -173,7 +181,8 @@ final class FlSimulateCommand implements Callable<Integer> {
         }
         FederatedSimulation.Options options = new FederatedSimulation.Options(clients, fraction, rounds, strategy, partition,
                 localEpochs, batch, lr, level, epsilon == null ? 1 : epsilon, delta == null ? 1e-5 : delta, clip, accountant,
-                dropout, byzFraction, attack, seed, minClients, Duration.ofMillis((long) (deadline * 1000)), adaptiveClip, transport);
+                dropout, byzFraction, attack, seed, minClients, Duration.ofMillis((long) (deadline * 1000)), adaptiveClip, transport,
+                targetAccuracy == null ? FederatedSimulation.Options.NO_TARGET : targetAccuracy);
         if (processes) {
             ClientProcesses.check(options);
         }
@@ -181,11 +190,12 @@ final class FlSimulateCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         PrintStream stdout = System.out;
         int k = threads != null ? threads : Defaults.threads();
-        List<double[]> accuracies = new ArrayList<>();
         long started = System.nanoTime();
         try (ClientProcesses fleet = processes ? new ClientProcesses(processThreads, dir.resolve("clients"), System.err, faults()) : null;
              ThreadPool pool = new ThreadPool(k);
              Writer records = Files.newBufferedWriter(dir.resolve("rounds.jsonl"), StandardCharsets.UTF_8);
+             RoundMetrics metrics = new RoundMetrics(dir, "federated MNIST CNN, " + strategy + ", " + partition + ", E=" + localEpochs
+                     + " B=" + (batch == 0 ? "all" : Integer.toString(batch)) + (dp == null ? "" : ", DP " + dp + " eps " + epsilon));
              TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null, "clients")) {
             FederatedSimulation simulation = new FederatedSimulation(options);
             if (secagg) {
@@ -208,10 +218,11 @@ final class FlSimulateCommand implements Callable<Integer> {
                             try {
                                 records.write(Json.write(recordJson(o.record())) + "\n");
                                 records.flush();
+                                metrics.round(o.record().round(), o.inputs().size(), o.record().refused().size(), o.accuracy(),
+                                        o.loss(), epsilonOf(r), o.seconds());
                             } catch (IOException e) {
                                 throw new java.io.UncheckedIOException(e);
                             }
-                            accuracies.add(new double[] {o.record().round(), o.accuracy()});
                             double seconds = (System.nanoTime() - started) / 1e9;
                             bar.step(new StepReport(o.record().round(), rounds, 0, (float) o.loss(), lr,
                                     o.inputs().size() / Math.max(1e-9, o.seconds()), seconds));
@@ -237,8 +248,7 @@ final class FlSimulateCommand implements Callable<Integer> {
                                     round, eps, epsilon);
                         }
                     });
-            LineChart.write(dir.resolve("accuracy.png"), "federated MNIST CNN, " + strategy, "held-out accuracy",
-                    List.of(new LineChart.Series("global model", accuracies)));
+            List<String> charts = metrics.charts();
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("rounds", result.rounds());
@@ -248,6 +258,16 @@ final class FlSimulateCommand implements Callable<Integer> {
                     o.putNull("epsilon");
                 } else {
                     o.put("epsilon", result.epsilon());
+                }
+                if (dp == null) {
+                    o.putNull("delta");
+                } else {
+                    o.put("delta", delta == null ? 1e-5 : delta);
+                }
+                if (result.targetRound() > 0) {
+                    o.put("target_round", result.targetRound());
+                } else {
+                    o.putNull("target_round");
                 }
                 o.put("model_sha256", result.modelSha256());
                 if (result.bytesUp() < 0) {
@@ -267,8 +287,12 @@ final class FlSimulateCommand implements Callable<Integer> {
                 stdout.printf(Locale.ROOT, "%d rounds: held-out accuracy %.2f%%, loss %.4f, %.1f s%s%n", result.rounds(),
                         100 * result.accuracy(), result.loss(), result.seconds(),
                         Double.isNaN(result.epsilon()) ? "" : String.format(Locale.ROOT, ", epsilon %.3f", result.epsilon()));
+                if (targetAccuracy != null) {
+                    stdout.printf(Locale.ROOT, result.targetRound() > 0 ? "target accuracy %.2f%% reached in round %d%n"
+                            : "target accuracy %.2f%% not reached%n", 100 * targetAccuracy, result.targetRound());
+                }
                 stdout.printf("model_sha256 %s%n", result.modelSha256());
-                stdout.printf("wrote %s (rounds.jsonl, accuracy.png)%n", dir);
+                stdout.printf("wrote %s (rounds.jsonl, metrics.csv, %s)%n", dir, String.join(", ", charts));
             }
             return 0;
         }
@@ -285,6 +309,11 @@ final class FlSimulateCommand implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    /** The ε a round's metrics line gives: the worst client's under DP-SGD, the run's under client-level DP. */
+    private static double epsilonOf(FederatedSimulation.Round r) {
+        return Double.isNaN(r.clientEpsilon()) ? r.outcome().epsilon() : r.clientEpsilon();
     }
 
     private static String shortId(String id) {

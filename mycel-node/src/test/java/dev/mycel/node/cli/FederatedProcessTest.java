@@ -86,6 +86,18 @@ class FederatedProcessTest {
             JsonNode result = Json.MAPPER.readTree(last);
             assertEquals(3, result.get("clients").asInt());
             assertTrue(result.get("accuracy").asDouble() > 0.3, last);
+            assertTrue(result.get("epsilon").isNull() && result.get("delta").isNull(), last);
+            // The per-round metrics: each round's two updates and one refusal, ε empty without DP.
+            List<String> metrics = Files.readAllLines(dir.resolve("out").resolve("metrics.csv"));
+            assertEquals(RoundMetrics.HEADER, metrics.get(0));
+            assertEquals(3, metrics.size(), metrics.toString());
+            for (String line : metrics.subList(1, 3)) {
+                String[] cells = line.split(",", -1);
+                assertEquals("2", cells[1], line);
+                assertEquals("1", cells[2], line);
+                assertEquals("", cells[5], line);
+            }
+            assertTrue(Files.exists(dir.resolve("out").resolve("accuracy.png")));
         }
     }
 }

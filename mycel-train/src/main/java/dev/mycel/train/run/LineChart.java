@@ -13,7 +13,7 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * A PNG line chart of one or two series against steps, drawn with the JDK's own 2-D graphics
+ * A PNG line chart of up to six series against steps (or rounds), drawn with the JDK's own 2-D graphics
  * (headless: no display needed), so a run's loss and accuracy can be looked at, not read.
  */
 public final class LineChart {
@@ -23,7 +23,8 @@ public final class LineChart {
     private static final int RIGHT = 20;
     private static final int TOP = 40;
     private static final int BOTTOM = 50;
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e)};
+    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
 
     private LineChart() {
     }
@@ -34,6 +35,12 @@ public final class LineChart {
 
     /** Writes the chart to {@code file}; series without points are left out, and nothing is written if none has any. */
     public static boolean write(Path file, String title, String yLabel, List<Series> series) throws IOException {
+        return write(file, title, "step", yLabel, series);
+    }
+
+    /** The same with another name for the x axis (rounds, say). */
+    public static boolean write(Path file, String title, String xLabel, String yLabel, List<Series> series)
+            throws IOException {
         double minX = Double.POSITIVE_INFINITY;
         double maxX = Double.NEGATIVE_INFINITY;
         double minY = Double.POSITIVE_INFINITY;
@@ -80,7 +87,7 @@ public final class LineChart {
                 double x = minX + (maxX - minX) * i / 5;
                 g.drawString(String.format(Locale.ROOT, "%.0f", x), LEFT + plotW * i / 5 - 10, HEIGHT - BOTTOM + 18);
             }
-            g.drawString("step", LEFT + plotW / 2 - 10, HEIGHT - 12);
+            g.drawString(xLabel, LEFT + plotW / 2 - 10, HEIGHT - 12);
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
             g.drawString(title + " (" + yLabel + ")", LEFT, 25);
             g.setStroke(new BasicStroke(1.5f));
