@@ -1,17 +1,7 @@
 package dev.mycel.federated.sim;
 
-import dev.mycel.federated.round.SecureFitRequest;
-import dev.mycel.federated.round.SignedKeys;
-import dev.mycel.federated.round.SignedMaskedInput;
-import dev.mycel.federated.round.Traffic;
-import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
-import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
-import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
-import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
-
 import dev.mycel.federated.round.FederatedClient;
-import dev.mycel.federated.round.FitRequest;
-import dev.mycel.federated.round.SignedUpdate;
+import dev.mycel.federated.round.Traffic;
 import dev.mycel.net.identity.NodeIdentity;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -64,52 +54,7 @@ public interface ClientFleet {
             }
             long seed = o.seed() + i;
             double dropout = o.dropout();
-            clients.add(dropout == 0 ? c : new FederatedClient() {
-                @Override
-                public String id() {
-                    return c.id();
-                }
-
-                // A call that never reaches the client, in the rounds (and, with secure
-                // aggregation, at the exchange) where the in-JVM simulation's client drops.
-                private void maybeDrop(int round, int stage) throws IOException {
-                    if (SimulatedClient.dropStage(dropout, seed, round, c.id()) == stage) {
-                        throw new IOException("connection lost (simulated drop-out)");
-                    }
-                }
-
-                @Override
-                public SignedUpdate fit(FitRequest request) throws Exception {
-                    if (SimulatedClient.dropsOut(dropout, seed, request.round(), c.id())) {
-                        throw new IOException("connection lost (simulated drop-out)");
-                    }
-                    return c.fit(request);
-                }
-
-                @Override
-                public SignedKeys secureFit(SecureFitRequest request) throws Exception {
-                    maybeDrop(request.fit().round(), 0);
-                    return c.secureFit(request);
-                }
-
-                @Override
-                public ShareKeys shareKeys(String runId, int round, List<SignedKeys> keys) throws Exception {
-                    maybeDrop(round, 1);
-                    return c.shareKeys(runId, round, keys);
-                }
-
-                @Override
-                public SignedMaskedInput maskedInput(String runId, int round, ForwardedShares shares) throws Exception {
-                    maybeDrop(round, 2);
-                    return c.maskedInput(runId, round, shares);
-                }
-
-                @Override
-                public UnmaskResponse unmask(String runId, int round, UnmaskRequest request) throws Exception {
-                    maybeDrop(round, 3);
-                    return c.unmask(runId, round, request);
-                }
-            });
+            clients.add(dropout == 0 ? c : new DroppingClient(c, dropout, seed, round -> { }));
         }
         return clients;
     }

@@ -8,8 +8,8 @@ import dev.mycel.federated.privacy.DpSgdSettings;
 import dev.mycel.federated.privacy.NoiseCalibration;
 import dev.mycel.federated.round.FederatedClient;
 import dev.mycel.federated.round.FederatedGrpcService;
-import dev.mycel.federated.round.RemoteFederatedClient;
 import dev.mycel.federated.round.FederatedRun;
+import dev.mycel.federated.round.RemoteFederatedClient;
 import dev.mycel.federated.round.RoundAudit;
 import dev.mycel.federated.round.RoundOutcome;
 import dev.mycel.federated.round.SecureAggregation;
@@ -21,12 +21,12 @@ import dev.mycel.net.tls.TlsContexts;
 import dev.mycel.net.transport.grpc.NetLimits;
 import dev.mycel.net.transport.grpc.NetServer;
 import dev.mycel.net.transport.grpc.PeerChannels;
-import java.net.InetSocketAddress;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
 import dev.mycel.train.data.Partitioners;
 import dev.mycel.train.models.MnistCnn;
 import dev.mycel.train.run.MnistEvaluation;
+import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -198,7 +198,7 @@ public final class FederatedSimulation {
                 sigma = first.settings().noiseMultiplier();
                 dpSgd = new DpSgd(first.settings(), q, secure, first.maxSteps());
             }
-            sims.add(new SimulatedClient(identities.get(i), pool, train.select(parts[i]), o.dropout(), o.seed() + i, coalition,
+            sims.add(new SimulatedClient(identities.get(i), pool, train.select(parts[i]), o.seed() + i, coalition,
                     dpSgd, clientDp, Math.max(1, expected), secure));
         }
         listener.started(sigma, byzantine);
@@ -218,13 +218,15 @@ public final class FederatedSimulation {
                 for (int i = 0; i < sims.size(); i++) {
                     NetServer server = NetServer.start(identities.get(i), new TlsContexts(identities.get(i)),
                             new InetSocketAddress("127.0.0.1", 0), limits,
-                            List.of(new FederatedGrpcService(sims.get(i), coordinator.peerId())), null);
+                            List.of(new FederatedGrpcService(dropping(sims.get(i), i), coordinator.peerId())), null);
                     servers.add(server);
                     clients.add(new RemoteFederatedClient(identities.get(i).peerId(), "127.0.0.1", server.port(), channels,
                             o.deadline(), traffic));
                 }
             } else {
-                clients.addAll(sims);
+                for (int i = 0; i < sims.size(); i++) {
+                    clients.add(dropping(sims.get(i), i));
+                }
             }
             external = fleet != null;
             return runRounds(pool, data, listener, clients, coordinator, strategy, spec, local, f, clientDp, clientLevel, sims,
@@ -326,6 +328,11 @@ public final class FederatedSimulation {
         return new Result(result, rounds[0], last[0], last[1], last[2], FederatedRun.sha256(result),
                 (System.nanoTime() - started) / 1e9, budget[0], reached[0], traffic == null ? -1 : traffic.bytesUp(),
                 traffic == null ? -1 : traffic.bytesDown());
+    }
+
+    /** Client i as the coordinator reaches it: dropping out where the seeded draw says, leaving its coalition then. */
+    private FederatedClient dropping(SimulatedClient client, int i) {
+        return o.dropout() == 0 ? client : new DroppingClient(client, o.dropout(), o.seed() + i, client::withdraw);
     }
 
     /** Client i's key (the coordinator's for -1), derived from the seed so that a run repeats. */

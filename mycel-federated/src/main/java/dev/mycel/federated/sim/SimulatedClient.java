@@ -1,25 +1,23 @@
 package dev.mycel.federated.sim;
 
-import dev.mycel.federated.round.SecureFitRequest;
-import dev.mycel.federated.round.SignedKeys;
-import dev.mycel.federated.round.SignedMaskedInput;
-import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
-import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
-import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
-import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
-import java.util.List;
-
 import dev.mycel.federated.client.LocalMnistClient;
 import dev.mycel.federated.privacy.ClientLevelDp;
 import dev.mycel.federated.privacy.DpSgd;
 import dev.mycel.federated.round.FederatedClient;
 import dev.mycel.federated.round.FitRequest;
+import dev.mycel.federated.round.SecureFitRequest;
+import dev.mycel.federated.round.SignedKeys;
+import dev.mycel.federated.round.SignedMaskedInput;
 import dev.mycel.federated.round.SignedUpdate;
+import dev.mycel.federated.secagg.SecAggMessage.ForwardedShares;
+import dev.mycel.federated.secagg.SecAggMessage.ShareKeys;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskRequest;
+import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
 import dev.mycel.federated.strategy.ClientUpdate;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
-import java.util.SplittableRandom;
+import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
@@ -31,20 +29,16 @@ import java.util.random.RandomGenerator;
 final class SimulatedClient implements FederatedClient {
     private final String id;
     private final LocalMnistClient node;
-    private final double dropout;
-    private final long seed;
     private final Coalition coalition;
     private final DpSgd dpSgd;
     private final ClientLevelDp clientDp;
     private final double expectedClientsPerRound;
     private final RandomGenerator noise;
 
-    SimulatedClient(NodeIdentity identity, ThreadPool pool, Mnist digits, double dropout, long seed, Coalition coalition,
+    SimulatedClient(NodeIdentity identity, ThreadPool pool, Mnist digits, long seed, Coalition coalition,
                     DpSgd dpSgd, ClientLevelDp clientDp, double expectedClientsPerRound, RandomGenerator noise) {
         this.id = identity.peerId().toString();
         this.node = new LocalMnistClient(identity, pool, digits, trainingSeed(seed, id));
-        this.dropout = dropout;
-        this.seed = seed;
         this.coalition = coalition;
         this.dpSgd = dpSgd;
         this.clientDp = clientDp;
@@ -55,12 +49,6 @@ final class SimulatedClient implements FederatedClient {
     /** The seed of a client's local training (the order of its examples), from its seed and node id. */
     static long trainingSeed(long seed, String id) {
         return seed * 31 + id.hashCode();
-    }
-
-    /** Whether the client with this seed and id drops out of this round, for the chance {@code dropout}. */
-    static boolean dropsOut(double dropout, long seed, int round, String id) {
-        SplittableRandom fate = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * round) ^ id.hashCode());
-        return dropout > 0 && fate.nextDouble() < dropout;
     }
 
     @Override
@@ -74,15 +62,11 @@ final class SimulatedClient implements FederatedClient {
 
     @Override
     public SignedUpdate fit(FitRequest request) throws Exception {
-        if (dropsOut(dropout, seed, request.round(), id)) {
-            withdraw(request.round());
-            throw new java.io.IOException("connection lost (simulated drop-out)");
-        }
         return node.sign(request, trainOrForge(request, true));
     }
 
-
-    private void withdraw(int round) {
+    /** Leaves the coalition for the round (it drops out; see {@link DroppingClient}). */
+    void withdraw(int round) {
         if (coalition != null && coalition.member(id)) {
             coalition.withdraw(round, id);
         }
@@ -102,29 +86,8 @@ final class SimulatedClient implements FederatedClient {
         return update;
     }
 
-    // With secure aggregation a dropping client leaves at one of the four exchanges, drawn with
-    // the same seeded fate: while training, after advertising its keys, after sharing them (its
-    // pairwise masks are then removed through its neighbours' shares), or after sending its
-    // masked input (it is in the sum; its neighbours reveal its seed).
-    // The first draw is dropsOut's, so a client drops in the same rounds with and without it.
-    static int dropStage(double dropout, long seed, int round, String id) {
-        SplittableRandom fate = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * round) ^ id.hashCode());
-        return dropout > 0 && fate.nextDouble() < dropout ? fate.nextInt(4) : -1;
-    }
-
-    private void maybeDrop(int round, int stage) throws java.io.IOException {
-        if (dropStage(dropout, seed, round, id) == stage) {
-            throw new java.io.IOException("connection lost (simulated drop-out)");
-        }
-    }
-
     @Override
     public SignedKeys secureFit(SecureFitRequest request) throws Exception {
-        int round = request.fit().round();
-        if (dropStage(dropout, seed, round, id) >= 0) {
-            withdraw(round);
-        }
-        maybeDrop(round, 0);
         if (clientDp != null && clientDp.mode() == ClientLevelDp.Mode.CLIENT) {
             // Client-side DP under secure aggregation: the participant clips, then adds the noise
             // share, then quantises and masks; nobody sees the update without its noise.
@@ -136,19 +99,16 @@ final class SimulatedClient implements FederatedClient {
 
     @Override
     public ShareKeys shareKeys(String runId, int round, List<SignedKeys> neighbourKeys) throws Exception {
-        maybeDrop(round, 1);
         return node.shareKeys(runId, round, neighbourKeys);
     }
 
     @Override
     public SignedMaskedInput maskedInput(String runId, int round, ForwardedShares shares) throws Exception {
-        maybeDrop(round, 2);
         return node.maskedInput(runId, round, shares);
     }
 
     @Override
     public UnmaskResponse unmask(String runId, int round, UnmaskRequest request) throws Exception {
-        maybeDrop(round, 3);
         return node.unmask(runId, round, request);
     }
 

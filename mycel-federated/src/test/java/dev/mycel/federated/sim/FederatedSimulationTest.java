@@ -192,7 +192,7 @@ class FederatedSimulationTest {
         DpSgdSettings settings = new DpSgdSettings(1.0, 1.0, 1e-5, 2.0, "rdp");
         try (ThreadPool pool = new ThreadPool(1)) {
             SimulatedClient client = new SimulatedClient(FederatedSimulation.simulatedIdentity(5, 0), pool,
-                    DATA.select(new int[] {0, 1, 2, 3}), 0, 5, null, new DpSgd(settings, 0.5, new java.util.SplittableRandom(1), 0),
+                    DATA.select(new int[] {0, 1, 2, 3}), 5, null, new DpSgd(settings, 0.5, new java.util.SplittableRandom(1), 0),
                     null, 1, new java.util.SplittableRandom(2));
             FitRequest request = new FitRequest("run", 1, global, new LocalTraining(1, 2, 0.05).forRound(1, 0));
             Exception e = assertThrows(IllegalStateException.class, () -> client.fit(request));

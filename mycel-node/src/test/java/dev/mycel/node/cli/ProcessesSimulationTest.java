@@ -50,15 +50,7 @@ class ProcessesSimulationTest {
             Process sim = procs.start(log, concat(RUN, "--processes", "--rounds", "2", "--threads", "1", "--out", out.toString()));
             Map<Integer, Long> pids = new TreeMap<>();
             Map<Integer, String> nodes = new TreeMap<>();
-            NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> {
-                assertTrue(sim.isAlive(), () -> "fl simulate ended: " + NodeProcesses.tail(log));
-                Matcher m = CLIENT.matcher(read(log));
-                while (m.find()) {
-                    pids.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
-                    nodes.put(Integer.parseInt(m.group(1)), m.group(3));
-                }
-                return pids.size() == 10;
-            }, () -> "fl simulate did not start its ten client processes: " + NodeProcesses.tail(log));
+            awaitClients(sim, log, pids, nodes);
 
             // Each victim is killed as soon as it says it is training for round 1.
             int[] victims = {3, 8};
@@ -67,10 +59,7 @@ class ProcessesSimulationTest {
                 assertTrue(sim.isAlive(), () -> "fl simulate ended before the kills: " + procs.logs());
                 for (int v : victims) {
                     if (!killed.contains(v) && read(clientLog(out, v)).contains("round 1 of run sim-2: training")) {
-                        ProcessHandle.of(pids.get(v)).ifPresent(p -> {
-                            p.destroyForcibly();
-                            p.onExit().join();
-                        });
+                        kill(pids.get(v));
                         killed.add(v);
                     }
                 }
@@ -166,15 +155,7 @@ class ProcessesSimulationTest {
                     "--client-fault", "8:hang-after-sharing:1", "--out", out.toString()));
             Map<Integer, Long> pids = new TreeMap<>();
             Map<Integer, String> nodes = new TreeMap<>();
-            NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> {
-                assertTrue(sim.isAlive(), () -> "fl simulate ended: " + NodeProcesses.tail(log));
-                Matcher m = CLIENT.matcher(read(log));
-                while (m.find()) {
-                    pids.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
-                    nodes.put(Integer.parseInt(m.group(1)), m.group(3));
-                }
-                return pids.size() == 10;
-            }, () -> "fl simulate did not start its ten client processes: " + NodeProcesses.tail(log));
+            awaitClients(sim, log, pids, nodes);
             Set<Integer> killed = new HashSet<>();
             NodeProcesses.awaitTrue(Duration.ofSeconds(240), () -> {
                 assertTrue(sim.isAlive(), () -> "fl simulate ended before the kills: " + procs.logs());
@@ -225,6 +206,19 @@ class ProcessesSimulationTest {
         }
         System.out.printf("ProcessesSimulationTest: ten client processes, secure aggregation, two killed: %.1f s%n",
                 (System.nanoTime() - started) / 1e9);
+    }
+
+    /** Waits until fl simulate has said the pid and node id of each of its ten client processes. */
+    private static void awaitClients(Process sim, Path log, Map<Integer, Long> pids, Map<Integer, String> nodes) throws Exception {
+        NodeProcesses.awaitTrue(Duration.ofSeconds(60), () -> {
+            assertTrue(sim.isAlive(), () -> "fl simulate ended: " + NodeProcesses.tail(log));
+            Matcher m = CLIENT.matcher(read(log));
+            while (m.find()) {
+                pids.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+                nodes.put(Integer.parseInt(m.group(1)), m.group(3));
+            }
+            return pids.size() == 10;
+        }, () -> "fl simulate did not start its ten client processes: " + NodeProcesses.tail(log));
     }
 
     private static void kill(long pid) {
