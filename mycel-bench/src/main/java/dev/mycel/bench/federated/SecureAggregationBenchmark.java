@@ -169,7 +169,9 @@ public final class SecureAggregationBenchmark {
         } finally {
             servers.forEach(NetServer::close);
         }
-        criticalPath(n, params);
+        // Once to warm up (a node that has run a few rounds is compiled), once to report.
+        criticalPath(n, params, false);
+        criticalPath(n, params, true);
     }
 
     private static RoundOutcome round(List<FederatedClient> clients, NodeIdentity coordinator, float[] global,
@@ -193,7 +195,7 @@ public final class SecureAggregationBenchmark {
     }
 
     /** The protocol in memory, one party at a time: what each party's own machine would spend. */
-    private static void criticalPath(int n, int params) {
+    private static void criticalPath(int n, int params, boolean report) {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ids.add(String.format(Locale.ROOT, "client-%04d", i));
@@ -276,8 +278,11 @@ public final class SecureAggregationBenchmark {
                 System.out.print("");
             }
         }
+        if (!report) {
+            return;
+        }
         double clientPath = slowest[0] + slowest[1] + slowest[2] + slowest[3];
-        System.out.printf(Locale.ROOT, "critical path, one party at a time (degree %d, threshold %d): slowest client per exchange"
+        System.out.printf(Locale.ROOT, "critical path, one party at a time after a warm-up run (degree %d, threshold %d): slowest client per exchange"
                 + " %.4f + %.4f + %.4f + %.4f s = %.3f s; coordinator %.3f s (unmasking %.3f s); plain sum %.4f s%n", k, p.threshold(),
                 slowest[0], slowest[1], slowest[2], slowest[3], clientPath, coordinatorSeconds, finish, plain);
     }

@@ -44,6 +44,8 @@ final class SecAggCrypto {
     /** The X25519 base point's u-coordinate; agreeing with it gives a private key's public key. */
     private static final BigInteger BASE_POINT_U = BigInteger.valueOf(9);
     private static final int KEYSTREAM_CHUNK = 1 << 14;
+    private static final java.lang.invoke.VarHandle LE_INT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private SecAggCrypto() {
     }
@@ -188,6 +190,9 @@ final class SecAggCrypto {
         if (key.length != KEY_BYTES) {
             throw new IllegalArgumentException("mask key must have " + KEY_BYTES + " bytes");
         }
+        if (sign != 1 && sign != -1) {
+            throw new IllegalArgumentException("a mask is added or subtracted, not multiplied by " + sign);
+        }
         try {
             Cipher chacha = Cipher.getInstance("ChaCha20");
             chacha.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "ChaCha20"), new ChaCha20ParameterSpec(new byte[12], 0));
@@ -200,10 +205,15 @@ final class SecAggCrypto {
                 if (got != 4 * count) {
                     throw new IllegalStateException("ChaCha20 gave " + got + " keystream bytes for " + 4 * count);
                 }
-                for (int j = 0; j < count; j++) {
-                    int w = (stream[4 * j] & 0xff) | (stream[4 * j + 1] & 0xff) << 8 | (stream[4 * j + 2] & 0xff) << 16
-                            | (stream[4 * j + 3] & 0xff) << 24;
-                    acc[start + j] += sign * w;
+                // Words read little-endian through a view (one load each, not four byte loads).
+                if (sign > 0) {
+                    for (int j = 0; j < count; j++) {
+                        acc[start + j] += (int) LE_INT.get(stream, 4 * j);
+                    }
+                } else {
+                    for (int j = 0; j < count; j++) {
+                        acc[start + j] -= (int) LE_INT.get(stream, 4 * j);
+                    }
                 }
             }
             Arrays.fill(stream, (byte) 0);
