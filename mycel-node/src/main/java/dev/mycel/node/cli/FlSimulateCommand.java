@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Option;
             "",
             "With --processes every client is a `mycel fl join` process of its own on loopback instead (one JVM each, training on --process-threads threads; --threads is then the coordinator's, for evaluation), holding the key and digits the in-JVM run would give it and joining this process's coordinator as a node of a real deployment does: while every client lives the run has the in-JVM bits, and a client process that dies (kill -9) costs only its updates, refused with the reason. Their logs go to --out's clients/ folder; each is killed when the simulation ends.",
             "",
-            "Writes to --out: rounds.jsonl (every round record), metrics.csv (round, clients, refused, accuracy, loss, epsilon (empty without --dp), seconds: one line as each round ends) and the charts accuracy.png, loss.png and, with --dp, epsilon.png. With --json: one object per round, the last line the result {\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"delta\":..,\"target_round\":..,\"model_sha256\":..,\"bytes_up\":..,\"bytes_down\":..,\"seconds\":..} (epsilon and delta null without --dp, target_round null unless --target-accuracy was reached, bytes: protobuf bytes over the network, null with --transport memory).",
+            "Writes to --out: rounds.jsonl (every round record), metrics.csv (round, clients, refused, accuracy, loss, epsilon (empty without --dp), seconds: one line as each round ends) and the charts accuracy.png, loss.png and, with --dp, epsilon.png. With --json: one object per round, the last line the result {\"rounds\":..,\"accuracy\":..,\"loss\":..,\"epsilon\":..,\"delta\":..,\"target_round\":..,\"model_sha256\":..,\"bytes_up\":..,\"bytes_down\":..,\"seconds\":..,\"coordination_share\":..} (coordination_share: the median share of a round's time beyond its slowest client's local training; epsilon and delta null without --dp, target_round null unless --target-accuracy was reached, bytes: protobuf bytes over the network, null with --transport memory).",
             "",
             "FedSGD (McMahan et al.'s baseline: one full-batch gradient step per client and round) is fedavg with --local-epochs 1 --batch 0.",
             "",
@@ -197,6 +198,7 @@ final class FlSimulateCommand implements Callable<Integer> {
              RoundMetrics metrics = new RoundMetrics(dir, "federated MNIST CNN, " + strategy + ", " + partition + ", E=" + localEpochs
                      + " B=" + (batch == 0 ? "all" : Integer.toString(batch)) + (dp == null ? "" : ", DP " + dp + " eps " + epsilon));
              TrainingProgressBar bar = new TrainingProgressBar(System.err, System.console() != null, "clients")) {
+            List<Double> coordinationShares = new ArrayList<>();
             FederatedSimulation simulation = new FederatedSimulation(options);
             if (secagg) {
                 simulation.withSecureAggregation(secaggClip);
@@ -218,14 +220,17 @@ final class FlSimulateCommand implements Callable<Integer> {
                             try {
                                 records.write(Json.write(recordJson(o.record())) + "\n");
                                 records.flush();
-                                metrics.round(o.record().round(), o.inputs().size(), o.record().refused().size(), o.accuracy(),
+                                metrics.round(o.record().round(), o.record().inputs().size(), o.record().refused().size(), o.accuracy(),
                                         o.loss(), epsilonOf(r), o.seconds());
                             } catch (IOException e) {
                                 throw new java.io.UncheckedIOException(e);
                             }
                             double seconds = (System.nanoTime() - started) / 1e9;
                             bar.step(new StepReport(o.record().round(), rounds, 0, (float) o.loss(), lr,
-                                    o.inputs().size() / Math.max(1e-9, o.seconds()), seconds));
+                                    o.record().inputs().size() / Math.max(1e-9, o.seconds()), seconds));
+                            if (Double.isFinite(o.trainingSeconds()) && o.seconds() > 0) {
+                                coordinationShares.add(Math.max(0, o.seconds() - o.trainingSeconds()) / o.seconds());
+                            }
                             bar.evaluated(new EvalReport(o.record().round(), 0, o.loss(), o.accuracy()));
                             if (!r.auditProblems().isEmpty()) {
                                 System.err.println("mycel: round " + o.record().round() + " failed its audit: "
@@ -280,6 +285,12 @@ final class FlSimulateCommand implements Callable<Integer> {
                 }
                 o.put("secagg", secagg);
                 o.put("seconds", result.seconds());
+                if (!coordinationShares.isEmpty()) {
+                    // The median over rounds of the share of a round's time beyond its slowest client's training.
+                    List<Double> sorted = new ArrayList<>(coordinationShares);
+                    sorted.sort(null);
+                    o.put("coordination_share", sorted.get(sorted.size() / 2));
+                }
                 o.put("budget_stopped", result.budgetStopped());
                 o.put("out", dir.toString());
                 stdout.println(Json.write(o));
