@@ -245,4 +245,32 @@ class FederatedRunTest {
             assertEquals(List.of(), RoundAudit.check(o.record(), o.start(), o.inputs(), new FedAvg(LOCAL)));
         }
     }
+
+    @Test
+    void aListenerCanEndTheRunAfterAnyRound() throws Exception {
+        List<RoundOutcome> outcomes = new ArrayList<>();
+        int[] asked = {0};
+        float[] result;
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            result = new FederatedRun(settings(5, 1, Duration.ofSeconds(10)), new FedAvg(LOCAL), List.of(honest(1), honest(2)),
+                    key(200), ex, new SplittableRandom(1)).run(new float[SIZE], w -> new double[] {0, 0},
+                    new FederatedRun.Listener() {
+                        @Override
+                        public void roundEnded(RoundOutcome outcome) {
+                            outcomes.add(outcome);
+                        }
+
+                        @Override
+                        public boolean stopAfter(RoundOutcome outcome) {
+                            asked[0]++;
+                            return outcome.record().round() == 2;
+                        }
+                    });
+        }
+        assertEquals(2, outcomes.size());
+        assertEquals(2, asked[0]);
+        // Two rounds of the mean offset 1.5: the run's model is round 2's, not a later one's.
+        assertArrayEquals(outcomes.get(1).model(), result);
+        assertEquals(3.0f, result[0]);
+    }
 }
