@@ -3,7 +3,6 @@ package dev.mycel.federated.round;
 import dev.mycel.federated.proto.FederatedGrpc;
 import dev.mycel.federated.proto.FitCall;
 import dev.mycel.federated.proto.FitReply;
-import dev.mycel.federated.strategy.RoundConfig;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.transport.Caller;
 import io.grpc.Status;

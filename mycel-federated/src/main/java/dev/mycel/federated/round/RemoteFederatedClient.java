@@ -7,7 +7,6 @@ import dev.mycel.federated.secagg.SecAggMessage.UnmaskResponse;
 import java.util.List;
 
 import dev.mycel.federated.proto.FederatedGrpc;
-import dev.mycel.federated.proto.FitCall;
 import dev.mycel.federated.proto.FitReply;
 import dev.mycel.federated.strategy.ClientUpdate;
 import dev.mycel.net.identity.PeerId;

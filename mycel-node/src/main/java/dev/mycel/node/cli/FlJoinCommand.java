@@ -28,7 +28,6 @@ import dev.mycel.net.transport.grpc.PeerChannels;
 import dev.mycel.node.daemon.NodeConfig;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
