@@ -157,7 +157,12 @@ public final class FederatedRun {
             StrategyState before = strategy.state();
             List<Refusal> refused = new ArrayList<>();
             if (settings.secure() != null) {
-                global = secureRound(round, global, picked, refused, before, epsilon, started, evaluate, listener);
+                RoundOutcome outcome = secureRound(round, global, picked, refused, before, epsilon, started, evaluate, listener);
+                global = outcome.model();
+                listener.roundEnded(outcome);
+                if (listener.stopAfter(outcome)) {
+                    break;
+                }
                 continue;
             }
             List<SignedUpdate> accepted = collect(round, global, picked, refused, listener);
@@ -229,8 +234,8 @@ public final class FederatedRun {
      * into their weighted mean and lets the strategy take it from there. Client-level DP's noise,
      * when the coordinator owns it, goes on the mean as in a plain round.
      */
-    private float[] secureRound(int round, float[] global, List<String> picked, List<Refusal> refused, StrategyState before,
-                                double epsilon, long started, Function<float[], double[]> evaluate, Listener listener)
+    private RoundOutcome secureRound(int round, float[] global, List<String> picked, List<Refusal> refused, StrategyState before,
+                                     double epsilon, long started, Function<float[], double[]> evaluate, Listener listener)
             throws InterruptedException {
         SecureAggregation secure = settings.secure();
         double clip = settings.dp() != null ? clipNorm : secure.clipNorm();
@@ -294,10 +299,8 @@ public final class FederatedRun {
                 new byte[0]).signedBy(coordinator);
         double seconds = (System.nanoTime() - started) / 1e9;
         double[] eval = evaluate.apply(model);
-        listener.roundEnded(new RoundOutcome(record, picked, List.of(), before, global, model, eval[0], eval[1], epsilon,
-                seconds, transcript,
-                transcript == null ? Double.NaN : slowest(transcript.keys().stream().map(SignedKeys::metrics).toList())));
-        return model;
+        return new RoundOutcome(record, picked, List.of(), before, global, model, eval[0], eval[1], epsilon, seconds, transcript,
+                transcript == null ? Double.NaN : slowest(transcript.keys().stream().map(SignedKeys::metrics).toList()));
     }
 
     /** Sends the round to the picked clients and keeps the replies that pass every check by the deadline. */

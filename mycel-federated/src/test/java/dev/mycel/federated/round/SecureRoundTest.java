@@ -333,6 +333,34 @@ class SecureRoundTest {
     }
 
     @Test
+    void aListenerEndsASecureRunAfterAnyRound() throws Exception {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            clients.add(new Client(i, 10, -1));
+        }
+        FederatedRun.Settings s = new FederatedRun.Settings("secure-run", 4, 1.0, false, 1, Duration.ofSeconds(30), 7, 100, null,
+                new SecureAggregation(CLIP, 0));
+        List<RoundOutcome> out = new ArrayList<>();
+        float[] last;
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            last = new FederatedRun(s, new FedAvg(LOCAL), new ArrayList<>(clients), coordinatorKey(), ex, new SplittableRandom(1))
+                    .run(new float[SIZE], w -> new double[] {0, 0}, new FederatedRun.Listener() {
+                        @Override
+                        public void roundEnded(RoundOutcome outcome) {
+                            out.add(outcome);
+                        }
+
+                        @Override
+                        public boolean stopAfter(RoundOutcome outcome) {
+                            return outcome.record().round() == 2;
+                        }
+                    });
+        }
+        assertEquals(2, out.size());
+        assertArrayEquals(out.get(1).model(), last);
+    }
+
+    @Test
     void theGraphIsSparseOnlyWhereDropOutsCannotCutASurvivorOff() {
         // A third dropping: every other client up to hundreds of clients.
         assertEquals(11, SecureSetup.degreeFor(12, 1.0 / 3));
