@@ -64,6 +64,7 @@ import picocli.CommandLine.Option;
             "`fraction`, the coordinator clipping and adding noise calibrated to spend `epsilon` over",
             "the rounds; the run stops before exceeding it):",
             "  dp = \"client\"  epsilon = 8.0  delta = 1e-5  clip = 1.0  accountant = \"rdp\"  adaptive_clip = false",
+            "(under dp the clients are sampled with a secret seed drawn by the coordinator, not `seed`)",
             "Secure aggregation (SecAgg+; the coordinator learns only the sum of the clients' clipped,",
             "weighted updates; mean-based strategies only; with dp = \"client\" the clients clip to `clip`):",
             "  secagg = true  secagg_clip = 10.0",
@@ -204,7 +205,7 @@ final class FlServeCommand implements Callable<Integer> {
             }
             // Under secure aggregation a client weighs min(n, W) / W, W the largest count a member announced.
             FederatedRun.Settings settings = new FederatedRun.Settings(runId, rounds, fraction, dp != null,
-                    c.path("min_clients").asInt(1), deadline, c.path("seed").asLong(1), 1e6, dp,
+                    c.path("min_clients").asInt(1), deadline, samplingSeed(c, dp), 1e6, dp,
                     secagg ? new SecureAggregation(c.path("secagg_clip").asDouble(10.0), mostExamples) : null);
             Mnist data = Mnist.bundled();
             MnistCnn model = new MnistCnn(c.path("seed").asLong(1), 0.25f);
@@ -274,6 +275,15 @@ final class FlServeCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * The seed of the client sampling: the run's seed, except under DP, where the privacy
+     * amplification of Poisson sampling assumes nobody can predict who is picked, so the
+     * coordinator draws it from a SecureRandom (the model's initialisation keeps the run's seed).
+     */
+    static long samplingSeed(JsonNode c, ClientLevelDp dp) {
+        return dp == null ? c.path("seed").asLong(1) : new SecureRandom().nextLong();
     }
 
     static void bootstrapOrFail(DhtNode node, List<String> addresses) throws InterruptedException {

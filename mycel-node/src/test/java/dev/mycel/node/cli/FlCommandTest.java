@@ -176,4 +176,15 @@ class FlCommandTest {
         String[] lines = out.strip().split("\n");
         return new ObjectMapper().readTree(lines[lines.length - 1]);
     }
+
+    @Test
+    void underDpTheClientSampleComesFromASecretSeed() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode run = new com.fasterxml.jackson.dataformat.toml.TomlMapper().readTree("seed = 7\n");
+        assertEquals(7, FlServeCommand.samplingSeed(run, null));
+        dev.mycel.federated.privacy.ClientLevelDp dp = new dev.mycel.federated.privacy.ClientLevelDp(
+                dev.mycel.federated.privacy.ClientLevelDp.Mode.COORDINATOR, 1.0, 1.0, 1e-5, 8, "rdp", null);
+        long a = FlServeCommand.samplingSeed(run, dp);
+        long b = FlServeCommand.samplingSeed(run, dp);
+        assertTrue(a != b && a != 7, "a predictable sampling seed under DP: " + a + ", " + b);
+    }
 }
