@@ -68,6 +68,31 @@ public final class LocalMnistClient implements FederatedClient {
                 FederatedClient.TRAIN_SECONDS, (System.nanoTime() - started) / 1e9));
     }
 
+    /**
+     * This client's part of one distributed DP-SGD step (see {@link MnistLocalTrainer#clippedGradientSum}),
+     * as an update: the round's model moved by {@code -lr / B} times the clipped gradient sum of a
+     * Poisson sample, B the round's batch (the digits a client is expected to sample). Averaged
+     * over m clients it is one DP-SGD step of rate lr on a lot of m·B expected digits; the noise
+     * is not in it yet (the caller adds its share before masking).
+     */
+    public ClientUpdate distributedStep(FitRequest request, DpSgd dp) {
+        RoundConfig c = request.config();
+        if (c.batchSize() < 1) {
+            throw new IllegalArgumentException("distributed DP-SGD needs the expected digits a client samples (--batch), not "
+                    + c.batchSize());
+        }
+        long started = System.nanoTime();
+        MnistLocalTrainer.GradientSum g = trainer.clippedGradientSum(request.global(), seed, (long) request.round() << 20, dp);
+        float[] global = request.global();
+        float[] params = new float[global.length];
+        double scale = c.learningRate() / c.batchSize();
+        for (int i = 0; i < params.length; i++) {
+            params[i] = (float) (global[i] - scale * g.sum()[i]);
+        }
+        return new ClientUpdate(id(), params, trainer.examples(), Map.of("loss", g.meanLoss(),
+                FederatedClient.TRAIN_SECONDS, (System.nanoTime() - started) / 1e9));
+    }
+
     /** The update signed with this node's key for the request's run and round. */
     public SignedUpdate sign(FitRequest request, ClientUpdate update) {
         return SignedUpdate.sign(identity, request.runId(), request.round(), update);

@@ -226,6 +226,45 @@ public final class MnistLocalTrainer {
      */
     private double privateStep(MnistCnn model, List<Parameter> params, int[] batch, PerExampleGradients perExample,
                                int capacity, DpSgd dp, long step, Workspace workspace) {
+        double lossSum = clippedSum(model, batch, perExample, capacity, dp.settings().maxGradNorm(), step, workspace);
+        double std = dp.settings().noiseMultiplier() * dp.settings().maxGradNorm();
+        GaussianMechanism.noiseAndScale(params, std, dp.sampleRate() * digits.size(), dp.random());
+        return batch.length == 0 ? 0 : lossSum / batch.length;
+    }
+
+    /** A distributed DP-SGD step's contribution: see {@link #clippedGradientSum}. */
+    public record GradientSum(float[] sum, int sampled, double meanLoss) {
+    }
+
+    /**
+     * One step of distributed DP-SGD on this owner's digits: a Poisson sample (each digit in with
+     * the run's probability q, from {@code dp}'s secure source), each digit's gradient at {@code
+     * start} clipped to the norm C, summed, with no noise: the caller adds its share of the noise
+     * before the sum leaves it (see {@code SecureParticipant}), and the secure sum of all clients'
+     * shares carries the whole of it. Charges the step to {@code dp}.
+     *
+     * @throws IllegalStateException when {@code dp}'s budget allows no more steps
+     */
+    public GradientSum clippedGradientSum(float[] start, long seed, long step, DpSgd dp) {
+        MnistCnn model = new MnistCnn(seed, 0.25f);
+        List<Parameter> params = model.parameters();
+        ParameterVector.load(start, params);
+        dp.stepped();
+        int[] batch = poissonSample(digits.size(), dp);
+        int capacity = Math.max(1, Math.min(CHUNK, batch.length));
+        double lossSum = batch.length == 0 ? 0 : clippedSum(model, batch, new PerExampleGradients(params, capacity), capacity,
+                dp.settings().maxGradNorm(), step, new Workspace());
+        return new GradientSum(ParameterVector.gradients(params), batch.length, batch.length == 0 ? Double.NaN
+                : lossSum / batch.length);
+    }
+
+    /**
+     * The per-example-clipped gradient sum of {@code batch}, left in the parameters' gradients:
+     * chunks of {@code capacity} digits through a per-example tape (the last chunk padded with
+     * ignored rows, whose gradients are zero), added up chunk after chunk. Returns the summed loss.
+     */
+    private double clippedSum(MnistCnn model, int[] batch, PerExampleGradients perExample, int capacity, double clip,
+                              long step, Workspace workspace) {
         double lossSum = 0;
         for (int at = 0; at < batch.length; at += capacity) {
             int real = Math.min(capacity, batch.length - at);
@@ -241,12 +280,10 @@ public final class MnistLocalTrainer {
             Tensor loss = Losses.softmaxCrossEntropyPerExample(tape, logits, labels, capacity);
             lossSum += loss.item();
             tape.backward(loss);
-            Gradients.clipPerExampleAndSum(perExample, dp.settings().maxGradNorm());
+            Gradients.clipPerExampleAndSum(perExample, clip);
             workspace.recycle();
         }
-        double std = dp.settings().noiseMultiplier() * dp.settings().maxGradNorm();
-        GaussianMechanism.noiseAndScale(params, std, dp.sampleRate() * digits.size(), dp.random());
-        return batch.length == 0 ? 0 : lossSum / batch.length;
+        return lossSum;
     }
 
     /** Each digit in with probability q, independently, in index order. */

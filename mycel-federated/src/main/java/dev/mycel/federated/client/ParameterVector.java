@@ -32,6 +32,17 @@ public final class ParameterVector {
         return v;
     }
 
+    /** The parameters' gradients as one vector, in the same order as {@link #of}. */
+    public static float[] gradients(List<Parameter> parameters) {
+        float[] v = new float[size(parameters)];
+        int at = 0;
+        for (Parameter p : parameters) {
+            System.arraycopy(p.grad(), 0, v, at, p.size());
+            at += p.size();
+        }
+        return v;
+    }
+
     /** Writes {@code vector} into the parameters; its length must be theirs. */
     public static void load(float[] vector, List<Parameter> parameters) {
         if (vector.length != size(parameters)) {

@@ -71,6 +71,18 @@ public final class DpSgd {
         return maxSteps;
     }
 
+    /**
+     * Distributed DP-SGD: the standard deviation one of {@code shares} clients adds to its clipped
+     * gradient sum, σC/√m', so that the sum of m' or more of them carries at least the σC this
+     * run's accountant charges for (Gaussians add their variances; extra shares only add noise).
+     */
+    public double noiseShareStd(int shares) {
+        if (shares < 1) {
+            throw new IllegalArgumentException("the noise is shared among at least 1 client, not " + shares);
+        }
+        return settings.noiseMultiplier() * settings.maxGradNorm() / Math.sqrt(shares);
+    }
+
     /** The privacy spent by the steps taken so far. */
     public PrivacySpent spent() {
         PrivacyAccountant a = PrivacyAccountant.named(settings.accountant());

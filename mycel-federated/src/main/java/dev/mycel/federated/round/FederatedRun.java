@@ -253,6 +253,10 @@ public final class FederatedRun {
             if (adaptive != null) {
                 setup = setup.withWithinCount();
             }
+            if (secure.noiseShares() > 0) {
+                // Distributed DP: the clients add the noise, in m' shares; see SecureAggregation.
+                setup = setup.withNoiseRoom(secure.clientNoiseStd()).withNoiseShares(secure.noiseShares());
+            }
             if (settings.dp() != null && settings.dp().mode() == ClientLevelDp.Mode.CLIENT) {
                 // Each client adds N(0, (σS)²/m) after clipping, m the expected clients a round.
                 setup = setup.withNoiseRoom(ClientLevelDp.clientNoiseShare(settings.dp(), settings.sampleRate() * clients.size()));

@@ -54,7 +54,8 @@ final class SecureMessages {
         SecureSetup s = r.setup();
         return SecureFitCall.newBuilder().setFit(fitCall(r.fit())).setSetup(SecureSetupMessage.newBuilder()
                 .setRoundSeed(ByteString.copyFrom(s.roundSeed())).addAllParticipants(s.participants()).setThreshold(s.threshold())
-                .setDegree(s.degree()).setClipNorm(s.clipNorm()).setWeightBound(s.weightBound()).setValueRange(s.valueRange()).setCountWithin(s.countWithin())).build();
+                .setDegree(s.degree()).setClipNorm(s.clipNorm()).setWeightBound(s.weightBound()).setValueRange(s.valueRange()).setCountWithin(s.countWithin())
+                .setNoiseShares(s.noiseShares())).build();
     }
 
     static SecureFitRequest secureFitRequest(SecureFitCall call) {
@@ -64,7 +65,7 @@ final class SecureMessages {
         SecureSetupMessage s = call.getSetup();
         return new SecureFitRequest(fitRequest(call.getFit()), new SecureSetup(s.getRoundSeed().toByteArray(),
                 s.getParticipantsList(), s.getThreshold(), s.getDegree(), s.getClipNorm(), s.getWeightBound(), s.getValueRange(),
-                s.getCountWithin()));
+                s.getCountWithin(), s.getNoiseShares()));
     }
 
     static SignedKeysMessage keys(SignedKeys k) {

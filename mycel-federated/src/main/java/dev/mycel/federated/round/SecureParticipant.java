@@ -29,6 +29,7 @@ public final class SecureParticipant {
     private int round;
     private SecAggClient client;
     private int[] quantised;
+    private int noiseShares;
 
     public SecureParticipant(NodeIdentity identity, SecureRandom random) {
         this.identity = Objects.requireNonNull(identity);
@@ -74,6 +75,7 @@ public final class SecureParticipant {
         }
         this.runId = fit.runId();
         this.round = fit.round();
+        this.noiseShares = setup.noiseShares();
         this.quantised = params.quantizer().quantize(encoded);
         this.client = new SecAggClient(params, id(), random);
         AdvertiseKeys keys = client.advertiseKeys();
@@ -102,9 +104,21 @@ public final class SecureParticipant {
         return SignedMaskedInput.sign(identity, runId, round, client.maskedInput(shares, x));
     }
 
-    /** Exchange 4: reveals the shares the coordinator asks for, once. */
+    /**
+     * Exchange 4: reveals the shares the coordinator asks for, once. Under distributed DP it first
+     * checks that the sum will hold at least the round's m' noise shares: itself and the
+     * neighbours said to have sent masked inputs (with every client a neighbour, as at the usual
+     * drop-out tolerance, that is every survivor; with fewer neighbours the check is stricter than
+     * needed, never weaker).
+     *
+     * @throws IllegalStateException when told of fewer survivors than the noise was shared among
+     */
     public synchronized UnmaskResponse unmask(String runId, int round, UnmaskRequest request) {
         requireRound(runId, round);
+        if (request.survivors().size() + 1 < noiseShares) {
+            throw new IllegalStateException(SecureRound.noiseShortfall(request.survivors().size() + 1, noiseShares)
+                    + ": refusing to reveal shares");
+        }
         return client.unmask(request);
     }
 

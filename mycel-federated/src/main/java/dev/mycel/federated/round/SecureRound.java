@@ -102,6 +102,11 @@ final class SecureRound {
                 kept.put(id, m);
             }
         });
+        if (kept.size() < setup.noiseShares()) {
+            // Distributed DP: fewer inputs than the noise was shared among would unmask a sum with
+            // less noise than the accountant charged for. Stop before asking for any share.
+            throw new SecAggException(noiseShortfall(kept.size(), setup.noiseShares()));
+        }
         Map<String, UnmaskRequest> requests = coordinator.closeMaskedInput();
 
         Map<String, UnmaskResponse> responses = exchange("revealing shares", requests.keySet(),
@@ -109,6 +114,11 @@ final class SecureRound {
         responses.forEach((id, m) -> accept(id, m.clientId().equals(id) ? null : "sent shares claiming to be from " + m.clientId(),
                 () -> coordinator.receive(m)));
         SecAggResult result = coordinator.finish();
+        if (result.included().size() < setup.noiseShares()) {
+            // Survivors left out at the last step (too few of their neighbours answered): the sum
+            // holds fewer noise shares than planned, and is thrown away rather than used.
+            throw new SecAggException(noiseShortfall(result.included().size(), setup.noiseShares()));
+        }
 
         for (String u : result.excluded()) {
             if (!failed.contains(u)) {
@@ -126,6 +136,12 @@ final class SecureRound {
         SecureTranscript transcript = new SecureTranscript(runId, round, fit.global().length, setup, sharerKeys,
                 result.droppedAfterSharing(), survivors, result.maskSeeds(), result.maskKeys());
         return new Outcome(result.sum(), transcript);
+    }
+
+    /** Why a sum with {@code inputs} clients' noise shares of {@code shares} must not be used. */
+    static String noiseShortfall(int inputs, int shares) {
+        return inputs + " clients' inputs in the sum, fewer than the " + shares
+                + " the DP noise was shared among: the sum would carry too little noise, so it is not unmasked";
     }
 
     /** Hands one reply to the protocol unless it has a problem; a refused reply costs only its client. */

@@ -16,15 +16,20 @@ import java.util.Objects;
  * and the weight bound W (0: every client weighs the same). From it and the model's length every
  * client builds the same {@link SecAggParameters}.
  *
+ * <p>{@code noiseShares} m' is for distributed DP (each client adds N(0, σ²/m') to its values,
+ * so that the sum of at least m' of them carries the full noise σ): the coordinator does not ask
+ * for unmasking shares when fewer than m' clients sent masked inputs, and a client does not
+ * reveal its shares when told of fewer. 0 when no client adds a share of the noise.
+ *
  * <p>The coordinator draws the seed: it could pick a seed whose graph surrounds a target with
  * colluding clients. A seed nobody can bias (a commitment round or a public beacon) is future
  * work, named in the notes.
  */
 public record SecureSetup(byte[] roundSeed, List<String> participants, int threshold, int degree, double clipNorm,
-                          long weightBound, double valueRange, boolean countWithin) {
+                          long weightBound, double valueRange, boolean countWithin, int noiseShares) {
     /** A setup whose values are the clipped updates alone (no client adds noise): the range is the clipping norm. */
     public SecureSetup(byte[] roundSeed, List<String> participants, int threshold, int degree, double clipNorm, long weightBound) {
-        this(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm, false);
+        this(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm, false, 0);
     }
 
     public SecureSetup {
@@ -40,6 +45,9 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
             throw new IllegalArgumentException("the fixed-point range must be finite and at least the clipping norm " + clipNorm
                     + ", not " + valueRange);
         }
+        if (noiseShares < 0 || noiseShares > participants.size()) {
+            throw new IllegalArgumentException("the noise is shared among 0 to " + participants.size() + " clients, not " + noiseShares);
+        }
     }
 
     /**
@@ -49,7 +57,21 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
      */
     public SecureSetup withNoiseRoom(double noiseStd) {
         return new SecureSetup(roundSeed, participants, threshold, degree, clipNorm, weightBound, clipNorm + 8 * noiseStd,
-                countWithin);
+                countWithin, noiseShares);
+    }
+
+    /**
+     * The same setup for distributed DP: each client adds 1/{@code shares} of the noise's variance,
+     * so the sum may only be unmasked with at least that many inputs in it.
+     *
+     * @throws IllegalArgumentException when more clients would be needed than were picked
+     */
+    public SecureSetup withNoiseShares(int shares) {
+        if (shares > participants.size()) {
+            throw new IllegalArgumentException("the round's noise is shared among " + shares + " clients, but only "
+                    + participants.size() + " were picked");
+        }
+        return new SecureSetup(roundSeed, participants, threshold, degree, clipNorm, weightBound, valueRange, countWithin, shares);
     }
 
     /**
@@ -58,7 +80,7 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
      * needs, learnt without seeing any one norm.
      */
     public SecureSetup withWithinCount() {
-        return new SecureSetup(roundSeed, participants, threshold, degree, clipNorm, weightBound, valueRange, true);
+        return new SecureSetup(roundSeed, participants, threshold, degree, clipNorm, weightBound, valueRange, true, noiseShares);
     }
 
     /** How many values a client sends: the model's, its weight, and the within-clip flag when counted. */
@@ -151,7 +173,7 @@ public record SecureSetup(byte[] roundSeed, List<String> participants, int thres
             w.text(p);
         }
         return w.u32(threshold).u32(degree).u64(Double.doubleToLongBits(clipNorm)).u64(weightBound)
-                .u64(Double.doubleToLongBits(valueRange)).u8(countWithin ? 1 : 0).toByteArray();
+                .u64(Double.doubleToLongBits(valueRange)).u8(countWithin ? 1 : 0).u32(noiseShares).toByteArray();
     }
 
     @Override

@@ -73,8 +73,18 @@ public final class FederatedSimulation {
             if (!(byzantineFraction >= 0 && byzantineFraction < 1)) {
                 throw new IllegalArgumentException("the Byzantine fraction must be in [0, 1), not " + byzantineFraction);
             }
-            if (!List.of("none", "client", "client-side", "example").contains(dp)) {
-                throw new IllegalArgumentException("--dp must be client, client-side or example, not " + dp);
+            if (!List.of("none", "client", "client-side", "example", "distributed").contains(dp)) {
+                throw new IllegalArgumentException("--dp must be client, client-side, example or distributed, not " + dp);
+            }
+            if (dp.equals("distributed")) {
+                if (batch < 1 || batch >= TRAIN_COUNT / clients) {
+                    throw new IllegalArgumentException("--dp distributed samples each digit with probability --batch / (digits per"
+                            + " client): --batch must be between 1 and " + (TRAIN_COUNT / clients - 1) + ", not " + batch);
+                }
+                if (byzantineFraction > 0) {
+                    throw new IllegalArgumentException("--dp distributed hides every update in a secure sum: it cannot be"
+                            + " combined with --byzantine (robust rules need to see each update)");
+                }
             }
             if (!transport.equals("network") && !transport.equals("memory")) {
                 throw new IllegalArgumentException("--transport must be network or memory, not " + transport);
@@ -142,15 +152,20 @@ public final class FederatedSimulation {
         long started = System.nanoTime();
         Mnist train = trainingDigits(data);
         int[][] parts = partition(train, o.partition(), o.clients(), o.seed());
+        int largest = 1;
+        for (int[] part : parts) {
+            largest = Math.max(largest, part.length);
+        }
         if (!Double.isNaN(secureClip)) {
             // Clients weigh min(n, W) / W with W the largest share, so weights stay in (0, 1].
-            int largest = 1;
-            for (int[] part : parts) {
-                largest = Math.max(largest, part.length);
-            }
             secureAggregation = new SecureAggregation(secureClip, largest);
         }
         LocalTraining local = new LocalTraining(o.localEpochs(), o.batch(), o.lr());
+        boolean distributed = o.dp().equals("distributed");
+        if (distributed && Double.isNaN(secureClip)) {
+            throw new IllegalArgumentException("--dp distributed has each client add only a share of the noise, which keeps the"
+                    + " digits private only inside a secure sum: add --secagg");
+        }
         double expected = o.fraction() * o.clients();
         int byzantine = (int) Math.round(o.byzantineFraction() * o.clients());
         int f = (int) Math.ceil(o.byzantineFraction() * expected);
@@ -186,9 +201,27 @@ public final class FederatedSimulation {
                 ParticipationBound.QUANTILE);
         // Clients with the same sampling rate share one noise calibration and one budget search.
         java.util.Map<Double, DpSgd> calibrated = new java.util.HashMap<>();
+        // Distributed DP-SGD: one step a round, each digit in with probability q = B / (digits per
+        // client), the same q and σ for every client so that their shares of the noise add up.
+        double distributedRate = (double) o.batch() * o.clients() / TRAIN_COUNT;
+        DpSgd distributedFirst = null;
+        if (distributed) {
+            DpSgdSettings s = DpSgdSettings.calibrated(o.epsilon(), o.delta(), distributedRate, participation, o.clipNorm(),
+                    o.accountant());
+            distributedFirst = new DpSgd(s, distributedRate, secure);
+            sigma = s.noiseMultiplier();
+            int shares = noiseShares(expected);
+            // No clipping after the fact: S bounds the norm of the largest client's clipped sum,
+            // lr / B · n · C, so the update passes secure aggregation's clipping untouched.
+            double scale = o.lr() / o.batch();
+            secureAggregation = new SecureAggregation(scale * largest * o.clipNorm(), 0,
+                    scale * distributedFirst.noiseShareStd(shares), shares);
+        }
         for (int i = 0; i < o.clients(); i++) {
             DpSgd dpSgd = null;
-            if (o.dp().equals("example")) {
+            if (distributed) {
+                dpSgd = new DpSgd(distributedFirst.settings(), distributedRate, secure, distributedFirst.maxSteps());
+            } else if (o.dp().equals("example")) {
                 double q = o.batch() == 0 ? 1.0 : Math.min(1.0, (double) o.batch() / parts[i].length);
                 DpSgd first = calibrated.computeIfAbsent(q, rate -> {
                     long steps = (long) participation * o.localEpochs() * Math.max(1, Math.round(1 / rate));
@@ -199,7 +232,7 @@ public final class FederatedSimulation {
                 dpSgd = new DpSgd(first.settings(), q, secure, first.maxSteps());
             }
             sims.add(new SimulatedClient(identities.get(i), pool, train.select(parts[i]), o.seed() + i, coalition,
-                    dpSgd, clientDp, Math.max(1, expected), secure));
+                    dpSgd, clientDp, Math.max(1, expected), secure, distributed));
         }
         listener.started(sigma, byzantine);
         NodeIdentity coordinator = simulatedIdentity(o.seed(), -1);
@@ -296,7 +329,7 @@ public final class FederatedSimulation {
                                 auditor == null ? null : auditor.maskSeedSha256(settings.runId(), outcome.record().round()));
                     }
                     double clientEps = Double.NaN;
-                    if (o.dp().equals("example")) {
+                    if (exampleLevel()) {
                         clientEps = 0;
                         for (SimulatedClient s : sims) {
                             clientEps = Math.max(clientEps, s.epsilon());
@@ -304,7 +337,7 @@ public final class FederatedSimulation {
                     }
                     last[0] = outcome.loss();
                     last[1] = outcome.accuracy();
-                    last[2] = o.dp().equals("example") ? clientEps : outcome.epsilon();
+                    last[2] = exampleLevel() ? clientEps : outcome.epsilon();
                     rounds[0] = outcome.record().round();
                     listener.round(new Round(outcome, problems, clientEps));
                 }
@@ -328,6 +361,21 @@ public final class FederatedSimulation {
         return new Result(result, rounds[0], last[0], last[1], last[2], FederatedRun.sha256(result),
                 (System.nanoTime() - started) / 1e9, budget[0], reached[0], traffic == null ? -1 : traffic.bytesUp(),
                 traffic == null ? -1 : traffic.bytesDown());
+    }
+
+    /** Whether DP is example-level (each client's accountant): DP-SGD on each client, or distributed. */
+    private boolean exampleLevel() {
+        return o.dp().equals("example") || o.dp().equals("distributed");
+    }
+
+    /**
+     * Distributed DP-SGD's m': the fewest clients whose noise shares a sum must hold, and what
+     * each client's share is sized for. {@code --min-clients} when given, else 60 % of the
+     * clients expected a round, so up to 40 % may drop out (each survivor beyond m' only adds
+     * noise: at 30 % drop-outs, about 8 % more than the accountant needs).
+     */
+    int noiseShares(double expectedClientsPerRound) {
+        return o.minClients() > 1 ? o.minClients() : Math.max(1, (int) Math.ceil(0.6 * expectedClientsPerRound));
     }
 
     /** Client i as the coordinator reaches it: dropping out where the seeded draw says, leaving its coalition then. */

@@ -23,7 +23,8 @@ import java.util.random.RandomGenerator;
 /**
  * A simulated participant: its own node key and its own digits, trained on in this JVM. It may
  * be made to drop out (with a probability per round, seeded), to attack (through its
- * {@link Coalition}), to run DP-SGD on its data (example-level DP), or to clip and noise its
+ * {@link Coalition}), to run DP-SGD on its data (example-level DP), to add its share of one
+ * DP-SGD step's noise (distributed DP-SGD, under secure aggregation), or to clip and noise its
  * update itself (client-level DP, client mode).
  */
 final class SimulatedClient implements FederatedClient {
@@ -34,9 +35,21 @@ final class SimulatedClient implements FederatedClient {
     private final ClientLevelDp clientDp;
     private final double expectedClientsPerRound;
     private final RandomGenerator noise;
+    private final boolean distributed;
 
     SimulatedClient(NodeIdentity identity, ThreadPool pool, Mnist digits, long seed, Coalition coalition,
                     DpSgd dpSgd, ClientLevelDp clientDp, double expectedClientsPerRound, RandomGenerator noise) {
+        this(identity, pool, digits, seed, coalition, dpSgd, clientDp, expectedClientsPerRound, noise, false);
+    }
+
+    /** With {@code distributed}, {@code dpSgd}'s steps are distributed DP-SGD steps, one a round (secure rounds only). */
+    SimulatedClient(NodeIdentity identity, ThreadPool pool, Mnist digits, long seed, Coalition coalition,
+                    DpSgd dpSgd, ClientLevelDp clientDp, double expectedClientsPerRound, RandomGenerator noise,
+                    boolean distributed) {
+        if (distributed && (dpSgd == null || coalition != null || clientDp != null)) {
+            throw new IllegalArgumentException("distributed DP-SGD needs DP-SGD settings, and no attack or client-level DP");
+        }
+        this.distributed = distributed;
         this.id = identity.peerId().toString();
         this.node = new LocalMnistClient(identity, pool, digits, trainingSeed(seed, id));
         this.coalition = coalition;
@@ -62,6 +75,10 @@ final class SimulatedClient implements FederatedClient {
 
     @Override
     public SignedUpdate fit(FitRequest request) throws Exception {
+        if (distributed) {
+            throw new IllegalStateException("distributed DP-SGD adds a share of the noise, private only inside a secure sum:"
+                    + " this client answers secure rounds only");
+        }
         return node.sign(request, trainOrForge(request, true));
     }
 
@@ -88,6 +105,18 @@ final class SimulatedClient implements FederatedClient {
 
     @Override
     public SignedKeys secureFit(SecureFitRequest request) throws Exception {
+        if (distributed) {
+            // One DP-SGD step's clipped gradient sum, then its share of the step's noise (scaled
+            // as the sum is), then quantised and masked: the noise of m' clients is in the sum.
+            int shares = request.setup().noiseShares();
+            if (shares < 1) {
+                throw new IllegalStateException("distributed DP-SGD: the round shares no noise among its clients");
+            }
+            requireBudget();
+            ClientUpdate step = node.distributedStep(request.fit(), dpSgd);
+            double scale = request.fit().config().learningRate() / request.fit().config().batchSize();
+            return node.secureFit(request, step, scale * dpSgd.noiseShareStd(shares), noise);
+        }
         if (clientDp != null && clientDp.mode() == ClientLevelDp.Mode.CLIENT) {
             // Client-side DP under secure aggregation: the participant clips, then adds the noise
             // share, then quantises and masks; nobody sees the update without its noise.
@@ -116,13 +145,17 @@ final class SimulatedClient implements FederatedClient {
         return node.maskSeedSha256(runId, round);
     }
 
-    private ClientUpdate train(FitRequest request) {
+    /** Refuses once this client's DP-SGD budget is spent: an untrained update would only dilute the others' mean. */
+    private void requireBudget() {
         if (dpSgd != null && !dpSgd.canStep()) {
-            // Its budget is spent: an untrained update would only dilute the others' mean.
             throw new IllegalStateException(String.format(java.util.Locale.ROOT,
                     "privacy budget spent (epsilon %.3f of %s after %d DP-SGD steps)", dpSgd.spent().epsilon(),
                     dpSgd.settings().targetEpsilon(), dpSgd.steps()));
         }
+    }
+
+    private ClientUpdate train(FitRequest request) {
+        requireBudget();
         ClientUpdate update = node.train(request, dpSgd);
         if (clientDp == null || clientDp.mode() != ClientLevelDp.Mode.CLIENT) {
             return update;

@@ -3,6 +3,7 @@ package dev.mycel.federated.client;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mycel.federated.privacy.DpSgd;
@@ -146,6 +147,28 @@ class MnistLocalTrainerTest {
         assertEquals(2, o.steps());
         assertEquals(2, dp.steps());
         assertFalse(java.util.Arrays.equals(start, o.parameters()));
+    }
+
+    @Test
+    void aDistributedStepIsAClippedSumWithoutNoiseTheSameOnAnyThreadCount() {
+        float[] start = ParameterVector.of(new MnistCnn(5, 0f).parameters());
+        DpSgdSettings settings = new DpSgdSettings(2.0, 0.5, 1e-5, 50, "rdp");
+        DpSgd one = new DpSgd(settings, 0.25, new SplittableRandom(6));
+        MnistLocalTrainer.GradientSum a;
+        try (ThreadPool single = new ThreadPool(1)) {
+            a = new MnistLocalTrainer(single, DIGITS).clippedGradientSum(start, 3, 7, one);
+        }
+        MnistLocalTrainer.GradientSum b = new MnistLocalTrainer(POOL, DIGITS).clippedGradientSum(start, 3, 7,
+                new DpSgd(settings, 0.25, new SplittableRandom(6)));
+        assertArrayEquals(a.sum(), b.sum(), "the same bits on 1 and 2 threads");
+        assertEquals(1, one.steps(), "the step is charged");
+        // About a quarter of the 256 digits, each gradient clipped to 0.5: the sum's norm is at most 0.5 each.
+        assertTrue(a.sampled() > 32 && a.sampled() < 96, a.sampled() + " digits sampled");
+        double norm = distance(a.sum(), new float[a.sum().length]);
+        assertTrue(norm > 0 && norm <= 0.5 * a.sampled() + 1e-3, "norm " + norm + " for " + a.sampled() + " digits");
+        // No noise: the same sample gives the same sum; a spent budget gives none.
+        DpSgd spent = new DpSgd(settings, 0.25, new SplittableRandom(6), 0);
+        assertThrows(IllegalStateException.class, () -> new MnistLocalTrainer(POOL, DIGITS).clippedGradientSum(start, 3, 7, spent));
     }
 
     private static double distance(float[] a, float[] b) {

@@ -47,6 +47,7 @@ class SecureRoundTest {
         final int dropAt;
         final SecureParticipant secure;
         double noiseStd;
+        volatile boolean askedToUnmask;
 
         Client(int index, int examples, int dropAt) {
             byte[] seed = new byte[32];
@@ -105,6 +106,7 @@ class SecureRoundTest {
 
         @Override
         public UnmaskResponse unmask(String runId, int round, UnmaskRequest request) throws Exception {
+            askedToUnmask = true;
             maybeDrop(3);
             return secure.unmask(runId, round, request);
         }
@@ -299,6 +301,75 @@ class SecureRoundTest {
                 () -> c.secureFit(new SecureFitRequest(fit, tight)));
         assertTrue(e.getMessage().contains("leaves no room for noise"), e.getMessage());
         assertTrue(tight.withNoiseRoom(share).valueRange() >= CLIP + 8 * share);
+    }
+
+    @Test
+    void distributedNoiseSharesAddUpInTheSumAndTooFewSharesAreNeverUnmasked() throws Exception {
+        // Distributed DP: each of 12 clients adds N(0, s^2 / 8), sized for m' = 8; two drop before
+        // masking, so the sum of 10 carries 10/8 of the variance s^2: at least the whole noise.
+        double s = 0.5;
+        int shares = 8;
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Client c = new Client(i, 10, i < 2 ? 1 : -1);
+            c.noiseStd = s / Math.sqrt(shares);
+            clients.add(c);
+        }
+        FederatedRun.Settings settings = new FederatedRun.Settings("secure-run", 1, 1.0, false, 1, Duration.ofSeconds(30), 7, 100,
+                null, new SecureAggregation(CLIP, 0, s / Math.sqrt(shares), shares));
+        RoundOutcome o = run(settings, clients);
+        assertTrue(o.record().applied(), o.record().refused().toString());
+        assertEquals(shares, o.secure().setup().noiseShares());
+        assertTrue(o.secure().setup().valueRange() >= CLIP + 8 * s / Math.sqrt(shares));
+        int m = o.secure().survivors().size();
+        assertEquals(10, m);
+        double[] plain = plainMean(clients, o.secure().survivors(), 0);
+        double sq = 0;
+        for (int i = 0; i < SIZE; i++) {
+            sq += (o.model()[i] - plain[i]) * (o.model()[i] - plain[i]);
+        }
+        // The mean of the sum: std s * sqrt(m / m') / m per value (seeded noise, 40 values).
+        double std = Math.sqrt(sq / SIZE);
+        double expected = s * Math.sqrt((double) m / shares) / m;
+        assertTrue(std > expected * 0.6 && std < expected * 1.4, "noise std " + std + ", expected about " + expected);
+        assertEquals(List.of(), RoundAudit.checkSecure(o.record(), o.start(), o.secure(), new FedAvg(LOCAL), null, null));
+
+        // Five of twelve drop before masking: 7 inputs, fewer than 8 shares. The coordinator asks
+        // nobody for shares, and the round keeps its model.
+        List<Client> fewer = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Client c = new Client(i, 10, i < 5 ? 1 : -1);
+            c.noiseStd = s / Math.sqrt(shares);
+            fewer.add(c);
+        }
+        RoundOutcome short_ = run(settings, fewer);
+        assertFalse(short_.record().applied());
+        assertArrayEquals(short_.start(), short_.model());
+        assertTrue(short_.record().refused().toString().contains("fewer than the 8 the DP noise was shared among"),
+                short_.record().refused().toString());
+        assertTrue(fewer.stream().noneMatch(c -> c.askedToUnmask), "no client was asked for its shares");
+    }
+
+    @Test
+    void aParticipantWillNotRevealSharesForASumWithTooFewNoiseShares() throws Exception {
+        // A coordinator that asks anyway (claiming few survivors) is refused by the client itself.
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            clients.add(new Client(i, 10, -1));
+        }
+        SecureSetup setup = SecureSetup.draw(clients.stream().map(Client::id).toList(), CLIP, 0, new SecureRandom())
+                .withNoiseRoom(0.1).withNoiseShares(5);
+        Client c = clients.getFirst();
+        c.noiseStd = 0.1;
+        c.secureFit(new SecureFitRequest(new FitRequest("secure-run", 1, new float[SIZE], LOCAL.forRound(1, 0)), setup));
+        List<String> three = List.of(clients.get(1).id(), clients.get(2).id(), clients.get(3).id());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.secure.unmask("secure-run", 1,
+                new UnmaskRequest(SecureSetup.roundId("secure-run", 1), c.id(), three, List.of())));
+        assertTrue(e.getMessage().contains("refusing to reveal shares"), e.getMessage());
+        // A setup cannot ask for more shares than clients, nor distributed noise with unequal weights.
+        assertThrows(IllegalArgumentException.class, () -> setup.withNoiseShares(7));
+        assertThrows(IllegalArgumentException.class, () -> new SecureAggregation(CLIP, 50, 0.1, 5));
+        assertThrows(IllegalArgumentException.class, () -> new SecureAggregation(CLIP, 0, 0.1, 0));
     }
 
     @Test

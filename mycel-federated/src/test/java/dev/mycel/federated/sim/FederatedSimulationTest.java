@@ -187,6 +187,61 @@ class FederatedSimulationTest {
     }
 
     @Test
+    void distributedDpSgdIsOneStepARoundWithTheNoiseSharedUnderSecureAggregation() throws Exception {
+        // 10 clients of 800 digits, all picked, 30 % drop-outs, q = 40 / 800: each round is one
+        // DP-SGD step whose noise the clients add in shares sized for 6 (60 % of 10) of them.
+        FederatedSimulation.Options o = new FederatedSimulation.Options(10, 1.0, 2, "fedavg", "iid", 1, 40, 1.0, "distributed", 2,
+                1e-5, 1.0, "prv", 0.3, 0, "signflip", 3, 1, Duration.ofMinutes(2), false, "memory",
+                FederatedSimulation.Options.NO_TARGET);
+        double[] sigma = {Double.NaN};
+        List<FederatedSimulation.Round> seen = new ArrayList<>();
+        FederatedSimulation.Listener listener = new FederatedSimulation.Listener() {
+            @Override
+            public void started(double noiseMultiplier, int byzantineClients) {
+                sigma[0] = noiseMultiplier;
+            }
+
+            @Override
+            public void round(FederatedSimulation.Round round) {
+                seen.add(round);
+            }
+        };
+        FederatedSimulation.Result result;
+        try (ThreadPool pool = new ThreadPool(2)) {
+            result = new FederatedSimulation(o).withSecureAggregation(10).run(pool, DATA, listener);
+            // Without secure aggregation the shares would be seen one by one: refused, with the fix.
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new FederatedSimulation(o).run(pool, DATA, listener));
+            assertTrue(e.getMessage().contains("add --secagg"), e.getMessage());
+        }
+        // Every client takes part in both rounds: σ is for 2 steps at q = 0.05.
+        assertEquals(DpSgdSettings.calibrated(2, 1e-5, 0.05, 2, 1.0, "prv").noiseMultiplier(), sigma[0], 1e-12);
+        assertEquals(2, seen.size());
+        for (FederatedSimulation.Round r : seen) {
+            assertEquals(List.of(), r.auditProblems());
+            if (r.outcome().record().applied()) {
+                assertEquals(6, r.outcome().secure().setup().noiseShares());
+                assertTrue(r.outcome().secure().survivors().size() >= 6);
+            } else {
+                // Fewer than 6 inputs: never unmasked (or too few neighbours left to unmask at all).
+                String why = r.outcome().record().refused().toString();
+                assertTrue(why.contains("the DP noise was shared among") || why.contains("too many drop-outs"), why);
+            }
+            assertTrue(r.clientEpsilon() > 0 && r.clientEpsilon() <= 2.0, "client epsilon " + r.clientEpsilon());
+        }
+        assertTrue(result.epsilon() > 0 && result.epsilon() <= 2.0);
+        // Settings that cannot work are refused with the reason.
+        IllegalArgumentException batch = assertThrows(IllegalArgumentException.class, () -> new FederatedSimulation.Options(10, 1.0,
+                2, "fedavg", "iid", 1, 0, 1.0, "distributed", 2, 1e-5, 1.0, "prv", 0.3, 0, "signflip", 3, 1,
+                Duration.ofMinutes(2), false, "memory", FederatedSimulation.Options.NO_TARGET));
+        assertTrue(batch.getMessage().contains("--batch must be between 1 and 799"), batch.getMessage());
+        IllegalArgumentException byzantine = assertThrows(IllegalArgumentException.class, () -> new FederatedSimulation.Options(10,
+                1.0, 2, "fedavg", "iid", 1, 40, 1.0, "distributed", 2, 1e-5, 1.0, "prv", 0.3, 0.2, "signflip", 3, 1,
+                Duration.ofMinutes(2), false, "memory", FederatedSimulation.Options.NO_TARGET));
+        assertTrue(byzantine.getMessage().contains("--byzantine"), byzantine.getMessage());
+    }
+
+    @Test
     void aClientWhoseBudgetIsSpentRefusesToTrain() {
         float[] global = dev.mycel.federated.client.ParameterVector.of(new dev.mycel.train.models.MnistCnn(5, 0f).parameters());
         DpSgdSettings settings = new DpSgdSettings(1.0, 1.0, 1e-5, 2.0, "rdp");

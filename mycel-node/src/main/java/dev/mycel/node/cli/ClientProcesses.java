@@ -107,7 +107,7 @@ final class ClientProcesses implements ClientFleet, AutoCloseable {
             throw new UserException("--byzantine cannot go with --processes yet: the attacking clients forge their updates as one"
                     + " coalition, sharing what they see in this JVM", true);
         }
-        if (o.dp().equals("client-side") || o.dp().equals("example")) {
+        if (o.dp().equals("client-side") || o.dp().equals("example") || o.dp().equals("distributed")) {
             throw new UserException("--dp " + o.dp() + " cannot go with --processes yet: fl join takes no client-side privacy"
                     + " settings (--dp client, where the coordinator clips and adds the noise, can)", true);
         }

@@ -76,8 +76,12 @@ final class FlSimulateCommand implements Callable<Integer> {
 
     @Option(names = "--dp", paramLabel = "LEVEL",
             description = {"Differential privacy: client (DP-FedAvg, the coordinator clips and adds noise),",
-                "client-side (each client clips and adds its share of the noise), or example (DP-SGD on",
-                "each client). Needs --epsilon and --delta."})
+                "client-side (each client clips and adds its share of the noise), example (DP-SGD on",
+                "each client, each adding all of its noise), or distributed (DP-SGD across the clients",
+                "under --secagg: a round is one step; each client Poisson-samples its digits with",
+                "probability --batch / (digits per client), clips each digit's gradient to --clip and adds",
+                "its share of the step's noise, sized for --min-clients clients (default: 60 % of those",
+                "picked); --lr is the step's rate). Needs --epsilon and --delta."})
     String dp;
 
     @Option(names = "--epsilon", paramLabel = "EPS", description = "Privacy budget for --dp; the run stops before exceeding it.")
@@ -111,7 +115,8 @@ final class FlSimulateCommand implements Callable<Integer> {
 
     @Option(names = "--secagg-clip", paramLabel = "S", defaultValue = "10",
             description = {"With --secagg: the L2 norm each update is clipped to, also the fixed-point range of each",
-                "value (default: ${DEFAULT-VALUE}; with --dp client, the DP clipping norm --clip is used)."})
+                "value (default: ${DEFAULT-VALUE}; with --dp client, the DP clipping norm --clip is used; with",
+                "--dp distributed, the bound of a client's clipped gradient sum, --lr / --batch times its digits times --clip)."})
     double secaggClip;
 
     @Option(names = "--min-clients", paramLabel = "K", defaultValue = "1", description = "Fewest usable updates for a round to count (default: ${DEFAULT-VALUE}).")
@@ -132,7 +137,7 @@ final class FlSimulateCommand implements Callable<Integer> {
     String transport;
 
     @Option(names = "--processes", description = {"Run every client as a `mycel fl join` process of its own on loopback",
-        "(not with --byzantine, --dp client-side or --dp example)."})
+        "(not with --byzantine, --dp client-side, example or distributed)."})
     boolean processes;
 
     /** For tests and devnets: "I:FAULT" starts client process I with fl join --fault FAULT. */

@@ -91,13 +91,17 @@ class FlCommandTest {
             {"--batch", "-1"},
             {"--target-accuracy", "0"},
             {"--target-accuracy", "1.5"},
+            {"--dp", "distributed", "--epsilon", "2", "--batch", "16", "--transport", "memory"},
+            {"--dp", "distributed", "--epsilon", "2", "--batch", "0", "--secagg", "--transport", "memory"},
+            {"--processes", "--dp", "distributed", "--epsilon", "2", "--secagg"},
         };
         String[] said = {"unknown strategy", "not a number", "needs --epsilon", "go with --dp", "FRACTION:ATTACK",
             "unknown attack", "network or memory", "secure aggregation hides", "finite clipping norm above 0",
             "--byzantine cannot go with --processes", "--dp example cannot go with --processes",
             "--dp client-side cannot go with --processes", "--transport memory calls the clients in this process",
             "--process-threads must be at least 1", "--batch must be at least 1, or 0", "--target-accuracy must be in (0, 1]",
-            "--target-accuracy must be in (0, 1]"};
+            "--target-accuracy must be in (0, 1]", "add --secagg", "--batch must be between 1 and 1999",
+            "--dp distributed cannot go with --processes"};
         for (int i = 0; i < bad.length; i++) {
             String[] args = new String[bad[i].length + 8];
             args[0] = "fl";
