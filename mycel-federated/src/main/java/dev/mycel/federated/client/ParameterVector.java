@@ -23,21 +23,19 @@ public final class ParameterVector {
     }
 
     public static float[] of(List<Parameter> parameters) {
-        float[] v = new float[size(parameters)];
-        int at = 0;
-        for (Parameter p : parameters) {
-            System.arraycopy(p.data(), 0, v, at, p.size());
-            at += p.size();
-        }
-        return v;
+        return flatten(parameters, Parameter::data);
     }
 
     /** The parameters' gradients as one vector, in the same order as {@link #of}. */
     public static float[] gradients(List<Parameter> parameters) {
+        return flatten(parameters, Parameter::grad);
+    }
+
+    private static float[] flatten(List<Parameter> parameters, java.util.function.Function<Parameter, float[]> part) {
         float[] v = new float[size(parameters)];
         int at = 0;
         for (Parameter p : parameters) {
-            System.arraycopy(p.grad(), 0, v, at, p.size());
+            System.arraycopy(part.apply(p), 0, v, at, p.size());
             at += p.size();
         }
         return v;

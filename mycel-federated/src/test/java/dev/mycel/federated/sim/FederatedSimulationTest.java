@@ -160,17 +160,7 @@ class FederatedSimulationTest {
                 1e-5, 1.0, "rdp", 0, 0, "signflip", 5, 1, Duration.ofMinutes(2), false, "memory",
                 FederatedSimulation.Options.NO_TARGET);
         try (ThreadPool pool = new ThreadPool(2)) {
-            new FederatedSimulation(o).run(pool, DATA, new FederatedSimulation.Listener() {
-                @Override
-                public void started(double noiseMultiplier, int byzantineClients) {
-                    sigma[0] = noiseMultiplier;
-                }
-
-                @Override
-                public void round(FederatedSimulation.Round round) {
-                    seen.add(round);
-                }
-            });
+            new FederatedSimulation(o).run(pool, DATA, recording(sigma, seen));
         }
         assertEquals(1, ParticipationBound.rounds(3, 0.05, ParticipationBound.QUANTILE));
         double planned = DpSgdSettings.calibrated(2, 1e-5, 0.2, 5, 1.0, "rdp").noiseMultiplier();
@@ -195,17 +185,7 @@ class FederatedSimulationTest {
                 FederatedSimulation.Options.NO_TARGET);
         double[] sigma = {Double.NaN};
         List<FederatedSimulation.Round> seen = new ArrayList<>();
-        FederatedSimulation.Listener listener = new FederatedSimulation.Listener() {
-            @Override
-            public void started(double noiseMultiplier, int byzantineClients) {
-                sigma[0] = noiseMultiplier;
-            }
-
-            @Override
-            public void round(FederatedSimulation.Round round) {
-                seen.add(round);
-            }
-        };
+        FederatedSimulation.Listener listener = recording(sigma, seen);
         FederatedSimulation.Result result;
         try (ThreadPool pool = new ThreadPool(2)) {
             result = new FederatedSimulation(o).withSecureAggregation(10).run(pool, DATA, listener);
@@ -239,6 +219,21 @@ class FederatedSimulationTest {
                 1.0, 2, "fedavg", "iid", 1, 40, 1.0, "distributed", 2, 1e-5, 1.0, "prv", 0.3, 0.2, "signflip", 3, 1,
                 Duration.ofMinutes(2), false, "memory", FederatedSimulation.Options.NO_TARGET));
         assertTrue(byzantine.getMessage().contains("--byzantine"), byzantine.getMessage());
+    }
+
+    /** A listener that keeps the noise multiplier in {@code sigma[0]} and every round in {@code seen}. */
+    private static FederatedSimulation.Listener recording(double[] sigma, List<FederatedSimulation.Round> seen) {
+        return new FederatedSimulation.Listener() {
+            @Override
+            public void started(double noiseMultiplier, int byzantineClients) {
+                sigma[0] = noiseMultiplier;
+            }
+
+            @Override
+            public void round(FederatedSimulation.Round round) {
+                seen.add(round);
+            }
+        };
     }
 
     @Test
