@@ -1,6 +1,7 @@
 package dev.mycel.federated.sim;
 
 import dev.mycel.federated.attack.Attacks;
+import dev.mycel.federated.client.ModelAverage;
 import dev.mycel.federated.client.ParameterVector;
 import dev.mycel.federated.privacy.ClientLevelDp;
 import dev.mycel.federated.privacy.DpSgd;
@@ -124,9 +125,21 @@ public final class FederatedSimulation {
 
     private final Options o;
     private double secureClip = Double.NaN;
+    private double averageDecay = 0;
 
     public FederatedSimulation(Options options) {
         this.o = options;
+    }
+
+    /**
+     * Evaluates and returns an exponential moving average of the global models (decay {@code
+     * decay}, see {@link ModelAverage}) instead of the last one: post-processing of published
+     * models, so free under DP. The round records still hash each round's global model.
+     */
+    public FederatedSimulation withModelAverage(double decay) {
+        new ModelAverage(decay);
+        this.averageDecay = decay;
+        return this;
     }
 
     /**
@@ -297,11 +310,16 @@ public final class FederatedSimulation {
         int[] reached = {0};
         boolean[] budget = {false};
         float[] result;
+        ModelAverage average = averageDecay > 0 ? new ModelAverage(averageDecay) : null;
+        float[][] averaged = {null};
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             FederatedRun run = new FederatedRun(settings, strategy, clients, coordinator, executor, secure);
             Coalition c = coalition;
             result = run.run(initial, w -> {
-                ParameterVector.load(w, model.parameters());
+                if (average != null) {
+                    averaged[0] = average.add(w);
+                }
+                ParameterVector.load(average == null ? w : averaged[0], model.parameters());
                 return MnistEvaluation.evaluate(pool, model, data, TRAIN_COUNT, data.size() - TRAIN_COUNT);
             }, new FederatedRun.Listener() {
                 @Override
@@ -357,6 +375,9 @@ public final class FederatedSimulation {
                     listener.budgetStop(round, eps);
                 }
             });
+        }
+        if (averaged[0] != null) {
+            result = averaged[0];
         }
         return new Result(result, rounds[0], last[0], last[1], last[2], FederatedRun.sha256(result),
                 (System.nanoTime() - started) / 1e9, budget[0], reached[0], traffic == null ? -1 : traffic.bytesUp(),

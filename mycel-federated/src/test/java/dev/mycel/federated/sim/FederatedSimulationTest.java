@@ -1,17 +1,21 @@
 package dev.mycel.federated.sim;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mycel.federated.client.ModelAverage;
 import dev.mycel.federated.privacy.DpSgd;
 import dev.mycel.federated.privacy.DpSgdSettings;
+import dev.mycel.federated.round.FederatedRun;
 import dev.mycel.federated.round.FitRequest;
 import dev.mycel.federated.strategy.LocalTraining;
 import dev.mycel.tensor.ThreadPool;
 import dev.mycel.train.data.Mnist;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -219,6 +223,33 @@ class FederatedSimulationTest {
                 1.0, 2, "fedavg", "iid", 1, 40, 1.0, "distributed", 2, 1e-5, 1.0, "prv", 0.3, 0.2, "signflip", 3, 1,
                 Duration.ofMinutes(2), false, "memory", FederatedSimulation.Options.NO_TARGET));
         assertTrue(byzantine.getMessage().contains("--byzantine"), byzantine.getMessage());
+    }
+
+    @Test
+    void aModelAverageIsWhatTheRunEvaluatesAndReturnsWhileRecordsKeepEachRoundsModel() throws Exception {
+        // FedSGD rounds over 100 clients of 80 digits, 10 a round: cheap.
+        List<FederatedSimulation.Round> seen = new ArrayList<>();
+        FederatedSimulation.Options o = new FederatedSimulation.Options(100, 0.1, 4, "fedavg", "iid", 1, 0, 0.3, "none", 1,
+                1e-5, 1.0, "rdp", 0, 0, "signflip", 5, 1, Duration.ofMinutes(2), false, "memory",
+                FederatedSimulation.Options.NO_TARGET);
+        FederatedSimulation.Result r;
+        try (ThreadPool pool = new ThreadPool(2)) {
+            r = new FederatedSimulation(o).withModelAverage(0.9).run(pool, DATA, seen::add);
+        }
+        ModelAverage average = new ModelAverage(0.9);
+        float[] expected = null;
+        for (FederatedSimulation.Round round : seen) {
+            assertEquals(List.of(), round.auditProblems());
+            expected = average.add(round.outcome().model());
+        }
+        assertEquals(4, seen.size());
+        assertArrayEquals(expected, r.model());
+        assertEquals(FederatedRun.sha256(expected), r.modelSha256());
+        // The records still commit to each round's own global model, not to the average.
+        String recorded = HexFormat.of().formatHex(seen.getLast().outcome().record().modelSha256());
+        assertEquals(FederatedRun.sha256(seen.getLast().outcome().model()), recorded);
+        assertTrue(!r.modelSha256().equals(recorded));
+        assertThrows(IllegalArgumentException.class, () -> new FederatedSimulation(o).withModelAverage(1.5));
     }
 
     /** A listener that keeps the noise multiplier in {@code sigma[0]} and every round in {@code seen}. */

@@ -1,9 +1,17 @@
 package dev.mycel.net.identity;
 
-import java.security.GeneralSecurityException;
-import java.security.Signature;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 
-/** Ed25519 verification, the one check behind "nothing unsigned is believed". */
+/**
+ * Ed25519 verification, the one check behind "nothing unsigned is believed".
+ *
+ * <p>BouncyCastle's RFC 8032 verifier rather than the JDK's: both refuse non-canonical
+ * signatures (S at least the group order) and give the same answer on honest and forged
+ * signatures alike, but on a small machine the JDK's takes about 1 ms a check and
+ * BouncyCastle's about a tenth of that, and the ledger checks one per transaction and per
+ * voucher (see {@link NodeIdentity#sign} for the same choice on the signing side).
+ */
 public final class Signatures {
     public static final int SIGNATURE_BYTES = 64;
 
@@ -16,12 +24,12 @@ public final class Signatures {
             return false;
         }
         try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initVerify(signer.publicKey());
-            s.update(message);
-            return s.verify(signature);
-        } catch (GeneralSecurityException e) {
-            // A malformed key or signature (not a point on the curve) is a failed check, not a crash.
+            Ed25519Signer s = new Ed25519Signer();
+            s.init(false, new Ed25519PublicKeyParameters(signer.rawKey(), 0));
+            s.update(message, 0, message.length);
+            return s.verifySignature(signature);
+        } catch (IllegalArgumentException e) {
+            // A malformed key (not a point on the curve) is a failed check, not a crash.
             return false;
         }
     }

@@ -130,6 +130,12 @@ final class FlSimulateCommand implements Callable<Integer> {
                 "target_round says which (null if --rounds ran out first)."})
     Double targetAccuracy;
 
+    @Option(names = "--model-average", paramLabel = "DECAY",
+            description = {"Evaluate and return an exponential moving average of the global models with this decay",
+                "in (0, 1) (e.g. 0.9) instead of the last model: it averages out part of DP's noise and,",
+                "reading only published models, costs no privacy. Round records still hash each round's model."})
+    Double modelAverage;
+
     @Option(names = "--transport", paramLabel = "KIND", defaultValue = "network",
             description = {"network: every client a node on loopback, reached over mycel-net's mutually",
                 "authenticated TLS (gRPC), as in a real deployment; memory: direct calls, faster",
@@ -207,6 +213,9 @@ final class FlSimulateCommand implements Callable<Integer> {
             FederatedSimulation simulation = new FederatedSimulation(options);
             if (secagg) {
                 simulation.withSecureAggregation(secaggClip);
+            }
+            if (modelAverage != null) {
+                simulation.withModelAverage(modelAverage);
             }
             FederatedSimulation.Result result = simulation.run(pool, Mnist.bundled(), fleet,
                     new FederatedSimulation.Listener() {
