@@ -12,6 +12,7 @@ import dev.mycel.ledger.proto.ChannelReply;
 import dev.mycel.ledger.proto.EntriesCall;
 import dev.mycel.ledger.proto.EntriesReply;
 import dev.mycel.ledger.proto.EscrowReply;
+import dev.mycel.ledger.proto.FaucetCall;
 import dev.mycel.ledger.proto.HeadCall;
 import dev.mycel.ledger.proto.HeadReply;
 import dev.mycel.ledger.proto.HistoryCall;
@@ -22,6 +23,8 @@ import dev.mycel.ledger.proto.RulesCall;
 import dev.mycel.ledger.proto.RulesReply;
 import dev.mycel.ledger.proto.SubmitCall;
 import dev.mycel.ledger.tx.TransactionCodec;
+import dev.mycel.net.identity.NodeIdentity;
+import dev.mycel.net.transport.Caller;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
@@ -35,9 +38,43 @@ public final class LedgerGrpcService extends LedgerGrpc.LedgerImplBase {
     /** The most entries one call returns: a page of the chain, well under the message size limit. */
     public static final int MAX_PAGE = 2_000;
     private final EmbeddedLedger ledger;
+    private final NodeIdentity faucet;
+    private final long faucetCap;
 
+    /** Serves {@code ledger} without a faucet. */
     public LedgerGrpcService(EmbeddedLedger ledger) {
+        this(ledger, null, 0);
+    }
+
+    /**
+     * Serves {@code ledger}; when {@code faucet} (the host's identity) is the ledger's mint
+     * authority, {@code Faucet} mints up to {@code faucetCap} a call for whoever asks.
+     */
+    public LedgerGrpcService(EmbeddedLedger ledger, NodeIdentity faucet, long faucetCap) {
         this.ledger = ledger;
+        this.faucet = faucet != null && faucet.peerId().equals(ledger.rules().mintAuthority()) ? faucet : null;
+        this.faucetCap = faucetCap;
+    }
+
+    @Override
+    public void faucet(FaucetCall call, StreamObserver<ReceiptReply> out) {
+        Caller caller = Caller.current();
+        try {
+            if (faucet == null) {
+                throw new LedgerException(Reason.NOT_ALLOWED, "this ledger (" + ledger.rules().chain() + ") has no faucet");
+            }
+            if (caller == null) {
+                throw new LedgerException(Reason.NOT_ALLOWED, "no node id on this connection");
+            }
+            if (call.getAmount() <= 0 || call.getAmount() > faucetCap) {
+                throw new LedgerException(Reason.NOT_ALLOWED, "the faucet gives 1 to " + faucetCap + " a call, not "
+                        + call.getAmount());
+            }
+            out.onNext(LedgerMessages.receipt(Faucet.mint(ledger, faucet, caller.peer(), call.getAmount())));
+            out.onCompleted();
+        } catch (LedgerException e) {
+            fail(out, e);
+        }
     }
 
     static Status status(LedgerException e) {

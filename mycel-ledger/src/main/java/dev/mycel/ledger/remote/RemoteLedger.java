@@ -203,6 +203,16 @@ public final class RemoteLedger implements Ledger, HashChain {
         }
     }
 
+    /** Asks the host's faucet (devnets) for {@code amount}, paid to this node. */
+    public Receipt faucet(long amount) throws LedgerException {
+        try {
+            return LedgerMessages.receipt(stub().faucet(dev.mycel.ledger.proto.FaucetCall.newBuilder().setAmount(amount).build()))
+                    .orElseThrow(() -> new LedgerException(Reason.UNAVAILABLE, "the host answered without a receipt"));
+        } catch (StatusRuntimeException e) {
+            throw unwrap(e);
+        }
+    }
+
     @Override
     public void close() {
         // The channel belongs to the caller's PeerChannels.

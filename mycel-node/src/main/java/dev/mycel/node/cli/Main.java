@@ -48,6 +48,10 @@ import picocli.CommandLine.Command;
             PeersCommand.class,
             DhtCommand.class,
             DevnetCommand.class,
+            WalletCommand.class,
+            ChannelCommand.class,
+            LedgerCommand.class,
+            FaucetCommand.class,
             StartupTrainingCommand.class,
             CommandLine.HelpCommand.class
         })

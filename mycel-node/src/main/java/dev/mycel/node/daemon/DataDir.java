@@ -29,6 +29,11 @@ public final class DataDir {
     private DataDir() {
     }
 
+    /** The embedded ledger's file in a node's data folder (hosted, or used alone). */
+    public static Path ledgerFile(Path dir) {
+        return dir.resolve("ledger").resolve("ledger.db");
+    }
+
     /** Creates the folder (owner-only when the file system has POSIX permissions) if it is missing. */
     public static void create(Path dir) throws IOException {
         if (Files.isDirectory(dir)) {

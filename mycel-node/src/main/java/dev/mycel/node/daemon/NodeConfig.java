@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.mycel.inference.server.Fault;
+import dev.mycel.ledger.LedgerRules;
 import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.dht.ContactLimits;
 import dev.mycel.net.dht.DhtConfig;
 import dev.mycel.net.dht.RecordLimits;
+import dev.mycel.net.identity.PeerId;
 import dev.mycel.net.transport.grpc.NetLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,11 +52,13 @@ import java.util.logging.Level;
  * @param contacts         what a caller must prove before it enters the routing table, and how
  *                         many contacts may share an address or subnet
  * @param inference        block serving and the OpenAI-compatible HTTP API
+ * @param ledger           where the ledger lives (hosted here, or another node's) and its rules
  */
 public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String advertiseHost,
                          List<BootstrapAddress> bootstrap, HostPort adminListen, boolean adminAllowRemote,
                          int k, int alpha, Duration refreshInterval, Duration republishInterval, Duration providerTtl,
-                         NetLimits limits, RecordLimits records, ContactLimits contacts, Inference inference) {
+                         NetLimits limits, RecordLimits records, ContactLimits contacts, Inference inference,
+                         Ledger ledger) {
 
     /**
      * What the node does for distributed inference.
@@ -80,6 +84,31 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         public Inference {
             httpModels = List.copyOf(httpModels);
             networkModels = List.copyOf(networkModels);
+        }
+    }
+
+    /**
+     * The ledger: this node hosts the embedded one ({@code host}), or reaches the host at {@code
+     * address}; with neither, commands use an embedded ledger of this node's own (one machine).
+     * The rest are the rules a host creates its ledger with (fixed once it exists): the chain
+     * name, whether the host's key mints (a devnet's faucet), the unbonding delay, the referees
+     * and their quorum, the injured party's share of a slash and the treasury for the rest
+     * (null: burnt). {@code genesis}, when set, pins the ledger a node accepts.
+     */
+    public record Ledger(boolean host, BootstrapAddress address, String chain, String genesis, boolean faucet,
+                         Duration unbonding, List<PeerId> referees, int quorum, double injuredShare, PeerId treasury) {
+        public Ledger {
+            referees = List.copyOf(referees);
+        }
+
+        /** The rules a node creates its ledger with; its own key ({@code self}) is the faucet when {@code faucet} is set. */
+        public LedgerRules rules(PeerId self) {
+            try {
+                return new LedgerRules(chain, faucet ? self : null, unbonding.toMillis(), referees, quorum,
+                        (int) Math.round(injuredShare * 10_000), treasury);
+            } catch (IllegalArgumentException e) {
+                throw new NodeException("[ledger]: " + e.getMessage());
+            }
         }
     }
 
@@ -228,7 +257,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
     // ---- the keys ----
 
     private enum Type { PATH, OPT_PATH, PATHS, SPAN, OPT_HOST_PORT, FRACTION, LEVEL, HOST_PORT, HOST, BOOTSTRAP, BOOL, INT, NUMBER, DURATION,
-        FAULT }
+        FAULT, CHAIN, HEX32, OPT_PEER, PEERS, OPT_ADDRESS }
 
     private record Key(String name, Type type, long min, long max, Function<Defaults, Object> dflt) {
     }
@@ -306,6 +335,16 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         key("devnet.member", Type.BOOL, 0, 0, d -> false);
         key("fault.mode", Type.FAULT, 0, 0, d -> Fault.Kind.NONE);
         key("fault.after_steps", Type.INT, 0, Integer.MAX_VALUE, d -> 0L);
+        key("ledger.host", Type.BOOL, 0, 0, d -> false);
+        key("ledger.address", Type.OPT_ADDRESS, 0, 0, d -> "");
+        key("ledger.chain", Type.CHAIN, 0, 0, d -> "mycel-local");
+        key("ledger.genesis", Type.HEX32, 0, 0, d -> "");
+        key("ledger.faucet", Type.BOOL, 0, 0, d -> false);
+        key("ledger.unbonding", Type.DURATION, 0, 365 * DAY, d -> Duration.ofDays(7));
+        key("ledger.referees", Type.PEERS, 0, 0, d -> List.of());
+        key("ledger.quorum", Type.INT, 0, 1024, d -> 0L);
+        key("ledger.injured_share", Type.FRACTION, 0, 0, d -> 0.5);
+        key("ledger.treasury", Type.OPT_PEER, 0, 0, d -> "");
         KEYS = List.copyOf(SPECS.keySet());
     }
 
@@ -396,7 +435,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                 }
             }
             return "; the keys are data_dir, log_level and those of the sections [network], [admin], [dht], [limits],"
-                    + " [records], [serve], [http], [client], [devnet] and [fault] (see docs/node.example.toml)";
+                    + " [records], [serve], [http], [client], [devnet], [fault] and [ledger] (see docs/node.example.toml)";
         }
 
         private static Object convert(Key spec, JsonNode v, Path baseDir) {
@@ -453,6 +492,45 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                     yield t;
                 }
                 case HOST_PORT -> HostPort.parse(text(v, "HOST:PORT"));
+                case CHAIN -> {
+                    String t = text(v, "a chain name");
+                    if (t.isEmpty() || t.length() > 64 || !t.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+                        throw new IllegalArgumentException("must be 1 to 64 printable ASCII characters without spaces, got " + v);
+                    }
+                    yield t;
+                }
+                case HEX32 -> {
+                    String t = text(v, "64 hex digits").strip().toLowerCase(Locale.ROOT);
+                    if (!t.isEmpty() && !t.matches("[0-9a-f]{64}")) {
+                        throw new IllegalArgumentException("must be 64 hex digits (a SHA-256), got " + v);
+                    }
+                    yield t;
+                }
+                case OPT_PEER -> {
+                    String t = text(v, "a peer id").strip();
+                    yield t.isEmpty() ? "" : PeerId.parse(t);
+                }
+                case PEERS -> {
+                    if (!v.isArray()) {
+                        throw new IllegalArgumentException("must be a list of peer ids, got " + describe(v));
+                    }
+                    List<PeerId> out = new ArrayList<>();
+                    for (JsonNode e : v) {
+                        out.add(PeerId.parse(text(e, "a list of peer ids")));
+                    }
+                    yield List.copyOf(out);
+                }
+                case OPT_ADDRESS -> {
+                    String t = text(v, "PEERID@HOST:PORT").strip();
+                    if (t.isEmpty()) {
+                        yield "";
+                    }
+                    BootstrapAddress a = BootstrapAddress.parse(t);
+                    if (a.peer() == null) {
+                        throw new IllegalArgumentException("must name the host's peer id too, PEERID@HOST:PORT, got " + v);
+                    }
+                    yield a;
+                }
                 case HOST -> {
                     String t = text(v, "a host name or address").strip();
                     if (t.length() > 255 || t.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '@')) {
@@ -567,7 +645,8 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
             return new NodeConfig((Path) values.get("data_dir"), (String) values.get("log_level"),
                     (HostPort) values.get("network.listen"), advertise.isBlank() ? null : advertise, bootstrap,
                     (HostPort) values.get("admin.listen"), (Boolean) values.get("admin.allow_remote"),
-                    (int) k, (int) alpha, (Duration) values.get("dht.refresh_interval"), republish, ttl, net, rec, contacts, inference());
+                    (int) k, (int) alpha, (Duration) values.get("dht.refresh_interval"), republish, ttl, net, rec, contacts, inference(),
+                    ledger());
         }
 
         /** The contact limits; whether loopback is capped too stays mycel-net's default (devnets run on 127.0.0.1). */
@@ -582,6 +661,27 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
             return d.withCaps(perIp, perSubnet, d.capLoopback()).withChecks((Duration) values.get("dht.contact_check_timeout"),
                     intValue("dht.max_pending_contact_checks"), (Duration) values.get("dht.contact_proven_for"),
                     (Duration) values.get("dht.contact_retry_after"));
+        }
+
+        @SuppressWarnings("unchecked")
+        private Ledger ledger() {
+            Object address = values.get("ledger.address");
+            boolean host = (Boolean) values.get("ledger.host");
+            if (host && address instanceof BootstrapAddress) {
+                throw new NodeException(sourceOf("ledger.host", "ledger.address") + ": a node either hosts the ledger"
+                        + " (ledger.host = true) or reaches it at ledger.address, not both");
+            }
+            List<PeerId> referees = (List<PeerId>) values.get("ledger.referees");
+            int quorum = intValue("ledger.quorum");
+            if (referees.isEmpty() != (quorum == 0) || quorum > referees.size()) {
+                throw new NodeException(sourceOf("ledger.referees", "ledger.quorum") + ": ledger.quorum must be between 1 and the "
+                        + referees.size() + " ledger.referees (0 without referees), not " + quorum);
+            }
+            Object treasury = values.get("ledger.treasury");
+            return new Ledger(host, address instanceof BootstrapAddress a ? a : null, (String) values.get("ledger.chain"),
+                    (String) values.get("ledger.genesis"), (Boolean) values.get("ledger.faucet"),
+                    (Duration) values.get("ledger.unbonding"), referees, quorum, (Double) values.get("ledger.injured_share"),
+                    treasury instanceof PeerId p ? p : null);
         }
 
         @SuppressWarnings("unchecked")

@@ -45,6 +45,7 @@ public final class NodeDaemon implements AutoCloseable {
     private DhtNode dht;
     private AdminServer admin;
     private InferenceRole inference;
+    private LedgerRole ledger;
     private NodeInfo info;
     private Thread bootstrapper;
     private ScheduledExecutorService watcher;
@@ -76,7 +77,10 @@ public final class NodeDaemon implements AutoCloseable {
         log.info("starting node " + identity.peerId() + " with data in " + data);
         inference = InferenceRole.prepare(config.inference(), identity, config.listen().host(), log);
         try {
-            dht = DhtNode.start(config.dhtConfig(), identity, data, inference.services());
+            ledger = LedgerRole.prepare(config.ledger(), identity, data, log);
+            List<io.grpc.BindableService> services = new ArrayList<>(inference.services());
+            services.addAll(ledger.services());
+            dht = DhtNode.start(config.dhtConfig(), identity, data, services);
         } catch (IOException e) {
             throw new NodeException("cannot listen for peers on " + config.listen() + ": " + rootMessage(e)
                     + " (choose another address with --listen or network.listen)", e);
@@ -275,6 +279,9 @@ public final class NodeDaemon implements AutoCloseable {
             }
             if (dht != null) {
                 dht.close();
+            }
+            if (ledger != null) {
+                ledger.close();
             }
             try {
                 if (info != null) {
