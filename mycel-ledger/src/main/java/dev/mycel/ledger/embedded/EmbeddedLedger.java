@@ -47,11 +47,17 @@ import java.util.function.LongSupplier;
  * whole batch, which is how durability does not cost throughput. The writer holds the lock from
  * apply to commit, so a reader never sees a balance that is not yet on disk.
  *
+ * <p>A transaction whose nonce is ahead of its signer's (one of several a client pipelined,
+ * overtaken on the way) waits up to {@link #PARK_MILLIS} for the ones before it, as in an
+ * Ethereum node's queue, instead of being refused; at most {@link #MAX_AHEAD} ahead per account.
+ *
  * <p>Opening replays the chain from the file (checking every hash and every transaction), so a
  * file damaged or edited behind the ledger's back is refused with the entry that is wrong.
  */
 public final class EmbeddedLedger implements Ledger, HashChain {
     public static final int MAX_BATCH = 4096;
+    public static final long PARK_MILLIS = 10_000;
+    public static final int MAX_AHEAD = 256;
     private static final int QUEUE = 65_536;
 
     private final LedgerRules rules;
@@ -71,6 +77,12 @@ public final class EmbeddedLedger implements Ledger, HashChain {
 
     private record Pending(SignedTransaction tx, byte[] wire, CompletableFuture<Receipt> done) {
     }
+
+    private record Parked(Pending pending, long since) {
+    }
+
+    /** Transactions ahead of their signer's nonce, by signer and nonce; only the writer thread touches it. */
+    private final Map<PeerId, java.util.TreeMap<Long, Parked>> parked = new HashMap<>();
 
     private static final Pending STOP = new Pending(null, null, null);
 
@@ -198,7 +210,10 @@ public final class EmbeddedLedger implements Ledger, HashChain {
         while (true) {
             batch.clear();
             try {
-                batch.add(queue.take());
+                Pending first = parked.isEmpty() ? queue.take() : queue.poll(500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                }
             } catch (InterruptedException e) {
                 return;
             }
@@ -207,6 +222,7 @@ public final class EmbeddedLedger implements Ledger, HashChain {
             if (!batch.isEmpty()) {
                 commit(batch);
             }
+            expireParked(stop);
             if (stop) {
                 return;
             }
@@ -224,10 +240,27 @@ public final class EmbeddedLedger implements Ledger, HashChain {
             Map<Long, Set<PeerId>> parties = new HashMap<>();
             long s = seq;
             Id h = head;
-            for (Pending p : batch) {
+            java.util.ArrayDeque<Pending> work = new java.util.ArrayDeque<>(batch);
+            while (!work.isEmpty()) {
+                Pending p = work.poll();
                 try {
+                    long expectedNonce = state.view(p.tx().signer()).nonce();
+                    if (p.tx().nonce() > expectedNonce && park(p, expectedNonce)) {
+                        continue;
+                    }
                     Set<PeerId> involved = state.parties(p.tx());
                     state.apply(p.tx(), now, true);
+                    // Its successor may be waiting: it goes next, in this batch.
+                    java.util.TreeMap<Long, Parked> waiting = parked.get(p.tx().signer());
+                    if (waiting != null) {
+                        Parked next = waiting.remove(p.tx().nonce() + 1);
+                        if (waiting.isEmpty()) {
+                            parked.remove(p.tx().signer());
+                        }
+                        if (next != null) {
+                            work.addFirst(next.pending());
+                        }
+                    }
                     ChainEntry e = ChainEntry.next(++s, now, h, p.wire());
                     h = e.hash();
                     Id id = p.tx().id();
@@ -269,6 +302,41 @@ public final class EmbeddedLedger implements Ledger, HashChain {
         }
         for (int i = 0; i < accepted.size(); i++) {
             accepted.get(i).done().complete(receipts.get(i));
+        }
+    }
+
+    /** Holds a transaction that is ahead of its signer's nonce; false when it is too far ahead, or its nonce already waits. */
+    private boolean park(Pending p, long expectedNonce) {
+        if (p.tx().nonce() - expectedNonce > MAX_AHEAD) {
+            return false;
+        }
+        java.util.TreeMap<Long, Parked> mine = parked.computeIfAbsent(p.tx().signer(), k -> new java.util.TreeMap<>());
+        if (mine.containsKey(p.tx().nonce())) {
+            return false;
+        }
+        mine.put(p.tx().nonce(), new Parked(p, System.nanoTime()));
+        return true;
+    }
+
+    /** Refuses parked transactions whose predecessors did not come in time (all of them when the ledger closes). */
+    private void expireParked(boolean all) {
+        long now = System.nanoTime();
+        for (var it = parked.entrySet().iterator(); it.hasNext(); ) {
+            var mine = it.next().getValue();
+            for (var jt = mine.values().iterator(); jt.hasNext(); ) {
+                Parked x = jt.next();
+                if (all || now - x.since() > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(PARK_MILLIS)) {
+                    jt.remove();
+                    long expected = account(x.pending().tx().signer()).nonce();
+                    x.pending().done().completeExceptionally(new LedgerException(Reason.BAD_NONCE, "nonce "
+                            + x.pending().tx().nonce() + " for " + x.pending().tx().signer() + " waited "
+                            + (all ? "until the ledger closed" : PARK_MILLIS / 1000 + " s") + " for nonce " + expected
+                            + ", which never came"));
+                }
+            }
+            if (mine.isEmpty()) {
+                it.remove();
+            }
         }
     }
 

@@ -141,6 +141,32 @@ class EmbeddedLedgerTest {
         }
     }
 
+    @Test
+    void transactionsThatOvertookEachOtherWaitForTheirPredecessors() throws Exception {
+        AtomicLong clock = new AtomicLong(5_000);
+        NodeIdentity carol = NodeIdentity.fromSeed(seed(21));
+        CompletableFuture<Receipt> gap;
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(dir.resolve("o.db"), RULES, clock::get)) {
+            ledger.submit(SignedTransaction.sign("mycel-test", MINT, 0, new Operation.Mint(carol.peerId(), 50))).get();
+            // Nonces 2, 1, 0 arrive in that order (pipelined calls overtaking each other): all commit, in nonce order.
+            List<CompletableFuture<Receipt>> late = new ArrayList<>();
+            for (int n = 2; n >= 0; n--) {
+                late.add(ledger.submit(SignedTransaction.sign("mycel-test", carol, n, new Operation.Transfer(MINT.peerId(), 1 + n))));
+            }
+            long s0 = late.get(2).get().seq();
+            assertEquals(s0 + 1, late.get(1).get().seq());
+            assertEquals(s0 + 2, late.get(0).get().seq());
+            assertEquals(44, ledger.account(carol.peerId()).balance());
+            // Too far ahead is refused at once; a gap never filled is refused (here when the ledger closes).
+            assertRefused(Reason.BAD_NONCE, ledger.submit(SignedTransaction.sign("mycel-test", carol, 3 + EmbeddedLedger.MAX_AHEAD + 1,
+                    new Operation.Transfer(MINT.peerId(), 1))));
+            gap = ledger.submit(SignedTransaction.sign("mycel-test", carol, 5, new Operation.Transfer(MINT.peerId(), 1)));
+            Thread.sleep(100);
+            assertTrue(!gap.isDone());
+        }
+        assertRefused(Reason.BAD_NONCE, gap);
+    }
+
     private static void assertRefused(Reason reason, CompletableFuture<Receipt> f) {
         ExecutionException e = assertThrows(ExecutionException.class, f::get);
         LedgerException cause = (LedgerException) e.getCause();
