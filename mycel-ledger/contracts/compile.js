@@ -32,7 +32,8 @@ const errors = (output.errors || []).filter((e) => e.severity === 'error');
 for (const e of output.errors || []) console.error(e.formattedMessage);
 if (errors.length) process.exit(1);
 const contract = output.contracts[source].MycelLedger;
-const out = path.join(here, '..', 'src', 'main', 'resources', 'dev', 'mycel', 'ledger', 'evm');
+// The committed place, or the folder given (the test that the committed bytecode is what this makes).
+const out = process.argv[2] ? path.resolve(process.argv[2]) : path.join(here, '..', 'src', 'main', 'resources', 'dev', 'mycel', 'ledger', 'evm');
 fs.mkdirSync(out, { recursive: true });
 fs.writeFileSync(path.join(out, 'MycelLedger.abi.json'), JSON.stringify(contract.abi, null, 1) + '\n');
 fs.writeFileSync(path.join(out, 'MycelLedger.bin'), contract.evm.bytecode.object + '\n');
