@@ -297,7 +297,12 @@ public final class EvmLedger {
     }
 
     public long burnt() throws LedgerException {
-        return EvmUnits.units(uint(view("burnt", List.of(), List.of(new TypeReference<Uint256>() { })).get(0)));
+        return EvmUnits.units(burntWei());
+    }
+
+    /** What slashing burnt, in wei: a slash's halves of an odd number of units are not whole units. */
+    public BigInteger burntWei() throws LedgerException {
+        return uint(view("burnt", List.of(), List.of(new TypeReference<Uint256>() { })).get(0));
     }
 
     public long unbonding(String account) throws LedgerException {
