@@ -33,6 +33,12 @@ import picocli.CommandLine.Command;
             "  mycel train local --data mnist --model cnn --epochs 10",
             "  mycel privacy epsilon --q 0.04 --sigma 1.5 --steps 2250 --delta 1e-5",
             "  mycel fl simulate --clients 100 --fraction 0.1 --rounds 50 --strategy fedavg --partition shards:2",
+            "",
+            "Pay and get paid (the ledger one node hosts, or this node's own):",
+            "  mycel wallet balance",
+            "  mycel wallet transfer --to PEERID --amount 25",
+            "  mycel channel open --to PEERID --deposit 300",
+            "  mycel ledger verify",
             ""
         },
         subcommands = {
