@@ -351,6 +351,28 @@ public final class EvmLedger {
         return ok ? Optional.of(address) : Optional.empty();
     }
 
+    /** The node bound to {@code address}, when its stored Ed25519 signature checks out. */
+    public Optional<PeerId> nodeOf(String address) throws LedgerException {
+        List<Type> b = view("bindingOf", List.of(new Address(address)), List.of(new TypeReference<Bytes32>() { },
+                new TypeReference<DynamicBytes>() { }));
+        byte[] key = (byte[]) b.get(0).getValue();
+        byte[] sig = (byte[]) b.get(1).getValue();
+        if (java.util.Arrays.equals(key, new byte[32])) {
+            return Optional.empty();
+        }
+        PeerId node = PeerId.ofRawKey(key);
+        return Signatures.verify(node, bindingMessage(chainId, contract, address), sig) ? Optional.of(node) : Optional.empty();
+    }
+
+    /** The latest block's time, in seconds: what the contract compares expiries with. */
+    public long chainTime() throws LedgerException {
+        try {
+            return web3.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false).send().getBlock().getTimestamp().longValueExact();
+        } catch (IOException e) {
+            throw new LedgerException(Reason.UNAVAILABLE, "the chain did not answer: " + e.getMessage(), e);
+        }
+    }
+
     private static BigInteger uint(Type t) {
         return (BigInteger) t.getValue();
     }

@@ -31,8 +31,8 @@ import org.web3j.utils.Numeric;
  * loopback port. Node and npm come from Debian's packages through {@code scripts/ensure-node.sh}
  * when missing; elsewhere than Linux x86-64 the tests are skipped, saying why.
  */
-final class Anvil implements AutoCloseable {
-    static final long CHAIN_ID = 31337;
+public final class Anvil implements AutoCloseable {
+    public static final long CHAIN_ID = 31337;
     private static final Path SOURCE = Path.of("src", "test", "evm");
     private static final Path WORK = Path.of("target", "evm-tools");
     private final Process process;
@@ -47,7 +47,15 @@ final class Anvil implements AutoCloseable {
         this.url = url;
     }
 
-    static Anvil start() throws Exception {
+    public static Anvil start() throws Exception {
+        return start(false);
+    }
+
+    /**
+     * Starts anvil; with {@code freeGas} its base fee and gas price are zero, so balances move by
+     * exactly what the ledger's operations say (the wallet contract compares them exactly).
+     */
+    public static Anvil start(boolean freeGas) throws Exception {
         Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux")
                 && List.of("amd64", "x86_64").contains(System.getProperty("os.arch")),
                 "anvil's npm package is for Linux x86-64; on this machine run the EVM tests there");
@@ -56,9 +64,13 @@ final class Anvil implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        Process p = new ProcessBuilder(anvil.toString(), "--port", Integer.toString(port), "--host", "127.0.0.1", "--chain-id",
-                Long.toString(CHAIN_ID), "--silent", "--accounts", "1").redirectErrorStream(true)
-                .redirectOutput(WORK.resolve("anvil.log").toFile()).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of(anvil.toString(), "--port", Integer.toString(port), "--host", "127.0.0.1",
+                "--chain-id", Long.toString(CHAIN_ID), "--silent", "--accounts", "1"));
+        if (freeGas) {
+            cmd.addAll(List.of("--base-fee", "0", "--gas-price", "0", "--disable-min-priority-fee"));
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(WORK.resolve("anvil-" + port + ".log").toFile()).start();
         String url = "http://127.0.0.1:" + port;
         HttpService http = new HttpService(url);
         Anvil chain = new Anvil(p, http, url);
@@ -70,7 +82,7 @@ final class Anvil implements AutoCloseable {
             } catch (IOException notYet) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
                     chain.close();
-                    fail("anvil did not start on " + url + ": " + Files.readString(WORK.resolve("anvil.log")));
+                    fail("anvil did not start on " + url + ": " + Files.readString(WORK.resolve("anvil-" + port + ".log")));
                 }
                 Thread.sleep(50);
             }
@@ -120,7 +132,7 @@ final class Anvil implements AutoCloseable {
                 + new String(out, StandardCharsets.UTF_8) + "\n(the first run needs the npm registry)");
     }
 
-    Web3j web3() {
+    public Web3j web3() {
         return web3;
     }
 
@@ -129,21 +141,30 @@ final class Anvil implements AutoCloseable {
     }
 
     /** A fresh account with {@code ether} to spend, through anvil's own cheat call. */
-    Credentials fundedAccount(long seed, long ether) throws IOException {
+    public Credentials fundedAccount(long seed, long ether) throws IOException {
         Credentials c = Credentials.create(ECKeyPair.create(BigInteger.valueOf(seed).add(BigInteger.TWO.pow(200))));
         rpc("anvil_setBalance", c.getAddress(), Numeric.toHexStringWithPrefix(BigInteger.TEN.pow(18).multiply(BigInteger.valueOf(ether))));
         return c;
     }
 
     /** Moves the chain's clock forward and mines a block, so the next transaction sees the new time. */
-    void advance(long seconds) throws IOException {
+    public void advance(long seconds) throws IOException {
         rpc("evm_increaseTime", seconds);
         rpc("evm_mine");
     }
 
-    long now() throws IOException {
+    public long now() throws IOException {
         return web3.ethGetBlockByNumber(org.web3j.protocol.core.DefaultBlockParameterName.LATEST, false).send().getBlock()
                 .getTimestamp().longValueExact();
+    }
+
+    /** Sets an account's balance, through anvil's own cheat call. */
+    public void setBalance(String address, BigInteger wei) throws IOException {
+        rpc("anvil_setBalance", address, Numeric.toHexStringWithPrefix(wei));
+    }
+
+    public BigInteger balanceWei(String address) throws IOException {
+        return web3.ethGetBalance(address, org.web3j.protocol.core.DefaultBlockParameterName.LATEST).send().getBalance();
     }
 
     private void rpc(String method, Object... params) throws IOException {
