@@ -78,6 +78,10 @@ public final class EmbeddedWallet implements Wallet {
         }
     }
 
+    private static Committed committed(Receipt r) {
+        return new Committed(r.transaction().toString(), r.seq());
+    }
+
     @Override
     public long balance(PeerId account) throws LedgerException {
         return ledger.account(account).balance();
@@ -94,23 +98,23 @@ public final class EmbeddedWallet implements Wallet {
     }
 
     @Override
-    public void transfer(PeerId to, long amount) throws LedgerException {
-        send(new Operation.Transfer(to, amount));
+    public Committed transfer(PeerId to, long amount) throws LedgerException {
+        return committed(send(new Operation.Transfer(to, amount)));
     }
 
     @Override
-    public void stake(long amount) throws LedgerException {
-        send(new Operation.Stake(amount));
+    public Committed stake(long amount) throws LedgerException {
+        return committed(send(new Operation.Stake(amount)));
     }
 
     @Override
-    public void unstake(long amount) throws LedgerException {
-        send(new Operation.Unstake(amount));
+    public Committed unstake(long amount) throws LedgerException {
+        return committed(send(new Operation.Unstake(amount)));
     }
 
     @Override
-    public void withdraw() throws LedgerException {
-        send(new Operation.Withdraw());
+    public Committed withdraw() throws LedgerException {
+        return committed(send(new Operation.Withdraw()));
     }
 
     @Override
@@ -136,18 +140,18 @@ public final class EmbeddedWallet implements Wallet {
     }
 
     @Override
-    public void claim(Voucher voucher) throws LedgerException {
-        send(new Operation.ChannelClaim(voucher.channel(), voucher.cumulative(), voucher.signature()));
+    public Committed claim(Voucher voucher) throws LedgerException {
+        return committed(send(new Operation.ChannelClaim(voucher.channel(), voucher.cumulative(), voucher.signature())));
     }
 
     @Override
-    public void closeChannel(Id channel) throws LedgerException {
-        send(new Operation.ChannelClose(channel));
+    public Committed closeChannel(Id channel) throws LedgerException {
+        return committed(send(new Operation.ChannelClose(channel)));
     }
 
     @Override
-    public void refundChannel(Id channel) throws LedgerException {
-        send(new Operation.ChannelRefund(channel));
+    public Committed refundChannel(Id channel) throws LedgerException {
+        return committed(send(new Operation.ChannelRefund(channel)));
     }
 
     @Override
@@ -156,9 +160,9 @@ public final class EmbeddedWallet implements Wallet {
     }
 
     @Override
-    public void slash(PeerId offender, long amount, PeerId injured, byte[] evidence, List<Operation.Verdict> verdicts)
+    public Committed slash(PeerId offender, long amount, PeerId injured, byte[] evidence, List<Operation.Verdict> verdicts)
             throws LedgerException {
-        send(new Operation.Slash(offender, amount, injured, evidence, verdicts));
+        return committed(send(new Operation.Slash(offender, amount, injured, evidence, verdicts)));
     }
 
     @Override

@@ -33,15 +33,29 @@ public final class EvmWallet implements Wallet {
         this.me = me;
     }
 
-    /** The wallet of {@code me}, whose EVM account {@code evm} is used as; binds the two on the contract if not yet. */
-    public static EvmWallet open(EvmLedger evm, NodeIdentity me) throws LedgerException {
+    private volatile boolean bound;
+
+    /**
+     * The wallet of {@code me}, whose EVM account {@code evm} is used as. The two are bound on
+     * the contract before this wallet's first write (others find its address by its node id
+     * from then on); reading needs no binding, nor gas.
+     */
+    public static EvmWallet open(EvmLedger evm, NodeIdentity me) {
         EvmWallet w = new EvmWallet(evm, me);
-        Optional<String> bound = evm.addressOf(me.peerId());
-        if (bound.isEmpty() || !bound.get().equalsIgnoreCase(evm.account())) {
-            evm.bind(me);
-        }
         w.remember(me.peerId(), evm.account());
         return w;
+    }
+
+    /** Binds this node to its address on the contract, unless the contract already says so. */
+    private void bind() throws LedgerException {
+        if (bound) {
+            return;
+        }
+        Optional<String> onChain = evm.addressOf(me.peerId());
+        if (onChain.isEmpty() || !onChain.get().equalsIgnoreCase(evm.account())) {
+            evm.bind(me);
+        }
+        bound = true;
     }
 
     private void remember(PeerId node, String address) {
@@ -72,6 +86,10 @@ public final class EvmWallet implements Wallet {
         return n;
     }
 
+    private static Committed committed(EvmLedger.Receipt r) {
+        return new Committed(r.transactionHash(), r.block());
+    }
+
     @Override
     public PeerId self() {
         return me.peerId();
@@ -98,30 +116,35 @@ public final class EvmWallet implements Wallet {
     }
 
     @Override
-    public void transfer(PeerId to, long amount) throws LedgerException {
+    public Committed transfer(PeerId to, long amount) throws LedgerException {
+        bind();
         if (amount <= 0) {
             throw new LedgerException(Reason.NOT_ALLOWED, "a transfer must be of a positive amount, not " + amount);
         }
-        evm.transfer(address(to), amount);
+        return committed(evm.transfer(address(to), amount));
     }
 
     @Override
-    public void stake(long amount) throws LedgerException {
-        evm.stake(amount);
+    public Committed stake(long amount) throws LedgerException {
+        bind();
+        return committed(evm.stake(amount));
     }
 
     @Override
-    public void unstake(long amount) throws LedgerException {
-        evm.unstake(amount);
+    public Committed unstake(long amount) throws LedgerException {
+        bind();
+        return committed(evm.unstake(amount));
     }
 
     @Override
-    public void withdraw() throws LedgerException {
-        evm.withdraw();
+    public Committed withdraw() throws LedgerException {
+        bind();
+        return committed(evm.withdraw());
     }
 
     @Override
     public Id openChannel(PeerId payee, long deposit, Duration lifetime) throws LedgerException {
+        bind();
         byte[] random = new byte[32];
         new java.security.SecureRandom().nextBytes(random);
         Id id = Id.of(random);
@@ -156,18 +179,21 @@ public final class EvmWallet implements Wallet {
     }
 
     @Override
-    public void claim(Voucher voucher) throws LedgerException {
-        evm.claim(voucher.channel().bytes(), voucher.nonce(), voucher.cumulative(), voucher.signature());
+    public Committed claim(Voucher voucher) throws LedgerException {
+        bind();
+        return committed(evm.claim(voucher.channel().bytes(), voucher.nonce(), voucher.cumulative(), voucher.signature()));
     }
 
     @Override
-    public void closeChannel(Id channel) throws LedgerException {
-        evm.closeChannel(channel.bytes());
+    public Committed closeChannel(Id channel) throws LedgerException {
+        bind();
+        return committed(evm.closeChannel(channel.bytes()));
     }
 
     @Override
-    public void refundChannel(Id channel) throws LedgerException {
-        evm.refundChannel(channel.bytes());
+    public Committed refundChannel(Id channel) throws LedgerException {
+        bind();
+        return committed(evm.refundChannel(channel.bytes()));
     }
 
     @Override
@@ -180,13 +206,14 @@ public final class EvmWallet implements Wallet {
     }
 
     @Override
-    public void slash(PeerId offender, long amount, PeerId injured, byte[] evidence, List<Operation.Verdict> verdicts)
+    public Committed slash(PeerId offender, long amount, PeerId injured, byte[] evidence, List<Operation.Verdict> verdicts)
             throws LedgerException {
+        bind();
         List<byte[]> sigs = new ArrayList<>();
         for (Operation.Verdict v : verdicts) {
             sigs.add(v.signature());
         }
-        evm.slash(address(offender), amount, address(injured), evidence, sigs);
+        return committed(evm.slash(address(offender), amount, address(injured), evidence, sigs));
     }
 
     @Override

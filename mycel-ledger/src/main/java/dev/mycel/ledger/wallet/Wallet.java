@@ -15,8 +15,8 @@ import java.util.Optional;
  * address, EIP-712 vouchers and verdicts). Everything else in Mycel (paid inference, slashing a
  * lying server) pays and gets paid through this interface, so it runs on either backend
  * unchanged. Accounts are node ids; amounts are whole units; every write returns once it is
- * durable (committed on the embedded ledger, in a block on the chain), or throws saying why,
- * having changed nothing.
+ * durable (committed on the embedded ledger, in a block on the chain) with where it is
+ * ({@link Committed}), or throws saying why, having changed nothing.
  */
 public interface Wallet extends AutoCloseable {
     /** This wallet's node. */
@@ -32,14 +32,14 @@ public interface Wallet extends AutoCloseable {
     /** Stake still unbonding: withdrawable later, slashable until then. */
     long unbonding(PeerId account) throws LedgerException;
 
-    void transfer(PeerId to, long amount) throws LedgerException;
+    Committed transfer(PeerId to, long amount) throws LedgerException;
 
-    void stake(long amount) throws LedgerException;
+    Committed stake(long amount) throws LedgerException;
 
-    void unstake(long amount) throws LedgerException;
+    Committed unstake(long amount) throws LedgerException;
 
     /** Moves matured unbonding stake back to the balance. */
-    void withdraw() throws LedgerException;
+    Committed withdraw() throws LedgerException;
 
     /** Opens a channel from this node to {@code payee}; returns its id. */
     Id openChannel(PeerId payee, long deposit, Duration lifetime) throws LedgerException;
@@ -53,19 +53,19 @@ public interface Wallet extends AutoCloseable {
     boolean voucherValid(ChannelView channel, Voucher voucher);
 
     /** As the payee: redeems a voucher (the latest covers all before it). */
-    void claim(Voucher voucher) throws LedgerException;
+    Committed claim(Voucher voucher) throws LedgerException;
 
     /** As the payee: closes the channel, returning what was not claimed to the payer. */
-    void closeChannel(Id channel) throws LedgerException;
+    Committed closeChannel(Id channel) throws LedgerException;
 
     /** After expiry: returns the unclaimed deposit to the payer. */
-    void refundChannel(Id channel) throws LedgerException;
+    Committed refundChannel(Id channel) throws LedgerException;
 
     /** As a referee: a verdict against {@code offender} on {@code evidence} (a SHA-256). */
     Operation.Verdict signVerdict(PeerId offender, long amount, PeerId injured, byte[] evidence);
 
     /** Slashes {@code offender} on a quorum of referees' verdicts. */
-    void slash(PeerId offender, long amount, PeerId injured, byte[] evidence, List<Operation.Verdict> verdicts)
+    Committed slash(PeerId offender, long amount, PeerId injured, byte[] evidence, List<Operation.Verdict> verdicts)
             throws LedgerException;
 
     @Override

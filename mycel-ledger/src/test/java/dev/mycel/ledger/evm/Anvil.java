@@ -11,7 +11,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,14 +25,15 @@ import org.web3j.utils.Numeric;
 
 /**
  * A real local chain for the EVM backend's tests: anvil 1.7.1, the native binary that the npm
- * package {@code @foundry-rs/anvil-linux-amd64} ships, installed by {@code npm ci} from
- * {@code src/test/evm} (its lock pins it) into {@code target/evm-tools}, and started on a free
+ * package {@code @foundry-rs/anvil-linux-amd64} ships, installed by {@code npm ci} from the
+ * package files beside this class (their lock pins it) into {@code target/evm-tools} of the
+ * module running the test (this class is in mycel-ledger's test jar), and started on a free
  * loopback port. Node and npm come from Debian's packages through {@code scripts/ensure-node.sh}
  * when missing; elsewhere than Linux x86-64 the tests are skipped, saying why.
  */
 public final class Anvil implements AutoCloseable {
     public static final long CHAIN_ID = 31337;
-    private static final Path SOURCE = Path.of("src", "test", "evm");
+    private static final String SOURCE = "anvil/";
     private static final Path WORK = Path.of("target", "evm-tools");
     private final Process process;
     private final Web3j web3;
@@ -93,15 +93,16 @@ public final class Anvil implements AutoCloseable {
     private static synchronized Path install() throws IOException, InterruptedException {
         Files.createDirectories(WORK);
         Path binary = WORK.resolve("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+        byte[] lock = packageFile("package-lock.json");
         boolean sameLock = Files.exists(WORK.resolve("package-lock.json"))
-                && Arrays.equals(Files.readAllBytes(WORK.resolve("package-lock.json")), Files.readAllBytes(SOURCE.resolve("package-lock.json")));
+                && Arrays.equals(Files.readAllBytes(WORK.resolve("package-lock.json")), lock);
         if (sameLock && Files.isExecutable(binary)) {
             return binary.toAbsolutePath();
         }
-        for (String f : List.of("package.json", "package-lock.json")) {
-            Files.copy(SOURCE.resolve(f), WORK.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-        }
+        Files.write(WORK.resolve("package.json"), packageFile("package.json"));
+        Files.write(WORK.resolve("package-lock.json"), lock);
         if (!onPath("npm")) {
+            // Each module's tests run in the module's folder: the project's scripts are one up.
             run(Path.of("..").toAbsolutePath().normalize(), "bash", "scripts/ensure-node.sh");
         }
         run(WORK, "npm", "ci", "--no-audit", "--no-fund");
@@ -109,6 +110,15 @@ public final class Anvil implements AutoCloseable {
             fail("npm ci did not install " + binary);
         }
         return binary.toAbsolutePath();
+    }
+
+    private static byte[] packageFile(String name) throws IOException {
+        try (java.io.InputStream in = Anvil.class.getResourceAsStream(SOURCE + name)) {
+            if (in == null) {
+                throw new IOException("missing test resource " + SOURCE + name);
+            }
+            return in.readAllBytes();
+        }
     }
 
     private static boolean onPath(String program) {
@@ -136,7 +146,7 @@ public final class Anvil implements AutoCloseable {
         return web3;
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 

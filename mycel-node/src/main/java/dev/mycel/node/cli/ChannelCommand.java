@@ -3,7 +3,6 @@ package dev.mycel.node.cli;
 import dev.mycel.ledger.LedgerException;
 import dev.mycel.ledger.state.ChannelView;
 import dev.mycel.ledger.tx.Id;
-import dev.mycel.ledger.tx.Operation;
 import dev.mycel.net.identity.PeerId;
 import dev.mycel.node.daemon.Durations;
 import java.time.Duration;
@@ -72,10 +71,20 @@ final class ChannelCommand implements Runnable {
             if (d.isZero() || d.isNegative()) {
                 throw new UserException("--expires must be a positive duration", true);
             }
-            long at = System.currentTimeMillis() + d.toMillis();
-            // The channel's id is the id of the transaction that opens it, which the receipt names.
-            return WalletCommand.submit(options, new Operation.ChannelOpen(payee, WalletCommand.positive(deposit, "--deposit"), at),
-                    "opened a channel of " + deposit + " to " + payee + " until " + Instant.ofEpochMilli(at) + "; its id is the transaction's");
+            long n = WalletCommand.positive(deposit, "--deposit");
+            try (LedgerAccess access = options.open()) {
+                Id id = access.wallet().openChannel(payee, n, d);
+                ChannelView c = access.wallet().channel(id).orElseThrow();
+                if (options.json) {
+                    System.out.println(Json.write(LedgerJson.channel(c)));
+                } else {
+                    System.out.println("opened channel " + id + " of " + deposit + " to " + payee + " until "
+                            + Instant.ofEpochMilli(c.expiresAt()));
+                }
+                return 0;
+            } catch (LedgerException e) {
+                throw new UserException(e.getMessage());
+            }
         }
     }
 
@@ -91,7 +100,7 @@ final class ChannelCommand implements Runnable {
         public Integer call() {
             Id id = channelId(channel);
             try (LedgerAccess access = options.open()) {
-                ChannelView c = access.ledger().channel(id).orElseThrow(() -> new UserException("no channel " + id + " on "
+                ChannelView c = access.wallet().channel(id).orElseThrow(() -> new UserException("no channel " + id + " on "
                         + access.where()));
                 if (options.json) {
                     System.out.println(Json.write(LedgerJson.channel(c)));
@@ -123,27 +132,27 @@ final class ChannelCommand implements Runnable {
         @Override
         public Integer call() {
             Id id = channelId(channel);
-            Operation op;
+            boolean asPayee;
             try (LedgerAccess access = options.open()) {
-                ChannelView c = access.ledger().channel(id).orElseThrow(() -> new UserException("no channel " + id + " on "
+                ChannelView c = access.wallet().channel(id).orElseThrow(() -> new UserException("no channel " + id + " on "
                         + access.where()));
                 PeerId me = access.me().peerId();
                 if (me.equals(c.payee())) {
-                    op = new Operation.ChannelClose(id);
+                    asPayee = true;
                 } else if (me.equals(c.payer())) {
                     if (System.currentTimeMillis() < c.expiresAt()) {
                         throw new UserException("the channel runs until " + Instant.ofEpochMilli(c.expiresAt()) + "; before that only"
                                 + " its payee can close it; run this again after that to take back the " + c.remaining()
                                 + " not claimed");
                     }
-                    op = new Operation.ChannelRefund(id);
+                    asPayee = false;
                 } else {
                     throw new UserException("this node (" + me + ") is neither the channel's payer nor its payee");
                 }
             } catch (LedgerException e) {
                 throw new UserException(e.getMessage());
             }
-            return WalletCommand.submit(options, op, "closed channel " + id);
+            return WalletCommand.write(options, w -> asPayee ? w.closeChannel(id) : w.refundChannel(id), "closed channel " + id);
         }
     }
 }

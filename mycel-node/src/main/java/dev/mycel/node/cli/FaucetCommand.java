@@ -24,6 +24,10 @@ final class FaucetCommand implements Callable<Integer> {
     public Integer call() {
         WalletCommand.positive(amount, "--amount");
         try (LedgerAccess access = options.open()) {
+            if (access.evm()) {
+                throw new UserException("an EVM chain has no faucet here: send ether to this node's EVM address from an account"
+                        + " that holds some (on anvil, any of its funded accounts)");
+            }
             Receipt r;
             if (access.ledger() instanceof RemoteLedger remote) {
                 r = remote.faucet(amount);

@@ -3,13 +3,15 @@ package dev.mycel.node.cli;
 import dev.mycel.ledger.Ledger;
 import dev.mycel.ledger.LedgerException;
 import dev.mycel.ledger.LedgerException.Reason;
-import dev.mycel.ledger.Receipt;
 import dev.mycel.ledger.chain.HashChain;
 import dev.mycel.ledger.embedded.EmbeddedLedger;
+import dev.mycel.ledger.evm.EvmKeyFile;
+import dev.mycel.ledger.evm.EvmLedger;
 import dev.mycel.ledger.remote.RemoteLedger;
 import dev.mycel.ledger.tx.Id;
-import dev.mycel.ledger.tx.Operation;
-import dev.mycel.ledger.tx.SignedTransaction;
+import dev.mycel.ledger.wallet.EmbeddedWallet;
+import dev.mycel.ledger.wallet.EvmWallet;
+import dev.mycel.ledger.wallet.Wallet;
 import dev.mycel.net.dht.BootstrapAddress;
 import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.tls.TlsContexts;
@@ -23,27 +25,33 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
 
 /**
  * The ledger a command uses, and the key it signs with (the node's own, from its data folder).
- * In order: {@code --ledger ADDR}; the config's {@code ledger.address}; the node's own running
- * daemon when it hosts the ledger; else the embedded file in the data folder, opened directly
- * (a node that is not running, or a machine on its own).
+ * With {@code ledger.backend = "evm"}: the contract on the configured chain, through the node's
+ * EVM key. Otherwise, in order: {@code --ledger ADDR}; the config's {@code ledger.address}; the
+ * node's own running daemon when it hosts the ledger; else the embedded file in the data
+ * folder, opened directly (a node that is not running, or a machine on its own).
  */
 final class LedgerAccess implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private final Ledger ledger;
+    private final Wallet wallet;
     private final NodeIdentity me;
     private final PeerChannels channels;
+    private final Web3j web3;
     private final String where;
+    private EvmLedger evmLedger;
 
-    private LedgerAccess(Ledger ledger, NodeIdentity me, PeerChannels channels, String where) {
+    private LedgerAccess(Ledger ledger, Wallet wallet, NodeIdentity me, PeerChannels channels, Web3j web3, String where) {
         this.ledger = ledger;
+        this.wallet = wallet;
         this.me = me;
         this.channels = channels;
+        this.web3 = web3;
         this.where = where;
     }
 
@@ -60,6 +68,9 @@ final class LedgerAccess implements AutoCloseable {
             throw new UserException("cannot read this node's key in " + data + ": " + e.getMessage());
         }
         NodeConfig.Ledger lc = config.ledger();
+        if (lc.backend().equals("evm")) {
+            return openEvm(lc, data, me, address);
+        }
         Id genesis = lc.genesis().isEmpty() ? null : Id.parse(lc.genesis());
         BootstrapAddress target = null;
         if (address != null) {
@@ -85,7 +96,8 @@ final class LedgerAccess implements AutoCloseable {
             try {
                 RemoteLedger remote = RemoteLedger.connect(channels.channel(target.peer(), target.host(), target.port()), TIMEOUT,
                         genesis);
-                return new LedgerAccess(remote, me, channels, "the ledger hosted by " + target);
+                return new LedgerAccess(remote, new EmbeddedWallet(remote, me, System::currentTimeMillis, false), me, channels, null,
+                        "the ledger hosted by " + target);
             } catch (LedgerException e) {
                 channels.close();
                 throw new UserException("cannot reach the ledger at " + target + ": " + e.getMessage()
@@ -99,14 +111,57 @@ final class LedgerAccess implements AutoCloseable {
                 local.close();
                 throw new UserException(file + " holds ledger " + local.rules().genesis() + ", not ledger.genesis " + genesis);
             }
-            return new LedgerAccess(local, me, null, "the embedded ledger in " + file);
+            return new LedgerAccess(local, new EmbeddedWallet(local, me, System::currentTimeMillis, false), me, null, null,
+                    "the embedded ledger in " + file);
         } catch (LedgerException e) {
             throw new UserException(e.getMessage());
         }
     }
 
+    private static LedgerAccess openEvm(NodeConfig.Ledger lc, Path data, NodeIdentity me, String address) {
+        if (address != null) {
+            throw new UserException("--ledger names a host of the embedded ledger; this node's ledger.backend is \"evm\"", true);
+        }
+        if (lc.evmContract().isEmpty()) {
+            throw new UserException("ledger.evm_contract is not set: deploy the contract with mycel ledger deploy --rpc "
+                    + lc.evmRpc() + " and put the address it prints in the config");
+        }
+        Web3j web3 = Web3j.build(new HttpService(lc.evmRpc()));
+        try {
+            Credentials key = EvmKeyFile.loadOrCreate(data);
+            long chainId = web3.ethChainId().send().getChainId().longValueExact();
+            EvmLedger evm = EvmLedger.at(web3, key, chainId, lc.evmContract());
+            Wallet wallet = EvmWallet.open(evm, me);
+            LedgerAccess access = new LedgerAccess(null, wallet, me, null, web3, "the contract " + lc.evmContract() + " on chain "
+                    + chainId + " (" + lc.evmRpc() + ")");
+            access.evmLedger = evm;
+            return access;
+        } catch (IOException e) {
+            web3.shutdown();
+            throw new UserException("cannot reach the chain at " + lc.evmRpc() + ": " + e.getMessage());
+        }
+    }
+
+    /** The embedded ledger's own API (hash chain, history, receipts), or a clear error on the EVM backend. */
     Ledger ledger() {
+        if (ledger == null) {
+            throw new UserException("this is the EVM backend (" + where + "): the chain itself keeps its history and is"
+                    + " verified by its own nodes; look this node's address up in the chain's explorer");
+        }
         return ledger;
+    }
+
+    Wallet wallet() {
+        return wallet;
+    }
+
+    /** The contract as this node's EVM account (EVM backend only). */
+    EvmLedger evmLedger() {
+        return evmLedger;
+    }
+
+    boolean evm() {
+        return ledger == null;
     }
 
     NodeIdentity me() {
@@ -120,43 +175,20 @@ final class LedgerAccess implements AutoCloseable {
 
     /** The chain to fetch and replay ({@code ledger verify}). */
     HashChain chain() {
-        return (HashChain) ledger;
-    }
-
-    /**
-     * Signs {@code op} with this node's key at its next nonce and waits until it is durable. A
-     * nonce taken meanwhile by another command of the same key is retried with the next one.
-     */
-    Receipt submit(Operation op) throws LedgerException {
-        for (int attempt = 0; ; attempt++) {
-            long nonce = ledger.account(me.peerId()).nonce();
-            SignedTransaction tx = SignedTransaction.sign(ledger.rules().chain(), me, nonce, op);
-            try {
-                return ledger.submit(tx).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof LedgerException le) {
-                    if (le.reason() == Reason.BAD_NONCE && attempt < 3) {
-                        continue;
-                    }
-                    throw le;
-                }
-                throw new LedgerException(Reason.UNAVAILABLE, String.valueOf(e.getCause()), e);
-            } catch (TimeoutException e) {
-                // Not an error yet: it may still commit. Its id lets the user look it up.
-                throw new LedgerException(Reason.UNAVAILABLE, "no answer within " + TIMEOUT.toSeconds() + " s; transaction "
-                        + tx.id() + " may still be committed (mycel wallet history shows it if so)");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LedgerException(Reason.UNAVAILABLE, "interrupted", e);
-            }
-        }
+        return (HashChain) ledger();
     }
 
     @Override
     public void close() {
-        ledger.close();
+        wallet.close();
+        if (ledger != null) {
+            ledger.close();
+        }
         if (channels != null) {
             channels.close();
+        }
+        if (web3 != null) {
+            web3.shutdown();
         }
     }
 }

@@ -6,17 +6,29 @@ import dev.mycel.ledger.Head;
 import dev.mycel.ledger.LedgerException;
 import dev.mycel.ledger.LedgerRules;
 import dev.mycel.ledger.chain.ChainVerifier;
+import dev.mycel.ledger.evm.EvmKeyFile;
+import dev.mycel.ledger.evm.EvmLedger;
 import dev.mycel.net.identity.PeerId;
+import dev.mycel.node.daemon.Durations;
+import dev.mycel.node.daemon.NodeConfig;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.http.HttpService;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code mycel ledger}: the ledger itself. */
 @Command(name = "ledger", header = "The ledger: its rules and head, and a replay that checks every entry.",
         mixinStandardHelpOptions = true,
-        subcommands = {LedgerCommand.Verify.class, LedgerCommand.Info.class, CommandLine.HelpCommand.class})
+        subcommands = {LedgerCommand.Verify.class, LedgerCommand.Info.class, LedgerCommand.Deploy.class, CommandLine.HelpCommand.class})
 final class LedgerCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -71,6 +83,85 @@ final class LedgerCommand implements Runnable {
         }
     }
 
+    @Command(name = "deploy", header = "Deploys the ledger contract on an EVM chain, paid by this node's EVM key.",
+            mixinStandardHelpOptions = true,
+            description = {"For a network whose members do not trust one host: the contract's rules are fixed here. It prints"
+                    + " the contract's address, for ledger.backend = \"evm\" and ledger.evm_contract in every member's config."})
+    static final class Deploy implements Callable<Integer> {
+        @Option(names = "--rpc", required = true, paramLabel = "URL", description = "The chain's JSON-RPC URL.")
+        String rpc;
+
+        @Option(names = "--data", paramLabel = "DIR", description = "The node's data folder (its evm.key pays).")
+        Path data;
+
+        @Option(names = "--unbonding", paramLabel = "DURATION", defaultValue = "7d",
+                description = "How long unstaked funds stay slashable (default: ${DEFAULT-VALUE}).")
+        String unbonding;
+
+        @Option(names = "--referee", paramLabel = "ADDRESS", split = ",",
+                description = "A referee's EVM address (repeat, or comma-separate).")
+        List<String> referees = new ArrayList<>();
+
+        @Option(names = "--quorum", paramLabel = "N", defaultValue = "0",
+                description = "Verdicts needed to slash (default: ${DEFAULT-VALUE}, no referees).")
+        int quorum;
+
+        @Option(names = "--injured-share", paramLabel = "F", defaultValue = "0.5",
+                description = "The injured party's share of a slash (default: ${DEFAULT-VALUE}; the rest is burnt or goes to the treasury).")
+        double injuredShare;
+
+        @Option(names = "--treasury", paramLabel = "ADDRESS", description = "Receives the rest of slashed stake.")
+        String treasury;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Duration d;
+            try {
+                d = Durations.parse(unbonding);
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--unbonding: " + e.getMessage(), true);
+            }
+            if (injuredShare < 0 || injuredShare > 1) {
+                throw new UserException("--injured-share must be within 0..1", true);
+            }
+            for (String r : referees) {
+                if (!r.matches("0x[0-9a-fA-F]{40}")) {
+                    throw new UserException("--referee " + r + ": an EVM address is 0x and 40 hex digits", true);
+                }
+            }
+            Path dir = (data != null ? data.toAbsolutePath() : NodeConfig.defaultDataDir()).normalize();
+            Web3j web3 = Web3j.build(new HttpService(rpc));
+            try {
+                Credentials key = EvmKeyFile.loadOrCreate(dir);
+                long chainId = web3.ethChainId().send().getChainId().longValueExact();
+                EvmLedger evm = EvmLedger.deploy(web3, key, chainId, d.toSeconds(), referees,
+                        quorum, (int) Math.round(injuredShare * 10_000), treasury);
+                ObjectNode o = Json.object();
+                o.put("chain_id", chainId);
+                o.put("contract", evm.contract());
+                o.put("deployer", evm.account());
+                if (json) {
+                    System.out.println(Json.write(o));
+                } else {
+                    System.out.println("deployed the ledger contract at " + evm.contract() + " on chain " + chainId);
+                    System.out.println("every member's config:  [ledger]  backend = \"evm\"  evm_rpc = \"" + rpc
+                            + "\"  evm_contract = \"" + evm.contract() + "\"");
+                }
+                return 0;
+            } catch (IOException e) {
+                throw new UserException("cannot reach the chain at " + rpc + " or read " + dir + ": " + e.getMessage());
+            } catch (LedgerException e) {
+                throw new UserException(e.getMessage() + (e.reason() == LedgerException.Reason.INSUFFICIENT_FUNDS
+                        ? " (this node's EVM address needs ether for gas first)" : ""));
+            } finally {
+                web3.shutdown();
+            }
+        }
+    }
+
     @Command(name = "info", header = "The ledger's rules (chain, genesis, faucet, unbonding, referees) and head.",
             mixinStandardHelpOptions = true)
     static final class Info implements Callable<Integer> {
@@ -80,6 +171,19 @@ final class LedgerCommand implements Runnable {
         @Override
         public Integer call() {
             try (LedgerAccess access = options.open()) {
+                if (access.evm()) {
+                    EvmLedger evm = access.evmLedger();
+                    ObjectNode o = Json.object();
+                    o.put("where", access.where());
+                    o.put("chain_id", evm.chainId());
+                    o.put("contract", evm.contract());
+                    o.put("block_time", evm.chainTime());
+                    o.put("you", access.me().peerId().toString());
+                    o.put("your_address", evm.account());
+                    o.put("bound", evm.addressOf(access.me().peerId()).map(a -> a.equalsIgnoreCase(evm.account())).orElse(false));
+                    print(o);
+                    return 0;
+                }
                 LedgerRules rules = access.ledger().rules();
                 Head head = access.ledger().head();
                 ObjectNode o = Json.object();
@@ -98,15 +202,19 @@ final class LedgerCommand implements Runnable {
                 o.put("entries", head.seq());
                 o.put("head", head.hash().toString());
                 o.put("you", access.me().peerId().toString());
-                if (options.json) {
-                    System.out.println(Json.write(o));
-                } else {
-                    o.properties().forEach(e -> System.out.printf("%-18s %s%n", e.getKey(), e.getValue().isTextual()
-                            ? e.getValue().asText() : e.getValue().toString()));
-                }
+                print(o);
                 return 0;
             } catch (LedgerException e) {
                 throw new UserException(e.getMessage());
+            }
+        }
+
+        private void print(ObjectNode o) {
+            if (options.json) {
+                System.out.println(Json.write(o));
+            } else {
+                o.properties().forEach(e -> System.out.printf("%-18s %s%n", e.getKey(), e.getValue().isTextual()
+                        ? e.getValue().asText() : e.getValue().toString()));
             }
         }
     }

@@ -23,6 +23,13 @@ final class LedgerJson {
         return o;
     }
 
+    static ObjectNode committed(dev.mycel.ledger.wallet.Committed c, boolean evm) {
+        ObjectNode o = Json.object();
+        o.put("transaction", c.transaction());
+        o.put(evm ? "block" : "seq", c.position());
+        return o;
+    }
+
     static ObjectNode account(AccountView a) {
         ObjectNode o = Json.object();
         o.put("account", a.id().toString());

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mycel.ledger.HistoryEntry;
 import dev.mycel.ledger.LedgerException;
-import dev.mycel.ledger.Receipt;
 import dev.mycel.ledger.state.AccountView;
-import dev.mycel.ledger.tx.Operation;
+import dev.mycel.ledger.wallet.Committed;
+import dev.mycel.ledger.wallet.Wallet;
 import dev.mycel.net.identity.PeerId;
 import java.time.Instant;
 import java.util.List;
@@ -19,8 +19,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code mycel wallet}: this node's account on the ledger. */
 @Command(name = "wallet", header = "This node's account: balance, history, transfers and stake.", mixinStandardHelpOptions = true,
-        description = {"The node's key (in its data folder) is its account. Amounts are whole numbers of the ledger's smallest"
-                + " unit. A transaction is reported only once the ledger has it on disk."},
+        description = {"The node's key (in its data folder) is its account; on the EVM backend, its EVM key (evm.key), bound"
+                + " to the node's id on the contract. Amounts are whole numbers of the ledger's smallest unit (a gwei on the EVM"
+                + " backend). A transaction is reported only once the ledger has it durably (on disk, or in a block)."},
         subcommands = {WalletCommand.Balance.class, WalletCommand.History.class, WalletCommand.Transfer.class,
             WalletCommand.Stake.class, WalletCommand.Unstake.class, WalletCommand.Withdraw.class, CommandLine.HelpCommand.class})
 final class WalletCommand implements Runnable {
@@ -36,10 +37,14 @@ final class WalletCommand implements Runnable {
         if (text == null) {
             return access.me().peerId();
         }
+        return peer(text, "ACCOUNT");
+    }
+
+    static PeerId peer(String text, String option) {
         try {
             return PeerId.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage(), true);
+            throw new UserException(option + ": " + e.getMessage(), true);
         }
     }
 
@@ -50,14 +55,20 @@ final class WalletCommand implements Runnable {
         return amount;
     }
 
-    /** Submits {@code op}, then prints its receipt: the transaction id alone, or the whole receipt as JSON. */
-    static int submit(LedgerOptions options, Operation op, String done) {
+    /** A write through the wallet, returning where it landed. */
+    interface Write {
+        Committed on(Wallet wallet) throws LedgerException;
+    }
+
+    /** Runs {@code write}; once it is durable, prints where: one line for people, or JSON. */
+    static int write(LedgerOptions options, Write write, String done) {
         try (LedgerAccess access = options.open()) {
-            Receipt r = access.submit(op);
+            Committed c = write.on(access.wallet());
             if (options.json) {
-                System.out.println(Json.write(LedgerJson.receipt(r)));
+                System.out.println(Json.write(LedgerJson.committed(c, access.evm())));
             } else {
-                System.out.println(done + " (transaction " + r.transaction() + ", entry " + r.seq() + ")");
+                System.out.println(done + " (transaction " + c.transaction() + (access.evm() ? ", block " : ", entry ")
+                        + c.position() + ")");
             }
             return 0;
         } catch (LedgerException e) {
@@ -76,13 +87,28 @@ final class WalletCommand implements Runnable {
         @Override
         public Integer call() {
             try (LedgerAccess access = options.open()) {
-                AccountView a = access.ledger().account(account(account, access));
+                PeerId who = account(account, access);
+                // The embedded ledger says more (nonce, each unbonding part); the wallet's three numbers are on both.
+                AccountView a = access.evm()
+                        ? new AccountView(who, access.wallet().balance(who), -1, access.wallet().staked(who), List.of())
+                        : access.ledger().account(who);
+                long unbonding = access.evm() ? access.wallet().unbonding(who) : a.unbondingTotal();
                 if (options.json) {
-                    System.out.println(Json.write(LedgerJson.account(a)));
+                    ObjectNode o = LedgerJson.account(a);
+                    o.put("unbonding", unbonding);
+                    o.put("ledger", access.wallet().ledgerName());
+                    if (access.evm()) {
+                        o.remove("nonce");
+                        o.remove("unbonding_parts");
+                    }
+                    System.out.println(Json.write(o));
                 } else {
-                    System.out.println(a.id() + " on " + access.ledger().rules().chain());
+                    System.out.println(a.id() + " on " + access.wallet().ledgerName());
                     System.out.println("  balance    " + a.balance());
                     System.out.println("  staked     " + a.staked());
+                    if (access.evm()) {
+                        System.out.println("  unbonding  " + unbonding);
+                    }
                     for (AccountView.Unbonding u : a.unbonding()) {
                         System.out.println("  unbonding  " + u.amount() + " (withdrawable from " + Instant.ofEpochMilli(u.releaseAt())
                                 + ")");
@@ -95,7 +121,8 @@ final class WalletCommand implements Runnable {
         }
     }
 
-    @Command(name = "history", header = "The newest transactions that concern an account.", mixinStandardHelpOptions = true)
+    @Command(name = "history", header = "The newest transactions that concern an account (embedded ledger).",
+            mixinStandardHelpOptions = true)
     static final class History implements Callable<Integer> {
         @Mixin
         LedgerOptions options;
@@ -147,13 +174,9 @@ final class WalletCommand implements Runnable {
 
         @Override
         public Integer call() {
-            PeerId payee;
-            try {
-                payee = PeerId.parse(to);
-            } catch (IllegalArgumentException e) {
-                throw new UserException("--to: " + e.getMessage(), true);
-            }
-            return submit(options, new Operation.Transfer(payee, positive(amount, "--amount")), "paid " + amount + " to " + payee);
+            PeerId payee = peer(to, "--to");
+            long n = positive(amount, "--amount");
+            return write(options, w -> w.transfer(payee, n), "paid " + amount + " to " + payee);
         }
     }
 
@@ -168,7 +191,8 @@ final class WalletCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return submit(options, new Operation.Stake(positive(amount, "--amount")), "staked " + amount);
+            long n = positive(amount, "--amount");
+            return write(options, w -> w.stake(n), "staked " + amount);
         }
     }
 
@@ -183,8 +207,8 @@ final class WalletCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return submit(options, new Operation.Unstake(positive(amount, "--amount")),
-                    "unbonding " + amount + " (mycel wallet withdraw once the delay is over)");
+            long n = positive(amount, "--amount");
+            return write(options, w -> w.unstake(n), "unbonding " + amount + " (mycel wallet withdraw once the delay is over)");
         }
     }
 
@@ -195,7 +219,7 @@ final class WalletCommand implements Runnable {
 
         @Override
         public Integer call() {
-            return submit(options, new Operation.Withdraw(), "withdrew matured stake");
+            return write(options, Wallet::withdraw, "withdrew matured stake");
         }
     }
 }

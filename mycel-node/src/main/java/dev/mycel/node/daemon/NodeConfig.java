@@ -93,10 +93,13 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
      * The rest are the rules a host creates its ledger with (fixed once it exists): the chain
      * name, whether the host's key mints (a devnet's faucet), the unbonding delay, the referees
      * and their quorum, the injured party's share of a slash and the treasury for the rest
-     * (null: burnt). {@code genesis}, when set, pins the ledger a node accepts.
+     * (null: burnt). {@code genesis}, when set, pins the ledger a node accepts. With {@code backend}
+     * "evm" the ledger is instead the {@code MycelLedger} contract at {@code evmContract} on the
+     * chain whose JSON-RPC is {@code evmRpc}, and the node pays with its EVM key.
      */
     public record Ledger(boolean host, BootstrapAddress address, String chain, String genesis, boolean faucet,
-                         Duration unbonding, List<PeerId> referees, int quorum, double injuredShare, PeerId treasury) {
+                         Duration unbonding, List<PeerId> referees, int quorum, double injuredShare, PeerId treasury,
+                         String backend, String evmRpc, String evmContract) {
         public Ledger {
             referees = List.copyOf(referees);
         }
@@ -257,7 +260,7 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
     // ---- the keys ----
 
     private enum Type { PATH, OPT_PATH, PATHS, SPAN, OPT_HOST_PORT, FRACTION, LEVEL, HOST_PORT, HOST, BOOTSTRAP, BOOL, INT, NUMBER, DURATION,
-        FAULT, CHAIN, HEX32, OPT_PEER, PEERS, OPT_ADDRESS }
+        FAULT, CHAIN, HEX32, OPT_PEER, PEERS, OPT_ADDRESS, OPT_URL, OPT_EVM_ADDRESS }
 
     private record Key(String name, Type type, long min, long max, Function<Defaults, Object> dflt) {
     }
@@ -345,6 +348,9 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
         key("ledger.quorum", Type.INT, 0, 1024, d -> 0L);
         key("ledger.injured_share", Type.FRACTION, 0, 0, d -> 0.5);
         key("ledger.treasury", Type.OPT_PEER, 0, 0, d -> "");
+        key("ledger.backend", Type.CHAIN, 0, 0, d -> "embedded");
+        key("ledger.evm_rpc", Type.OPT_URL, 0, 0, d -> "");
+        key("ledger.evm_contract", Type.OPT_EVM_ADDRESS, 0, 0, d -> "");
         KEYS = List.copyOf(SPECS.keySet());
     }
 
@@ -496,6 +502,20 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                     String t = text(v, "a chain name");
                     if (t.isEmpty() || t.length() > 64 || !t.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
                         throw new IllegalArgumentException("must be 1 to 64 printable ASCII characters without spaces, got " + v);
+                    }
+                    yield t;
+                }
+                case OPT_URL -> {
+                    String t = text(v, "an http:// or https:// URL").strip();
+                    if (!t.isEmpty() && !t.matches("https?://[^\\s]+")) {
+                        throw new IllegalArgumentException("must be an http:// or https:// URL, got " + v);
+                    }
+                    yield t;
+                }
+                case OPT_EVM_ADDRESS -> {
+                    String t = text(v, "an EVM address, 0x and 40 hex digits").strip();
+                    if (!t.isEmpty() && !t.matches("0x[0-9a-fA-F]{40}")) {
+                        throw new IllegalArgumentException("must be an EVM address, 0x and 40 hex digits, got " + v);
                     }
                     yield t;
                 }
@@ -678,10 +698,21 @@ public record NodeConfig(Path dataDir, String logLevel, HostPort listen, String 
                         + referees.size() + " ledger.referees (0 without referees), not " + quorum);
             }
             Object treasury = values.get("ledger.treasury");
+            String backend = (String) values.get("ledger.backend");
+            String rpc = (String) values.get("ledger.evm_rpc");
+            String contract = (String) values.get("ledger.evm_contract");
+            if (!backend.equals("embedded") && !backend.equals("evm")) {
+                throw new NodeException(sourceOf("ledger.backend", "ledger.backend") + ": ledger.backend must be \"embedded\" or"
+                        + " \"evm\", not \"" + backend + "\"");
+            }
+            if (backend.equals("evm") && (rpc.isEmpty() || host)) {
+                throw new NodeException(sourceOf("ledger.backend", "ledger.evm_rpc") + ": ledger.backend = \"evm\" needs"
+                        + " ledger.evm_rpc (the chain's JSON-RPC URL) and no ledger.host (the chain is the host)");
+            }
             return new Ledger(host, address instanceof BootstrapAddress a ? a : null, (String) values.get("ledger.chain"),
                     (String) values.get("ledger.genesis"), (Boolean) values.get("ledger.faucet"),
                     (Duration) values.get("ledger.unbonding"), referees, quorum, (Double) values.get("ledger.injured_share"),
-                    treasury instanceof PeerId p ? p : null);
+                    treasury instanceof PeerId p ? p : null, backend, rpc, contract);
         }
 
         @SuppressWarnings("unchecked")
