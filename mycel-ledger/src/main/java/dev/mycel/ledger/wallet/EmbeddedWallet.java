@@ -83,6 +83,11 @@ public final class EmbeddedWallet implements Wallet {
     }
 
     @Override
+    public void register() {
+        // An account is a node id: nothing to register.
+    }
+
+    @Override
     public long balance(PeerId account) throws LedgerException {
         return ledger.account(account).balance();
     }

@@ -46,6 +46,11 @@ public final class EvmWallet implements Wallet {
         return w;
     }
 
+    @Override
+    public void register() throws LedgerException {
+        bind();
+    }
+
     /** Binds this node to its address on the contract, unless the contract already says so. */
     private void bind() throws LedgerException {
         if (bound) {
@@ -70,7 +75,8 @@ public final class EvmWallet implements Wallet {
             return known;
         }
         String a = evm.addressOf(node).orElseThrow(() -> new LedgerException(Reason.UNKNOWN, node
-                + " has bound no EVM address on " + ledgerName() + " (its node binds one when it opens its wallet)"));
+                + " has bound no EVM address on " + ledgerName() + " (a node binds one with its first payment, or when it starts"
+                + " taking payments)"));
         remember(node, a);
         return a.toLowerCase(java.util.Locale.ROOT);
     }

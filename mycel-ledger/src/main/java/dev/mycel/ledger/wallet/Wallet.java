@@ -25,6 +25,14 @@ public interface Wallet extends AutoCloseable {
     /** Which ledger: the embedded chain's name, or {@code evm-CHAINID-CONTRACT}. */
     String ledgerName();
 
+    /**
+     * Makes this node findable by its id, so others can pay it and open channels to it: on the
+     * EVM backend this binds its address to its node id on the contract (a transaction, so it
+     * needs gas; a wallet's first write does it too); on the embedded ledger accounts are node
+     * ids already and this does nothing.
+     */
+    void register() throws LedgerException;
+
     long balance(PeerId account) throws LedgerException;
 
     long staked(PeerId account) throws LedgerException;

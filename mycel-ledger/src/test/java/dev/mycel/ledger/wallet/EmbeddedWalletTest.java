@@ -39,7 +39,9 @@ class EmbeddedWalletTest extends WalletContract {
 
     @Override
     protected Wallet wallet(NodeIdentity node) {
-        return new EmbeddedWallet(ledger, node, clock::get, false);
+        EmbeddedWallet w = new EmbeddedWallet(ledger, node, clock::get, false);
+        w.register();
+        return w;
     }
 
     @Override

@@ -56,7 +56,10 @@ class EvmWalletTest extends WalletContract {
             // Gas money for binding: an unfunded node cannot write to the chain at all.
             chain.setBalance(k.getAddress(), BigInteger.TEN.pow(16));
         }
-        return EvmWallet.open(contract.as(k), node);
+        // Every party registers as a node taking part would (servers and clients at start).
+        EvmWallet w = EvmWallet.open(contract.as(k), node);
+        w.register();
+        return w;
     }
 
     @Override
