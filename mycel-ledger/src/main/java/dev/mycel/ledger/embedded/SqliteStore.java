@@ -138,11 +138,11 @@ public final class SqliteStore implements AutoCloseable {
         }
     }
 
-    public List<ChainEntry> entries(long from, int max) throws SQLException {
+    /** A query's rows as chain entries; its parameters set by {@code bind}. Ends the read transaction either way. */
+    private List<ChainEntry> query(String sql, StatementBinder bind) throws SQLException {
         List<ChainEntry> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement("SELECT seq, time, tx, hash FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?")) {
-            p.setLong(1, from);
-            p.setInt(2, max);
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind.bind(p);
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     out.add(new ChainEntry(r.getLong(1), r.getLong(2), r.getBytes(3), Id.of(r.getBytes(4))));
@@ -152,35 +152,30 @@ public final class SqliteStore implements AutoCloseable {
             db.commit();
         }
         return out;
+    }
+
+    private interface StatementBinder {
+        void bind(PreparedStatement p) throws SQLException;
+    }
+
+    public List<ChainEntry> entries(long from, int max) throws SQLException {
+        return query("SELECT seq, time, tx, hash FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?", p -> {
+            p.setLong(1, from);
+            p.setInt(2, max);
+        });
     }
 
     public Optional<ChainEntry> entryOf(Id transaction) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement("SELECT seq, time, tx, hash FROM entries WHERE tx_id = ?")) {
-            p.setBytes(1, transaction.bytes());
-            try (ResultSet r = p.executeQuery()) {
-                return r.next() ? Optional.of(new ChainEntry(r.getLong(1), r.getLong(2), r.getBytes(3), Id.of(r.getBytes(4))))
-                        : Optional.empty();
-            }
-        } finally {
-            db.commit();
-        }
+        return query("SELECT seq, time, tx, hash FROM entries WHERE tx_id = ?", p -> p.setBytes(1, transaction.bytes()))
+                .stream().findFirst();
     }
 
     public List<ChainEntry> entriesOf(PeerId account, int max) throws SQLException {
-        List<ChainEntry> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement("SELECT e.seq, e.time, e.tx, e.hash FROM parties p JOIN entries e"
-                + " ON e.seq = p.seq WHERE p.account = ? ORDER BY p.seq DESC LIMIT ?")) {
-            p.setBytes(1, account.rawKey());
-            p.setInt(2, max);
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(new ChainEntry(r.getLong(1), r.getLong(2), r.getBytes(3), Id.of(r.getBytes(4))));
-                }
-            }
-        } finally {
-            db.commit();
-        }
-        return out;
+        return query("SELECT e.seq, e.time, e.tx, e.hash FROM parties p JOIN entries e ON e.seq = p.seq WHERE p.account = ?"
+                + " ORDER BY p.seq DESC LIMIT ?", p -> {
+                    p.setBytes(1, account.rawKey());
+                    p.setInt(2, max);
+                });
     }
 
     @Override

@@ -53,7 +53,11 @@ public final class EmbeddedWallet implements Wallet {
         return ledger;
     }
 
-    private Receipt send(Operation op) throws LedgerException {
+    /**
+     * Signs {@code op} with the node key at its next nonce and waits until it is durable; a
+     * nonce taken meanwhile by another writer of the same key is retried with the next one.
+     */
+    public Receipt send(Operation op) throws LedgerException {
         for (int attempt = 0; ; attempt++) {
             long nonce = ledger.account(me.peerId()).nonce();
             SignedTransaction tx = SignedTransaction.sign(ledger.rules().chain(), me, nonce, op);

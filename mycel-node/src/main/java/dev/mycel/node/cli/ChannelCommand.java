@@ -39,6 +39,11 @@ final class ChannelCommand implements Runnable {
         }
     }
 
+    /** The channel, or a clear error naming where it was looked for. */
+    static ChannelView known(LedgerAccess access, Id id) throws LedgerException {
+        return access.wallet().channel(id).orElseThrow(() -> new UserException("no channel " + id + " on " + access.where()));
+    }
+
     @Command(name = "open", header = "Opens a channel from this node to a payee, with a deposit.", mixinStandardHelpOptions = true)
     static final class Open implements Callable<Integer> {
         @Mixin
@@ -100,8 +105,7 @@ final class ChannelCommand implements Runnable {
         public Integer call() {
             Id id = channelId(channel);
             try (LedgerAccess access = options.open()) {
-                ChannelView c = access.wallet().channel(id).orElseThrow(() -> new UserException("no channel " + id + " on "
-                        + access.where()));
+                ChannelView c = known(access, id);
                 if (options.json) {
                     System.out.println(Json.write(LedgerJson.channel(c)));
                 } else {
@@ -134,8 +138,7 @@ final class ChannelCommand implements Runnable {
             Id id = channelId(channel);
             boolean asPayee;
             try (LedgerAccess access = options.open()) {
-                ChannelView c = access.wallet().channel(id).orElseThrow(() -> new UserException("no channel " + id + " on "
-                        + access.where()));
+                ChannelView c = known(access, id);
                 PeerId me = access.me().peerId();
                 if (me.equals(c.payee())) {
                     asPayee = true;
