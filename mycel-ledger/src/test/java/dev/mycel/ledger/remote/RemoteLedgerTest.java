@@ -118,4 +118,31 @@ class RemoteLedgerTest {
             assertEquals(Reason.WRONG_CHAIN, wrong.reason());
         }
     }
+
+    @Test
+    void aDevnetFaucetPaysTheCallerWithinItsCapAndOnlyWhereTheHostMints() throws Exception {
+        AtomicLong clock = new AtomicLong(2_000_000);
+        LedgerRules noFaucet = new LedgerRules("mycel-closed", null, 60_000, List.of(), 0, 0, null);
+        try (EmbeddedLedger ledger = EmbeddedLedger.open(dir.resolve("f.db"), RULES, clock::get);
+             EmbeddedLedger closed = EmbeddedLedger.open(dir.resolve("c.db"), noFaucet, clock::get);
+             NetServer server = NetServer.start(HOST, new TlsContexts(HOST), new InetSocketAddress("127.0.0.1", 0),
+                     NetLimits.defaults(), List.of(new LedgerGrpcService(ledger, HOST, 1_000)), null);
+             NetServer closedServer = NetServer.start(HOST, new TlsContexts(HOST), new InetSocketAddress("127.0.0.1", 0),
+                     NetLimits.defaults(), List.of(new LedgerGrpcService(closed, HOST, 1_000)), null);
+             PeerChannels channels = new PeerChannels(new TlsContexts(CLIENT), NetLimits.defaults(), 4)) {
+            RemoteLedger remote = RemoteLedger.connect(channels.channel(HOST.peerId(), "127.0.0.1", server.port()),
+                    Duration.ofSeconds(10), null);
+            // The caller is paid, as its TLS certificate proves who it is; twice is two mints.
+            remote.faucet(600);
+            remote.faucet(400);
+            assertEquals(1_000, remote.account(CLIENT.peerId()).balance());
+            assertEquals(2, remote.account(HOST.peerId()).nonce());
+            LedgerException tooMuch = assertThrows(LedgerException.class, () -> remote.faucet(1_001));
+            assertEquals(Reason.NOT_ALLOWED, tooMuch.reason());
+            RemoteLedger other = RemoteLedger.connect(channels.channel(HOST.peerId(), "127.0.0.1", closedServer.port()),
+                    Duration.ofSeconds(10), null);
+            LedgerException none = assertThrows(LedgerException.class, () -> other.faucet(10));
+            assertTrue(none.getMessage().contains("has no faucet"), none.getMessage());
+        }
+    }
 }

@@ -54,10 +54,10 @@ class NodeCliTest {
     /** A word that is no command is an error naming it, --help or not; help for real commands is unchanged. */
     @Test
     void anUnknownCommandIsAnErrorEvenBesideHelp() {
-        for (String[] args : List.of(new String[] {"wallt", "--help"}, new String[] {"wallt"}, new String[] {"--help", "wallt"})) {
+        for (String[] args : List.of(new String[] {"frobnicate", "--help"}, new String[] {"frobnicate"}, new String[] {"--help", "frobnicate"})) {
             Cli.Result r = Cli.run(args);
             assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + r.out() + r.err());
-            assertEquals("mycel: error: unknown command 'wallt'\nSee 'mycel --help' for the commands.\n", r.err().replace("\r", ""));
+            assertEquals("mycel: error: unknown command 'frobnicate'\nSee 'mycel --help' for the commands.\n", r.err().replace("\r", ""));
             assertEquals("", r.out());
         }
         Cli.Result typo = Cli.run("genrate", "--help");
