@@ -54,10 +54,10 @@ class NodeCliTest {
     /** A word that is no command is an error naming it, --help or not; help for real commands is unchanged. */
     @Test
     void anUnknownCommandIsAnErrorEvenBesideHelp() {
-        for (String[] args : List.of(new String[] {"frobnicate", "--help"}, new String[] {"frobnicate"}, new String[] {"--help", "frobnicate"})) {
+        for (String[] args : List.of(new String[] {"qqqq", "--help"}, new String[] {"qqqq"}, new String[] {"--help", "qqqq"})) {
             Cli.Result r = Cli.run(args);
             assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + r.out() + r.err());
-            assertEquals("mycel: error: unknown command 'frobnicate'\nSee 'mycel --help' for the commands.\n", r.err().replace("\r", ""));
+            assertEquals("mycel: error: unknown command 'qqqq'\nSee 'mycel --help' for the commands.\n", r.err().replace("\r", ""));
             assertEquals("", r.out());
         }
         Cli.Result typo = Cli.run("genrate", "--help");
