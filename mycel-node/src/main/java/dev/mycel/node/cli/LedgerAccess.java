@@ -17,6 +17,7 @@ import dev.mycel.net.identity.NodeIdentity;
 import dev.mycel.net.tls.TlsContexts;
 import dev.mycel.net.transport.grpc.NetLimits;
 import dev.mycel.net.transport.grpc.PeerChannels;
+import dev.mycel.node.daemon.AdminClient;
 import dev.mycel.node.daemon.DataDir;
 import dev.mycel.node.daemon.NodeConfig;
 import dev.mycel.node.daemon.NodeInfo;
@@ -84,12 +85,10 @@ final class LedgerAccess implements AutoCloseable {
             }
         } else if (lc.address() != null) {
             target = lc.address();
-        } else if (lc.host()) {
-            Optional<NodeInfo> running = NodeInfo.read(data).filter(i -> ProcessHandle.of(i.pid()).map(ProcessHandle::isAlive)
-                    .orElse(false));
-            if (running.isPresent()) {
-                target = BootstrapAddress.parse(running.get().peerId() + "@" + running.get().listen());
-            }
+        } else {
+            // The node running on this folder may have been given its ledger by flags (devnet does):
+            // use the one it uses. A node that is not running leaves the config's say.
+            target = runningNodesLedger(data);
         }
         if (target != null) {
             PeerChannels channels = new PeerChannels(new TlsContexts(me), NetLimits.defaults(), 4);
@@ -115,6 +114,23 @@ final class LedgerAccess implements AutoCloseable {
                     "the embedded ledger in " + file);
         } catch (LedgerException e) {
             throw new UserException(e.getMessage());
+        }
+    }
+
+    /** The ledger host the node running on {@code data} uses, from its admin API; null when none runs or it uses its own file. */
+    private static BootstrapAddress runningNodesLedger(Path data) {
+        Optional<NodeInfo> running = NodeInfo.read(data).filter(i -> ProcessHandle.of(i.pid()).map(ProcessHandle::isAlive)
+                .orElse(false));
+        if (running.isEmpty()) {
+            return null;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode l = AdminClient.forDataDir(data).get("/v1/ledger");
+            String address = l.path("address").isTextual() ? l.path("address").asText() : null;
+            return address == null ? null : BootstrapAddress.parse(address);
+        } catch (RuntimeException notNow) {
+            // A node too old for /v1/ledger, or shutting down: fall back to its own address when it hosts.
+            return null;
         }
     }
 

@@ -41,6 +41,7 @@ import java.util.Optional;
  * POST /v1/dht/get         {"key": NAME | PEERID/NAME}               read a published value
  * POST /v1/dht/providers   {"key": HEX64 | TEXT}                     who provides a key
  * POST /v1/dht/provide     {"key": HEX64 | TEXT, "payload": TEXT}    announce this node provides it
+ * GET  /v1/ledger          where this node's ledger is (hosted here, another node's, an EVM contract)
  * </pre>
  */
 final class AdminApi {
@@ -61,6 +62,7 @@ final class AdminApi {
         r.put("POST /v1/dht/get", this::get);
         r.put("POST /v1/dht/providers", this::providers);
         r.put("POST /v1/dht/provide", this::provide);
+        r.put("GET /v1/ledger", body -> ledger());
         return r;
     }
 
@@ -103,6 +105,29 @@ final class AdminApi {
             b.put("frame_connections", served.frameConnections());
             b.put("pushes_sent", served.pushesSent()).put("pushes_taken", served.pushesTaken());
         }
+        return o;
+    }
+
+    /**
+     * Where this node's ledger is, so that its commands (wallet, channel, ledger) use the same
+     * one as the node, however the node was configured (a file, flags, devnet).
+     */
+    private JsonNode ledger() {
+        NodeConfig.Ledger l = node.config().ledger();
+        ObjectNode o = JSON.createObjectNode();
+        o.put("backend", l.backend());
+        o.put("chain", l.chain());
+        o.put("host", l.host());
+        if (l.host()) {
+            o.put("address", dht().id() + "@" + dht().self().address());
+        } else if (l.address() != null) {
+            o.put("address", l.address().toString());
+        } else {
+            o.putNull("address");
+        }
+        o.put("genesis", l.genesis());
+        o.put("evm_rpc", l.evmRpc());
+        o.put("evm_contract", l.evmContract());
         return o;
     }
 

@@ -208,6 +208,12 @@ public final class Devnet implements AutoCloseable {
         return file;
     }
 
+    /** Node 0's id (the others start once its node.json is written), so the others can be told where the ledger is. */
+    private String ledgerHost() {
+        return dev.mycel.node.daemon.NodeInfo.read(options.dir().resolve("node-0")).orElseThrow(
+                () -> new NodeException("node 0 has not written its node.json")).peerId();
+    }
+
     private void spawn(int i) throws IOException {
         Path data = options.dir().resolve("node-" + i);
         DataDir.create(data);
@@ -225,6 +231,12 @@ public final class Devnet implements AutoCloseable {
         }
         if (i > 0) {
             cmd.addAll(List.of("--bootstrap", "127.0.0.1:" + options.basePort()));
+        }
+        // Node 0 hosts the devnet's ledger, with a faucet; the others use it (mycel faucet, wallet, channel).
+        if (i == 0) {
+            cmd.addAll(List.of("--set", "ledger.host=true", "--set", "ledger.faucet=true", "--set", "ledger.chain=\"mycel-devnet\""));
+        } else {
+            cmd.addAll(List.of("--set", "ledger.address=\"" + ledgerHost() + "@127.0.0.1:" + options.basePort() + "\""));
         }
         Path log = data.resolve("node.log");
         Files.writeString(log, "# " + Instant.now() + ": " + String.join(" ", cmd) + "\n");

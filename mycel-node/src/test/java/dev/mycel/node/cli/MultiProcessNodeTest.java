@@ -243,6 +243,15 @@ class MultiProcessNodeTest {
         // The nodes are ordinary nodes: the usual commands reach them through their data folders.
         Cli.Result status = Cli.run("node", "status", "--data", net.resolve("node-1").toString(), "--json");
         assertEquals(2, JSON.readTree(status.out()).path("peers").asInt(), status.err());
+        // Node 0 hosts the devnet's ledger with a faucet; a member's wallet finds it through its node.
+        String member = net.resolve("node-2").toString();
+        Cli.Result funded = Cli.run("faucet", "--data", member, "--amount", "5000", "--json");
+        assertEquals(0, funded.exitCode(), funded.err());
+        Cli.Result balance = Cli.run("wallet", "balance", "--data", member, "--json");
+        assertEquals(5000, JSON.readTree(balance.out()).path("balance").asLong(), balance.err());
+        assertEquals("mycel-devnet", JSON.readTree(balance.out()).path("ledger").asText());
+        Cli.Result verified = Cli.run("ledger", "verify", "--data", net.resolve("node-1").toString(), "--json");
+        assertTrue(JSON.readTree(verified.out()).path("ok").asBoolean(), verified.out() + verified.err());
         // A second devnet on the same folder is refused while this one runs.
         Cli.Result twice = Cli.run("devnet", "--nodes", "2", "--dir", net.toString(), "--base-port", Integer.toString(base + 10));
         assertEquals(1, twice.exitCode());
