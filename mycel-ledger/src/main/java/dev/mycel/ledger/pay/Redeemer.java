@@ -9,23 +9,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.LongSupplier;
 
 /**
  * Turns a server's kept vouchers into money, in batches: one claim redeems a channel's latest
  * voucher, which covers every request before it, so a server claims only when a channel's
  * unredeemed amount reaches {@code batch} or its expiry is within {@code margin} (after expiry
  * the payer takes the rest back). A claim the ledger refuses because it was already made (a
- * restart between claiming and recording it) is recorded from the ledger's own count.
+ * restart between claiming and recording it) is recorded from the ledger's own count. Time is
+ * the ledger's ({@link Wallet#now}), the clock the expiries are kept in.
  */
 public final class Redeemer {
     private final Wallet wallet;
     private final VoucherBook book;
     private final long batch;
     private final Duration margin;
-    private final LongSupplier clockMillis;
 
-    public Redeemer(Wallet wallet, VoucherBook book, long batch, Duration margin, LongSupplier clockMillis) {
+    public Redeemer(Wallet wallet, VoucherBook book, long batch, Duration margin) {
         if (batch < 1) {
             throw new IllegalArgumentException("a batch is at least 1 unit, not " + batch);
         }
@@ -33,7 +32,6 @@ public final class Redeemer {
         this.book = book;
         this.batch = batch;
         this.margin = margin;
-        this.clockMillis = clockMillis;
     }
 
     /** Claims what is due now; returns the claims made. */
@@ -48,7 +46,7 @@ public final class Redeemer {
 
     private List<Committed> redeem(boolean all) throws LedgerException, IOException {
         List<Committed> done = new ArrayList<>();
-        long now = clockMillis.getAsLong();
+        long now = wallet.now();
         for (VoucherBook.Kept k : book.all()) {
             if (k.unclaimed() <= 0) {
                 continue;

@@ -92,6 +92,11 @@ public final class EmbeddedWallet implements Wallet {
     }
 
     @Override
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    @Override
     public long balance(PeerId account) throws LedgerException {
         return ledger.account(account).balance();
     }

@@ -107,6 +107,11 @@ public final class EvmWallet implements Wallet {
     }
 
     @Override
+    public long now() throws LedgerException {
+        return evm.chainTime() * 1000;
+    }
+
+    @Override
     public long balance(PeerId account) throws LedgerException {
         return evm.balance(address(account));
     }

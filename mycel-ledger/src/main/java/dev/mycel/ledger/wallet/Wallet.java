@@ -33,6 +33,9 @@ public interface Wallet extends AutoCloseable {
      */
     void register() throws LedgerException;
 
+    /** The ledger's time in milliseconds, what expiries are compared with (the host's clock; the latest block's time). */
+    long now() throws LedgerException;
+
     long balance(PeerId account) throws LedgerException;
 
     long staked(PeerId account) throws LedgerException;

@@ -4,40 +4,34 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.mycel.ledger.LedgerRules;
-import dev.mycel.ledger.embedded.EmbeddedLedger;
 import dev.mycel.ledger.state.ChannelView;
 import dev.mycel.ledger.tx.Id;
-import dev.mycel.ledger.tx.Operation;
-import dev.mycel.ledger.tx.SignedTransaction;
 import dev.mycel.ledger.wallet.Committed;
-import dev.mycel.ledger.wallet.EmbeddedWallet;
 import dev.mycel.ledger.wallet.Voucher;
+import dev.mycel.ledger.wallet.Wallet;
 import dev.mycel.net.identity.NodeIdentity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Paying per token, the server's side, on a real (embedded) ledger: the client pays ahead with
+ * Paying per token, the server's side, on a real ledger (each backend runs these same tests:
+ * {@code EmbeddedPayPerTokenTest}, {@code EvmPayPerTokenTest}): the client pays ahead with
  * growing vouchers, the server serves within its credit, keeps each voucher on disk and redeems
  * in a few batched claims; the payee receives exactly the price of the tokens served; a client
  * that stops paying is cut off with what to pay; replayed, forged and inflated vouchers are
  * refused; a server restarted between serving and redeeming loses no voucher.
  */
-class PayPerTokenTest {
-    private static final NodeIdentity MINT = id(1);
-    private static final NodeIdentity CLIENT = id(2);
-    private static final NodeIdentity SERVER = id(3);
+abstract class PayPerTokenContract {
+    protected static final NodeIdentity CLIENT = id(2);
+    protected static final NodeIdentity SERVER = id(3);
 
-    private static NodeIdentity id(int n) {
+    protected static NodeIdentity id(int n) {
         byte[] seed = new byte[32];
         seed[0] = (byte) n;
         seed[2] = 7;
@@ -47,23 +41,20 @@ class PayPerTokenTest {
     @TempDir
     Path dir;
 
-    private final AtomicLong clock = new AtomicLong(1_750_000_000_000L);
-    private EmbeddedLedger ledger;
-    private EmbeddedWallet client;
-    private EmbeddedWallet server;
+    protected Wallet client;
+    protected Wallet server;
+
+    /** The client's and the server's wallets on a fresh ledger, the client holding 100,000 units. */
+    protected abstract Wallet[] wallets() throws Exception;
+
+    /** Moves the ledger's clock on. */
+    protected abstract void advance(Duration d) throws Exception;
 
     @BeforeEach
     void open() throws Exception {
-        ledger = EmbeddedLedger.open(dir.resolve("ledger.db"), new LedgerRules("mycel-pay", MINT.peerId(), 60_000, List.of(), 0, 0,
-                null), clock::get);
-        ledger.submit(SignedTransaction.sign("mycel-pay", MINT, 0, new Operation.Mint(CLIENT.peerId(), 100_000))).get();
-        client = new EmbeddedWallet(ledger, CLIENT, clock::get, false);
-        server = new EmbeddedWallet(ledger, SERVER, clock::get, false);
-    }
-
-    @AfterEach
-    void close() {
-        ledger.close();
+        Wallet[] w = wallets();
+        client = w[0];
+        server = w[1];
     }
 
     @Test
@@ -86,7 +77,7 @@ class PayPerTokenTest {
         ChannelView view = server.channel(ch).orElseThrow();
         VoucherBook book = VoucherBook.open(dir.resolve("vouchers"));
         PaidChannel account = new PaidChannel(view, price, 50, null);
-        Redeemer redeemer = new Redeemer(server, book, 100, Duration.ofMinutes(5), clock::get);
+        Redeemer redeemer = new Redeemer(server, book, 100, Duration.ofMinutes(5));
         List<Committed> claims = new ArrayList<>();
         long tokens = 0;
         long paid = 0;
@@ -167,19 +158,19 @@ class PayPerTokenTest {
         VoucherBook withJunk = VoucherBook.open(vouchers);
         assertEquals(1, withJunk.problems().size(), withJunk.problems().toString());
         assertTrue(Files.exists(vouchers.resolve(Id.sha256(new byte[] {9}) + ".voucher.bad")));
-        new Redeemer(server, withJunk, 1_000_000, Duration.ofMinutes(5), clock::get).redeemAll();
+        new Redeemer(server, withJunk, 1_000_000, Duration.ofMinutes(5)).redeemAll();
         assertEquals(price.owed(400), server.balance(SERVER.peerId()));
         // Redeeming again (a second restart before the record was written) claims nothing twice.
         VoucherBook again = VoucherBook.open(vouchers);
         assertEquals(0, again.get(ch).orElseThrow().unclaimed());
-        assertTrue(new Redeemer(server, again, 1, Duration.ofMinutes(5), clock::get).redeemAll().isEmpty());
+        assertTrue(new Redeemer(server, again, 1, Duration.ofMinutes(5)).redeemAll().isEmpty());
         assertEquals(price.owed(400), server.balance(SERVER.peerId()));
         // Close to expiry, a small amount is redeemed even under the batch size.
         book = VoucherBook.open(vouchers);
         book.keep(client.signVoucher(ch, 41, price.owed(410)));
-        assertTrue(new Redeemer(server, book, 1_000_000, Duration.ofMinutes(5), clock::get).redeemDue().isEmpty());
-        clock.addAndGet(Duration.ofMinutes(56).toMillis());
-        assertEquals(1, new Redeemer(server, book, 1_000_000, Duration.ofMinutes(5), clock::get).redeemDue().size());
+        assertTrue(new Redeemer(server, book, 1_000_000, Duration.ofMinutes(5)).redeemDue().isEmpty());
+        advance(Duration.ofMinutes(56));
+        assertEquals(1, new Redeemer(server, book, 1_000_000, Duration.ofMinutes(5)).redeemDue().size());
         assertEquals(price.owed(410), server.balance(SERVER.peerId()));
     }
 }
