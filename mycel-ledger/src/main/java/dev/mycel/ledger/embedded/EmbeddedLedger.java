@@ -244,7 +244,7 @@ public final class EmbeddedLedger implements Ledger, HashChain {
             while (!work.isEmpty()) {
                 Pending p = work.poll();
                 try {
-                    long expectedNonce = state.view(p.tx().signer()).nonce();
+                    long expectedNonce = state.nonce(p.tx().signer());
                     if (p.tx().nonce() > expectedNonce && park(p, expectedNonce)) {
                         continue;
                     }

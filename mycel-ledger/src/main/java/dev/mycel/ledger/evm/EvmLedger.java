@@ -344,11 +344,8 @@ public final class EvmLedger {
         if (Numeric.toBigInt(address).signum() == 0) {
             return Optional.empty();
         }
-        List<Type> b = view("bindingOf", List.of(new Address(address)), List.of(new TypeReference<Bytes32>() { },
-                new TypeReference<DynamicBytes>() { }));
-        byte[] sig = (byte[]) b.get(1).getValue();
-        boolean ok = Signatures.verify(node, bindingMessage(chainId, contract, address), sig);
-        return ok ? Optional.of(address) : Optional.empty();
+        // The same check as the reverse lookup: the address's stored binding must be this node's, signed by it.
+        return nodeOf(address).filter(node::equals).map(n -> address);
     }
 
     /** The node bound to {@code address}, when its stored Ed25519 signature checks out. */

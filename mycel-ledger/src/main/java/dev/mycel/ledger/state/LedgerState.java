@@ -84,8 +84,7 @@ public final class LedgerState {
         if (!signatureChecked && !tx.signatureValid()) {
             throw new LedgerException(Reason.BAD_SIGNATURE, "the signature is not " + tx.signer() + "'s");
         }
-        Account signer = accounts.get(tx.signer());
-        long expected = signer == null ? 0 : signer.nonce;
+        long expected = nonce(tx.signer());
         if (tx.nonce() != expected) {
             throw new LedgerException(Reason.BAD_NONCE, "nonce " + tx.nonce() + " for " + tx.signer() + ", whose next nonce is "
                     + expected + (tx.nonce() < expected ? " (a replay or a reused nonce)" : ""));
@@ -349,6 +348,12 @@ public final class LedgerState {
 
     private Account account(PeerId id) {
         return accounts.computeIfAbsent(id, k -> new Account());
+    }
+
+    /** The next nonce {@code id}'s transactions must carry (0 for an account nobody has touched). */
+    public long nonce(PeerId id) {
+        Account a = accounts.get(id);
+        return a == null ? 0 : a.nonce;
     }
 
     /** The account of {@code id}; an account nobody has touched is all zeros. */

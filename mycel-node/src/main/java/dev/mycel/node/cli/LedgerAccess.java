@@ -20,12 +20,10 @@ import dev.mycel.net.transport.grpc.PeerChannels;
 import dev.mycel.node.daemon.AdminClient;
 import dev.mycel.node.daemon.DataDir;
 import dev.mycel.node.daemon.NodeConfig;
-import dev.mycel.node.daemon.NodeInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.web3j.crypto.Credentials;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.http.HttpService;
@@ -119,17 +117,13 @@ final class LedgerAccess implements AutoCloseable {
 
     /** The ledger host the node running on {@code data} uses, from its admin API; null when none runs or it uses its own file. */
     private static BootstrapAddress runningNodesLedger(Path data) {
-        Optional<NodeInfo> running = NodeInfo.read(data).filter(i -> ProcessHandle.of(i.pid()).map(ProcessHandle::isAlive)
-                .orElse(false));
-        if (running.isEmpty()) {
-            return null;
-        }
         try {
+            // forDataDir refuses a folder with no live node on it (node.json, pid and lock checked there).
             com.fasterxml.jackson.databind.JsonNode l = AdminClient.forDataDir(data).get("/v1/ledger");
             String address = l.path("address").isTextual() ? l.path("address").asText() : null;
             return address == null ? null : BootstrapAddress.parse(address);
-        } catch (RuntimeException notNow) {
-            // A node too old for /v1/ledger, or shutting down: fall back to its own address when it hosts.
+        } catch (RuntimeException noNodeOrNoAnswer) {
+            // No node runs there, or it is shutting down: the embedded file in the folder is the ledger.
             return null;
         }
     }
